@@ -1,0 +1,65 @@
+//! Sans-IO codecs: bytes in, batches or bytes out. Nothing in this module
+//! touches `std::io`, files, threads or the network, so every codec can be
+//! driven from a memory map, a pipe, an S3 body or a fuzzer alike.
+//!
+//! There are two kinds of codec:
+//! - **framing** codecs find record boundaries without decoding payloads:
+//!   [`recordio`] (MXNet RecordIO) and [`lines`] (newline framing, quote
+//!   aware for CSV). They implement [`Framer`].
+//! - **payload** codecs turn whole records into a [`Batch`] and back:
+//!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`] and [`libsvm`].
+//!   They implement [`ChunkDecoder`] and [`BatchEncoder`].
+//!
+//! Positions in errors returned by these traits are relative to the chunk
+//! (record, line and byte offset counted from the chunk's start); the
+//! pipeline shifts them to absolute positions.
+
+use crate::batch::Batch;
+use crate::error::Result;
+
+pub mod csv;
+pub mod libsvm;
+pub mod lines;
+pub mod protobuf;
+pub mod recordio;
+pub mod text;
+
+/// Finds record boundaries in a byte buffer that starts at a record
+/// boundary, without decoding the records.
+pub trait Framer: Send + Sync {
+    /// Length of the longest prefix of `buf` that ends on a record boundary
+    /// (0 when `buf` holds no complete record). When `eof` is true, `buf` is
+    /// the rest of the input, and an incomplete final record is an error
+    /// for framed formats (a final line without a newline is fine).
+    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize>;
+}
+
+/// Decodes a chunk of whole records into a [`Batch`].
+pub trait ChunkDecoder: Send + Sync {
+    /// Clears `out` and appends every record of `chunk` to it. `first` is
+    /// true for the chunk at the start of the input (which may carry a
+    /// header or a byte-order mark).
+    fn decode(&self, chunk: &[u8], first: bool, out: &mut Batch) -> Result<()>;
+
+    /// Number of records in `chunk`, checking framing but, where the
+    /// format allows, without decoding values.
+    fn count(&self, chunk: &[u8], first: bool) -> Result<u64>;
+}
+
+/// Encodes a [`Batch`] into the bytes of an output format.
+pub trait BatchEncoder: Send + Sync {
+    /// Appends the encoding of every row of `batch` to `out`. Positions in
+    /// errors are row indices within the batch.
+    fn encode(&self, batch: &Batch, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Bytes written once before the first batch (a CSV header row).
+    fn header(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// True when every dense row of the output must have the same number
+    /// of values (CSV); the pipeline then checks this across batches.
+    fn needs_uniform_width(&self) -> bool {
+        false
+    }
+}
