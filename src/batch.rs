@@ -36,11 +36,7 @@ impl Dtype {
 
     /// The narrowest dtype that holds values of both `self` and `other`.
     pub fn widen(self, other: Dtype) -> Dtype {
-        if self == other {
-            self
-        } else {
-            Dtype::Float64
-        }
+        if self == other { self } else { Dtype::Float64 }
     }
 }
 

@@ -1,1 +1,708 @@
-//! TODO
+//! `text/libsvm`: sparse examples, one per line, as `label idx:val ...`.
+//!
+//! # Conventions
+//!
+//! - A line is `label [qid:N] idx:val idx:val ... [# comment]`. Tokens are
+//!   separated by runs of spaces or tabs; trailing spaces, tabs and a `\r`
+//!   (CRLF files) are fine. Blank lines and lines whose first non-blank
+//!   character is `#` are skipped but counted in [`Batch::lines`]. A
+//!   UTF-8 byte-order mark at the start of the input is skipped.
+//! - **Indices are 0-based by default**, as SageMaker XGBoost training reads
+//!   them (dmlc `indexing_mode=0`, spec §8.4). With
+//!   [`LibsvmOptions::one_based`] (libsvm's own tools, `zero_based=False` in
+//!   scikit-learn) index 0 is an error and every index is shifted down by
+//!   one, so a decoded [`Batch`] always holds 0-based column indices. No
+//!   guessing, unlike the 2026 XGBoost inference path.
+//! - The label is one number (`nan` and `inf` allowed). Instance weights
+//!   (`label:weight`, which the XGBoost validator accepts) and multi-label
+//!   lists (`1,3`, scikit-learn's `multilabel=True`) are errors. A `qid:N`
+//!   token right after the label (ranking data) is checked and ignored.
+//! - Entries are kept in file order: indices are neither sorted nor
+//!   de-duplicated, and explicit zeros and `nan` values are kept. The batch
+//!   is sparse with an unknown width ([`Batch::shapes`] is empty): the
+//!   width of a LibSVM file is not stated anywhere, so callers that need it
+//!   pass it in (`--num-features`) or take [`Batch::max_columns`]. A line
+//!   with only a label is a record without features (an all-zero row).
+//! - Values and labels are read as `f64` ([`Dtype::Float64`]).
+//!
+//! # Writing
+//!
+//! [`Encoder`] writes `label idx:val idx:val\n` like scikit-learn's
+//! `dump_svmlight_file`, except that a record without features is written as
+//! `label\n` (scikit-learn writes `label \n`; both read back the same).
+//! Sparse rows are written entry by entry as stored; dense rows skip exact
+//! zeros and keep NaN as an explicit `idx:nan`. Every record needs exactly
+//! one label.
+
+use crate::batch::{Batch, Dtype};
+use crate::codec::text::{parse_f64, parse_u64, snippet, write_u64, write_value};
+use crate::codec::{BatchEncoder, ChunkDecoder};
+use crate::error::{Error, Result};
+
+const FORMAT: &str = "libsvm";
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Options for reading and writing LibSVM.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct LibsvmOptions {
+    /// True when the file's feature indices start at 1 (libsvm's tools);
+    /// false (the default) for 0-based indices, which SageMaker XGBoost
+    /// training reads.
+    pub one_based: bool,
+}
+
+/// Decodes chunks of LibSVM lines into sparse [`Batch`]es.
+#[derive(Debug, Clone)]
+pub struct Decoder {
+    opts: LibsvmOptions,
+}
+
+#[inline]
+fn is_sep(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\r')
+}
+
+/// Offset of the first non-separator byte of `l` at or after `i`.
+#[inline]
+fn skip_seps(l: &[u8], mut i: usize) -> usize {
+    while i < l.len() && is_sep(l[i]) {
+        i += 1;
+    }
+    i
+}
+
+/// The end of the token starting at `i`, and the offset of its first `:`
+/// (`usize::MAX` when none).
+#[inline]
+fn token_end(l: &[u8], mut i: usize) -> (usize, usize) {
+    let mut colon = usize::MAX;
+    while i < l.len() {
+        let b = l[i];
+        if is_sep(b) {
+            break;
+        }
+        if b == b':' && colon == usize::MAX {
+            colon = i;
+        }
+        i += 1;
+    }
+    (i, colon)
+}
+
+/// The line starting at `pos` without its `\n`, and the offset of the next
+/// line.
+#[inline]
+fn line_at(chunk: &[u8], pos: usize) -> (&[u8], usize) {
+    match memchr::memchr(b'\n', &chunk[pos..]) {
+        Some(k) => (&chunk[pos..pos + k], pos + k + 1),
+        None => (&chunk[pos..], chunk.len()),
+    }
+}
+
+/// Where a token is, for error positions.
+#[derive(Clone, Copy)]
+struct At {
+    line: u64,
+    record: u64,
+    field: u64,
+    byte: usize,
+}
+
+#[cold]
+#[inline(never)]
+fn err(msg: String, at: At) -> Error {
+    Error::syntax(FORMAT, msg)
+        .at_line(at.line)
+        .at_record(at.record)
+        .at_field(at.field)
+        .at_byte(at.byte as u64)
+}
+
+#[cold]
+#[inline(never)]
+fn label_error(tok: &[u8], at: At) -> Error {
+    let s = snippet(tok, 40);
+    let numeric_before =
+        |sep: u8| memchr::memchr(sep, tok).is_some_and(|k| parse_f64(&tok[..k]).is_some());
+    let msg = if numeric_before(b':') {
+        format!(
+            "instance weights are not supported: found {s:?} (label:weight) where a label was expected; remove the weight"
+        )
+    } else if numeric_before(b',') {
+        format!(
+            "multi-label records are not supported: found {s:?} where one label was expected (or is this CSV?)"
+        )
+    } else {
+        format!("expected a numeric label, found {s:?}")
+    };
+    err(msg, at)
+}
+
+#[cold]
+#[inline(never)]
+fn entry_error(tok: &[u8], colon: usize, one_based: bool, at: At) -> Error {
+    let s = snippet(tok, 40);
+    let n = at.field + 1;
+    let msg = if colon == usize::MAX {
+        format!("expected index:value in field {n}, found {s:?}")
+    } else if parse_u64(&tok[..colon]).is_none() {
+        format!(
+            "expected a non-negative integer feature index before ':' in field {n}, found {s:?}"
+        )
+    } else if one_based && parse_u64(&tok[..colon]) == Some(0) {
+        format!(
+            "feature index 0 in field {n} ({s:?}), but the indices of this input are 1-based (read it as 0-based if index 0 is a feature)"
+        )
+    } else {
+        format!("expected a number after ':' in field {n}, found {s:?}")
+    };
+    err(msg, at)
+}
+
+impl Decoder {
+    /// A decoder with the given options.
+    pub fn new(opts: LibsvmOptions) -> Decoder {
+        Decoder { opts }
+    }
+
+    /// The options this decoder was built with.
+    pub fn options(&self) -> &LibsvmOptions {
+        &self.opts
+    }
+
+    /// Decodes one line starting at chunk offset `base` into `out` (nothing
+    /// when the line is blank or a comment).
+    #[inline]
+    fn line(&self, l: &[u8], base: usize, line: u64, out: &mut Batch) -> Result<()> {
+        let l = match memchr::memchr(b'#', l) {
+            Some(k) => &l[..k],
+            None => l,
+        };
+        let mut i = skip_seps(l, 0);
+        if i == l.len() {
+            return Ok(());
+        }
+        let mut at = At {
+            line,
+            record: out.len() as u64,
+            field: 0,
+            byte: base + i,
+        };
+        let (e, _) = token_end(l, i);
+        let label = match parse_f64(&l[i..e]) {
+            Some(v) => v,
+            None => return Err(label_error(&l[i..e], at)),
+        };
+        i = skip_seps(l, e);
+        // An optional query id right after the label.
+        if l[i..].starts_with(b"qid:") {
+            let (e, _) = token_end(l, i);
+            if parse_u64(&l[i + 4..e]).is_none() {
+                at.field = 1;
+                at.byte = base + i;
+                return Err(err(
+                    format!(
+                        "expected qid:N with a non-negative integer N in field 2, found {:?}",
+                        snippet(&l[i..e], 40)
+                    ),
+                    at,
+                ));
+            }
+            i = skip_seps(l, e);
+            at.field = 1;
+        }
+        let one_based = self.opts.one_based;
+        while i < l.len() {
+            at.field += 1;
+            let (e, colon) = token_end(l, i);
+            let tok = &l[i..e];
+            let idx = if colon == usize::MAX {
+                None
+            } else {
+                match parse_u64(&l[i..colon]) {
+                    Some(0) if one_based => None,
+                    Some(j) => Some(j - one_based as u64),
+                    None => None,
+                }
+            };
+            let val = if colon == usize::MAX {
+                None
+            } else {
+                parse_f64(&l[colon + 1..e])
+            };
+            let (Some(idx), Some(val)) = (idx, val) else {
+                at.byte = base + i;
+                let colon = if colon == usize::MAX {
+                    colon
+                } else {
+                    colon - i
+                };
+                return Err(entry_error(tok, colon, one_based, at));
+            };
+            out.indices.push(idx);
+            out.values.push(val);
+            i = skip_seps(l, e);
+        }
+        out.labels.push(label);
+        out.end_row();
+        Ok(())
+    }
+}
+
+impl ChunkDecoder for Decoder {
+    fn decode(&self, chunk: &[u8], first: bool, out: &mut Batch) -> Result<()> {
+        out.clear();
+        out.dtype = Dtype::Float64;
+        out.label_dtype = Dtype::Float64;
+        out.sparse = true;
+        let mut pos = if first && chunk.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        let mut line = 0u64;
+        while pos < chunk.len() {
+            let (l, next) = line_at(chunk, pos);
+            self.line(l, pos, line, out)?;
+            line += 1;
+            pos = next;
+        }
+        out.lines = line;
+        Ok(())
+    }
+
+    fn count(&self, chunk: &[u8], first: bool) -> Result<u64> {
+        let mut pos = if first && chunk.starts_with(BOM) {
+            BOM.len()
+        } else {
+            0
+        };
+        let mut records = 0u64;
+        while pos < chunk.len() {
+            let (l, next) = line_at(chunk, pos);
+            let i = skip_seps(l, 0);
+            if i < l.len() && l[i] != b'#' {
+                records += 1;
+            }
+            pos = next;
+        }
+        Ok(records)
+    }
+}
+
+/// Encodes batches as LibSVM lines.
+#[derive(Debug, Clone)]
+pub struct Encoder {
+    opts: LibsvmOptions,
+}
+
+impl Encoder {
+    /// An encoder with the given options (`one_based` writes every index
+    /// plus one).
+    pub fn new(opts: LibsvmOptions) -> Encoder {
+        Encoder { opts }
+    }
+
+    /// The options this encoder was built with.
+    pub fn options(&self) -> &LibsvmOptions {
+        &self.opts
+    }
+}
+
+/// Appends ` idx:val`.
+#[inline]
+fn write_entry(out: &mut Vec<u8>, idx: u64, v: f64, dtype: Dtype) {
+    out.push(b' ');
+    write_u64(out, idx);
+    out.push(b':');
+    write_value(out, v, dtype);
+}
+
+impl BatchEncoder for Encoder {
+    fn encode(&self, batch: &Batch, out: &mut Vec<u8>) -> Result<()> {
+        let shift = self.opts.one_based as u64;
+        for i in 0..batch.len() {
+            let labels = batch.row_labels(i);
+            let [label] = labels else {
+                return Err(Error::unsupported(format!(
+                    "LibSVM needs exactly one label per record, but this record has {}; give the input a label (for CSV, a label column: label_size=1)",
+                    labels.len()
+                ))
+                .at_record(i as u64));
+            };
+            write_value(out, *label, batch.label_dtype);
+            let vals = batch.row_values(i);
+            if batch.sparse {
+                for (&j, &v) in batch.row_indices(i).iter().zip(vals) {
+                    let Some(j) = j.checked_add(shift) else {
+                        return Err(Error::unsupported(format!(
+                            "feature index {j} is too large to write 1-based"
+                        ))
+                        .at_record(i as u64));
+                    };
+                    write_entry(out, j, v, batch.dtype);
+                }
+            } else {
+                for (j, &v) in vals.iter().enumerate() {
+                    if v != 0.0 {
+                        write_entry(out, j as u64 + shift, v, batch.dtype);
+                    }
+                }
+            }
+            out.push(b'\n');
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    const ZERO: LibsvmOptions = LibsvmOptions { one_based: false };
+    const ONE: LibsvmOptions = LibsvmOptions { one_based: true };
+
+    fn decode_with(o: LibsvmOptions, s: &[u8]) -> Batch {
+        let d = Decoder::new(o);
+        let mut b = Batch::default();
+        d.decode(s, true, &mut b).unwrap();
+        assert_eq!(d.count(s, true).unwrap(), b.len() as u64, "count disagrees");
+        b
+    }
+
+    fn decode(s: &[u8]) -> Batch {
+        decode_with(ZERO, s)
+    }
+
+    fn decode_err_with(o: LibsvmOptions, s: &[u8]) -> Error {
+        let mut b = Batch::default();
+        Decoder::new(o).decode(s, false, &mut b).unwrap_err()
+    }
+
+    fn decode_err(s: &[u8]) -> Error {
+        decode_err_with(ZERO, s)
+    }
+
+    /// (line, record, field, byte) of an error.
+    fn pos(e: &Error) -> (Option<u64>, Option<u64>, Option<u64>, Option<u64>) {
+        let p = e.position();
+        (p.line, p.record, p.field, p.byte)
+    }
+
+    fn msg(e: &Error) -> String {
+        match e.kind() {
+            ErrorKind::Syntax { format, msg } => {
+                assert_eq!(*format, "libsvm");
+                msg.clone()
+            }
+            ErrorKind::Unsupported(m) => m.clone(),
+            k => panic!("unexpected error kind {k:?}"),
+        }
+    }
+
+    /// Rows as (label, [(index, value)]).
+    fn rows(b: &Batch) -> Vec<(f64, Vec<(u64, f64)>)> {
+        (0..b.len())
+            .map(|i| {
+                let [label] = b.row_labels(i) else {
+                    panic!("row {i}")
+                };
+                let e = b
+                    .row_indices(i)
+                    .iter()
+                    .copied()
+                    .zip(b.row_values(i).iter().copied());
+                (*label, e.collect())
+            })
+            .collect()
+    }
+
+    fn sparse(dtype: Dtype, data: &[(f64, &[(u64, f64)])]) -> Batch {
+        let mut b = Batch::new(dtype);
+        b.sparse = true;
+        for (label, entries) in data {
+            b.labels.push(*label);
+            for &(j, v) in *entries {
+                b.indices.push(j);
+                b.values.push(v);
+            }
+            b.end_row();
+        }
+        b
+    }
+
+    fn encode_with(o: LibsvmOptions, b: &Batch) -> Result<String> {
+        let mut out = Vec::new();
+        let e = Encoder::new(o);
+        assert!(e.header().is_empty());
+        assert!(!e.needs_uniform_width());
+        e.encode(b, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    fn encode(b: &Batch) -> String {
+        encode_with(ZERO, b).unwrap()
+    }
+
+    #[test]
+    fn decodes_zero_based_sparse_rows() {
+        let b = decode(b"1 0:0.5 3:-2\n0 2:1e3\n");
+        assert!(b.sparse);
+        assert!(b.shapes.is_empty());
+        assert_eq!((b.dtype, b.label_dtype), (Dtype::Float64, Dtype::Float64));
+        assert_eq!(
+            rows(&b),
+            vec![(1.0, vec![(0, 0.5), (3, -2.0)]), (0.0, vec![(2, 1000.0)])]
+        );
+        assert_eq!(b.lines, 2);
+        assert_eq!(b.max_columns(), 4);
+        let b = decode(b"1 0:1\n2 1:2");
+        assert_eq!((b.len(), b.lines), (2, 2));
+        let b = decode(b"");
+        assert_eq!((b.len(), b.lines), (0, 0));
+    }
+
+    #[test]
+    fn one_based_indices_are_shifted_down() {
+        let b = decode_with(ONE, b"1 1:0.5 4:-2\n");
+        assert_eq!(rows(&b), vec![(1.0, vec![(0, 0.5), (3, -2.0)])]);
+        let e = decode_err_with(ONE, b"1 1:2\n0 2:1 0:3\n");
+        assert_eq!(pos(&e), (Some(1), Some(1), Some(2), Some(12)));
+        assert!(msg(&e).contains("1-based"), "{}", msg(&e));
+    }
+
+    #[test]
+    fn reads_the_golden_files() {
+        let a = decode(include_bytes!("../../testdata/libsvm/sparse.libsvm"));
+        let b = decode_with(
+            ONE,
+            include_bytes!("../../testdata/libsvm/sparse_1based.libsvm"),
+        );
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 6);
+        assert_eq!(a.labels, vec![1.0, 0.0, 2.0, 0.0, 1.0, 2.0]);
+        assert_eq!(a.row_values(2), &[] as &[f64]);
+        assert_eq!(rows(&a)[1], (0.0, vec![(3, -3.625), (9, 3.5)]));
+        assert_eq!(a.max_columns(), 10);
+        let z = decode(include_bytes!("../../testdata/libsvm/zero_row.libsvm"));
+        assert_eq!(rows(&z), vec![(0.0, vec![]), (1.0, vec![(4, 1.5)])]);
+    }
+
+    #[test]
+    fn qid_is_accepted_and_ignored() {
+        let b = decode(b"3 qid:7 0:1 2:2\n1 qid:7\n");
+        assert_eq!(
+            rows(&b),
+            vec![(3.0, vec![(0, 1.0), (2, 2.0)]), (1.0, vec![])]
+        );
+        let e = decode_err(b"3 qid:x 0:1\n");
+        assert_eq!(pos(&e), (Some(0), Some(0), Some(1), Some(2)));
+        // Field numbers count the qid token.
+        let e = decode_err(b"3 qid:1 0:1 zz\n");
+        assert_eq!(pos(&e), (Some(0), Some(0), Some(3), Some(12)));
+        assert!(msg(&e).contains("field 4"), "{}", msg(&e));
+    }
+
+    #[test]
+    fn comments_blank_lines_and_whitespace() {
+        let s = b"# a header comment\n\n   \n1 0:1 # trailing: 3:4\n\t# indented\n2\t1:2 \t 3:4 \t\r\n0 \r\n1#x\n";
+        let b = decode(s);
+        assert_eq!(
+            rows(&b),
+            vec![
+                (1.0, vec![(0, 1.0)]),
+                (2.0, vec![(1, 2.0), (3, 4.0)]),
+                (0.0, vec![]),
+                (1.0, vec![]),
+            ]
+        );
+        assert_eq!(b.lines, 8);
+        assert_eq!(Decoder::new(ZERO).count(s, false).unwrap(), 4);
+        // Positions after skipped lines.
+        let e = decode_err(b"# c\n\n1 0:1\n1 x\n");
+        assert_eq!(pos(&e), (Some(3), Some(1), Some(1), Some(13)));
+    }
+
+    #[test]
+    fn a_bom_is_skipped_at_the_start() {
+        let b = decode(b"\xEF\xBB\xBF1 0:2\n");
+        assert_eq!(rows(&b), vec![(1.0, vec![(0, 2.0)])]);
+        let e = decode_err(b"\xEF\xBB\xBF1 0:2\n");
+        assert_eq!(pos(&e), (Some(0), Some(0), Some(0), Some(0)));
+    }
+
+    #[test]
+    fn keeps_file_order_zeros_and_nan() {
+        let b = decode(b"1 5:1 2:0 5:3 0:nan\n-inf 1:-0\n");
+        let r = rows(&b);
+        assert_eq!(
+            r[0].1.iter().map(|e| e.0).collect::<Vec<_>>(),
+            vec![5, 2, 5, 0]
+        );
+        assert_eq!(&b.values[..3], &[1.0, 0.0, 3.0]);
+        assert!(b.values[3].is_nan());
+        assert_eq!(b.labels[1], f64::NEG_INFINITY);
+        assert!(b.values[4].is_sign_negative());
+        let b = decode(b"nan 0:1\n");
+        assert!(b.labels[0].is_nan());
+    }
+
+    #[test]
+    fn entry_errors_quote_the_token_with_positions() {
+        let cases: [(&[u8], &str, u64, u64); 6] = [
+            (b"1 0:1 -1:2\n", "non-negative integer feature index", 2, 6),
+            (
+                b"1 0:1 1:\n",
+                "expected a number after ':' in field 3, found \"1:\"",
+                2,
+                6,
+            ),
+            (b"1 :1\n", "non-negative integer feature index", 1, 2),
+            (
+                b"1  abc\n",
+                "expected index:value in field 2, found \"abc\"",
+                1,
+                3,
+            ),
+            (b"1 1:x\n", "found \"1:x\"", 1, 2),
+            (b"1 1.5:2\n", "non-negative integer", 1, 2),
+        ];
+        for (s, want, field, byte) in cases {
+            let e = decode_err(s);
+            assert!(msg(&e).contains(want), "{:?}: {}", s, msg(&e));
+            assert_eq!(
+                pos(&e),
+                (Some(0), Some(0), Some(field), Some(byte)),
+                "{s:?}"
+            );
+        }
+        let e = decode_err(b"1 0:1\n0 99999999999999999999:1\n");
+        assert_eq!(pos(&e), (Some(1), Some(1), Some(1), Some(8)));
+    }
+
+    #[test]
+    fn label_errors() {
+        let e = decode_err(b"1 0:1\n 1:0.5 0:1\n");
+        assert!(
+            msg(&e).contains("instance weights are not supported"),
+            "{}",
+            msg(&e)
+        );
+        assert_eq!(pos(&e), (Some(1), Some(1), Some(0), Some(7)));
+        let e = decode_err(b"1,2 0:1\n");
+        assert!(msg(&e).contains("multi-label"), "{}", msg(&e));
+        let e = decode_err(b"abc 0:1\n");
+        assert_eq!(msg(&e), "expected a numeric label, found \"abc\"");
+        assert_eq!(pos(&e), (Some(0), Some(0), Some(0), Some(0)));
+        let e = decode_err(b"0:1 1:1\n");
+        assert!(msg(&e).contains("weights"), "{}", msg(&e));
+        let e = decode_err(b"x:1\n");
+        assert!(msg(&e).contains("numeric label"), "{}", msg(&e));
+    }
+
+    #[test]
+    fn count_does_not_parse_numbers() {
+        let d = Decoder::new(ZERO);
+        assert_eq!(d.count(b"a b c\n\n# x\n  #y\nq\n", false).unwrap(), 2);
+        assert_eq!(d.count(b"", true).unwrap(), 0);
+        assert_eq!(d.count(b"1", true).unwrap(), 1);
+    }
+
+    #[test]
+    fn encodes_sparse_rows_as_stored() {
+        let b = sparse(
+            Dtype::Float64,
+            &[
+                (1.0, &[(0, 0.5), (3, -2.0)]),
+                (0.0, &[]),
+                (2.0, &[(7, 0.0), (1, f64::NAN)]),
+            ],
+        );
+        assert_eq!(encode(&b), "1 0:0.5 3:-2\n0\n2 7:0 1:nan\n");
+        assert_eq!(
+            encode_with(ONE, &b).unwrap(),
+            "1 1:0.5 4:-2\n0\n2 8:0 2:nan\n"
+        );
+        let mut b = sparse(Dtype::Float32, &[(1.0, &[(2, 0.1f32 as f64)])]);
+        b.label_dtype = Dtype::Float64;
+        b.labels[0] = 0.1;
+        assert_eq!(encode(&b), "0.1 2:0.1\n");
+        assert_eq!(encode(&Batch::default()), "");
+        let b = sparse(Dtype::Float64, &[(1.0, &[(u64::MAX, 1.0)])]);
+        assert!(encode_with(ONE, &b).is_err());
+    }
+
+    #[test]
+    fn dense_rows_skip_zeros_and_keep_nan() {
+        let mut b = Batch::new(Dtype::Float64);
+        b.labels.push(1.0);
+        b.values.extend([0.0, 2.5, -0.0, f64::NAN, 0.0, -1.0]);
+        b.end_row();
+        b.labels.push(0.0);
+        b.values.extend([0.0; 6]);
+        b.end_row();
+        assert_eq!(encode(&b), "1 1:2.5 3:nan 5:-1\n0\n");
+        assert_eq!(encode_with(ONE, &b).unwrap(), "1 2:2.5 4:nan 6:-1\n0\n");
+    }
+
+    #[test]
+    fn every_record_needs_one_label() {
+        let mut b = sparse(Dtype::Float64, &[(1.0, &[(0, 1.0)])]);
+        b.values.push(1.0);
+        b.indices.push(0);
+        b.end_row();
+        let e = encode_with(ZERO, &b).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::Unsupported(_)));
+        assert_eq!(e.position().record, Some(1));
+        assert!(msg(&e).contains("exactly one label"), "{}", msg(&e));
+        b.labels.extend([1.0, 2.0]);
+        b.label_ends[1] = 3;
+        assert!(msg(&encode_with(ZERO, &b).unwrap_err()).contains("has 2"));
+    }
+
+    #[test]
+    fn decode_of_encode_is_identity() {
+        let b = sparse(
+            Dtype::Float64,
+            &[
+                (1.0, &[(0, 0.1), (9, -2.5e-300), (3, 1e300)]),
+                (-0.5, &[]),
+                (2.0, &[(4, 0.0), (4, 7.0), (1, f64::INFINITY)]),
+            ],
+        );
+        for o in [ZERO, ONE] {
+            let text = encode_with(o, &b).unwrap();
+            let mut back = decode_with(o, text.as_bytes());
+            assert_eq!(back.lines, 3);
+            back.lines = 0;
+            assert_eq!(back, b, "{text}");
+        }
+        // NaN survives as an explicit entry.
+        let b = sparse(Dtype::Float64, &[(1.0, &[(2, f64::NAN)])]);
+        let back = decode(encode(&b).as_bytes());
+        assert_eq!(back.indices, vec![2]);
+        assert!(back.values[0].is_nan());
+    }
+
+    #[test]
+    fn golden_file_round_trips_byte_for_byte_except_empty_rows() {
+        for (o, golden) in [
+            (
+                ZERO,
+                &include_bytes!("../../testdata/libsvm/sparse.libsvm")[..],
+            ),
+            (
+                ONE,
+                &include_bytes!("../../testdata/libsvm/sparse_1based.libsvm")[..],
+            ),
+        ] {
+            let text = encode_with(o, &decode_with(o, golden)).unwrap();
+            // scikit-learn writes "2 \n" for a row without features.
+            let want = String::from_utf8(golden.to_vec())
+                .unwrap()
+                .replace(" \n", "\n");
+            assert_eq!(text, want);
+        }
+    }
+}

@@ -106,7 +106,12 @@ mod tests {
         let v: Vec<_> = split_lines(b"a\r\nbb\n\nc").collect();
         assert_eq!(
             v,
-            vec![(&b"a\r"[..], 0), (&b"bb"[..], 3), (&b""[..], 6), (&b"c"[..], 7)]
+            vec![
+                (&b"a\r"[..], 0),
+                (&b"bb"[..], 3),
+                (&b""[..], 6),
+                (&b"c"[..], 7)
+            ]
         );
     }
 }

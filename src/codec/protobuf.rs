@@ -103,7 +103,10 @@ impl Record {
             configuration: scan.string(payload, &scan.configuration),
             ..Record::default()
         };
-        for (map, entries) in [(&mut rec.features, &scan.features), (&mut rec.label, &scan.label)] {
+        for (map, entries) in [
+            (&mut rec.features, &scan.features),
+            (&mut rec.label, &scan.label),
+        ] {
             for entry in entries {
                 let value = decode_value_owned(payload, &scan.values[entry.values.clone()])?;
                 map.push((scan.key(payload, entry).to_owned(), value));
@@ -117,7 +120,12 @@ impl Record {
         for (tag, map) in [(0x0a, &self.features), (0x12, &self.label)] {
             for (key, value) in map {
                 let vlen = value_len(value);
-                let entry_len = 1 + varint_len(key.len() as u64) + key.len() + 1 + varint_len(vlen as u64) + vlen;
+                let entry_len = 1
+                    + varint_len(key.len() as u64)
+                    + key.len()
+                    + 1
+                    + varint_len(vlen as u64)
+                    + vlen;
                 out.push(tag);
                 put_varint(out, entry_len as u64);
                 put_bytes_field(out, 0x0a, key.as_bytes());
@@ -126,7 +134,11 @@ impl Record {
                 encode_value(out, value)?;
             }
         }
-        for (tag, s) in [(0x1a, &self.uid), (0x22, &self.metadata), (0x2a, &self.configuration)] {
+        for (tag, s) in [
+            (0x1a, &self.uid),
+            (0x22, &self.metadata),
+            (0x2a, &self.configuration),
+        ] {
             if let Some(s) = s {
                 put_bytes_field(out, tag, s.as_bytes());
             }
@@ -200,7 +212,10 @@ fn get_len(buf: &[u8], pos: &mut usize) -> Result<Range<usize>> {
     let start = *pos;
     if len > (buf.len() - start) as u64 {
         return Err(err(
-            format!("length {len} runs past the end of the message ({} bytes left)", buf.len() - start),
+            format!(
+                "length {len} runs past the end of the message ({} bytes left)",
+                buf.len() - start
+            ),
             at,
         ));
     }
@@ -261,7 +276,12 @@ fn skip_field(buf: &[u8], pos: &mut usize, field: u64, wire: u8, depth: u32) -> 
                 skip_field(buf, pos, f, w, depth + 1)?;
             }
         }
-        _ => return Err(err(format!("invalid wire type {wire} for field {field}"), at)),
+        _ => {
+            return Err(err(
+                format!("invalid wire type {wire} for field {field}"),
+                at,
+            ));
+        }
     }
     Ok(())
 }
@@ -271,8 +291,12 @@ fn wire_mismatch(what: &str, wire: u8, at: usize) -> Error {
 }
 
 fn utf8<'a>(buf: &'a [u8], range: Range<usize>, what: &str) -> Result<&'a str> {
-    std::str::from_utf8(&buf[range.clone()])
-        .map_err(|e| err(format!("{what} is not valid UTF-8: {e}"), range.start + e.valid_up_to()))
+    std::str::from_utf8(&buf[range.clone()]).map_err(|e| {
+        err(
+            format!("{what} is not valid UTF-8: {e}"),
+            range.start + e.valid_up_to(),
+        )
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -324,9 +348,16 @@ impl RecordScan {
                     }
                     let range = get_len(buf, &mut pos)?;
                     let entry = self.scan_entry(buf, range)?;
-                    let map = if field == 1 { &mut self.features } else { &mut self.label };
+                    let map = if field == 1 {
+                        &mut self.features
+                    } else {
+                        &mut self.label
+                    };
                     // proto map semantics: a later entry with the same key wins.
-                    match map.iter_mut().find(|e| buf[e.key.clone()] == buf[entry.key.clone()]) {
+                    match map
+                        .iter_mut()
+                        .find(|e| buf[e.key.clone()] == buf[entry.key.clone()])
+                    {
                         Some(slot) => *slot = entry,
                         None => map.push(entry),
                     }
@@ -388,7 +419,8 @@ impl RecordScan {
     }
 
     fn string(&self, buf: &[u8], r: &Option<Range<usize>>) -> Option<String> {
-        r.as_ref().map(|r| String::from_utf8_lossy(&buf[r.clone()]).into_owned())
+        r.as_ref()
+            .map(|r| String::from_utf8_lossy(&buf[r.clone()]).into_owned())
     }
 }
 
@@ -483,7 +515,12 @@ impl FromF64 for i32 {
 }
 
 /// Decodes the tensor message occurrences in `ranges` into `sink`.
-fn decode_tensor(buf: &[u8], ranges: &[Range<usize>], kind: Kind, sink: &mut impl TensorSink) -> Result<()> {
+fn decode_tensor(
+    buf: &[u8],
+    ranges: &[Range<usize>],
+    kind: Kind,
+    sink: &mut impl TensorSink,
+) -> Result<()> {
     for r in ranges {
         let body = &buf[..r.end];
         let mut pos = r.start;
@@ -497,7 +534,10 @@ fn decode_tensor(buf: &[u8], ranges: &[Range<usize>], kind: Kind, sink: &mut imp
                     match kind {
                         Kind::F32 => {
                             if bytes.len() % 4 != 0 {
-                                return Err(err("packed float values are not a multiple of 4 bytes", vr.start));
+                                return Err(err(
+                                    "packed float values are not a multiple of 4 bytes",
+                                    vr.start,
+                                ));
                             }
                             for c in bytes.chunks_exact(4) {
                                 sink.value(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64);
@@ -505,7 +545,10 @@ fn decode_tensor(buf: &[u8], ranges: &[Range<usize>], kind: Kind, sink: &mut imp
                         }
                         Kind::F64 => {
                             if bytes.len() % 8 != 0 {
-                                return Err(err("packed double values are not a multiple of 8 bytes", vr.start));
+                                return Err(err(
+                                    "packed double values are not a multiple of 8 bytes",
+                                    vr.start,
+                                ));
                             }
                             for c in bytes.chunks_exact(8) {
                                 sink.value(f64::from_le_bytes(c.try_into().expect("8 bytes")));
@@ -521,12 +564,16 @@ fn decode_tensor(buf: &[u8], ranges: &[Range<usize>], kind: Kind, sink: &mut imp
                     }
                 }
                 (1, WIRE_I32) if kind == Kind::F32 => {
-                    let b = body.get(pos..pos + 4).ok_or_else(|| err("truncated float", at))?;
+                    let b = body
+                        .get(pos..pos + 4)
+                        .ok_or_else(|| err("truncated float", at))?;
                     sink.value(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64);
                     pos += 4;
                 }
                 (1, WIRE_I64) if kind == Kind::F64 => {
-                    let b = body.get(pos..pos + 8).ok_or_else(|| err("truncated double", at))?;
+                    let b = body
+                        .get(pos..pos + 8)
+                        .ok_or_else(|| err("truncated double", at))?;
                     sink.value(f64::from_le_bytes(b.try_into().expect("8 bytes")));
                     pos += 8;
                 }
@@ -538,12 +585,20 @@ fn decode_tensor(buf: &[u8], ranges: &[Range<usize>], kind: Kind, sink: &mut imp
                     let mut p = vr.start;
                     while p < vr.end {
                         let v = get_varint(&buf[..vr.end], &mut p)?;
-                        if field == 2 { sink.key(v) } else { sink.shape(v) }
+                        if field == 2 {
+                            sink.key(v)
+                        } else {
+                            sink.shape(v)
+                        }
                     }
                 }
                 (2 | 3, WIRE_VARINT) => {
                     let v = get_varint(body, &mut pos)?;
-                    if field == 2 { sink.key(v) } else { sink.shape(v) }
+                    if field == 2 {
+                        sink.key(v)
+                    } else {
+                        sink.shape(v)
+                    }
                 }
                 (1..=3, _) => return Err(wire_mismatch("a tensor field", wire, at)),
                 _ => skip_field(body, &mut pos, field, wire, 0)?,
@@ -731,10 +786,18 @@ fn value_len(value: &Value) -> usize {
         Value::Empty => return 0,
         Value::Float32(t) => tensor_body(t, 4 * t.values.len()),
         Value::Float64(t) => tensor_body(t, 8 * t.values.len()),
-        Value::Int32(t) => tensor_body(t, t.values.iter().map(|&v| varint_len(v as i64 as u64)).sum()),
+        Value::Int32(t) => tensor_body(
+            t,
+            t.values.iter().map(|&v| varint_len(v as i64 as u64)).sum(),
+        ),
         Value::Bytes(b) => {
-            b.value.iter().map(|v| 1 + varint_len(v.len() as u64) + v.len()).sum::<usize>()
-                + b.content_type.as_ref().map_or(0, |c| 1 + varint_len(c.len() as u64) + c.len())
+            b.value
+                .iter()
+                .map(|v| 1 + varint_len(v.len() as u64) + v.len())
+                .sum::<usize>()
+                + b.content_type
+                    .as_ref()
+                    .map_or(0, |c| 1 + varint_len(c.len() as u64) + c.len())
         }
     };
     1 + varint_len(body as u64) + body
@@ -743,7 +806,13 @@ fn value_len(value: &Value) -> usize {
 fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<()> {
     fn tensor<T: Copy + Into<f64>>(out: &mut Vec<u8>, dtype: Dtype, t: &Tensor<T>) -> Result<()> {
         let vals: Vec<f64> = t.values.iter().map(|&v| v.into()).collect();
-        TensorRef { dtype, values: &vals, keys: &t.keys, shape: &t.shape }.encode_value(out)
+        TensorRef {
+            dtype,
+            values: &vals,
+            keys: &t.keys,
+            shape: &t.shape,
+        }
+        .encode_value(out)
     }
     match value {
         Value::Empty => Ok(()),
@@ -767,7 +836,11 @@ fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<()> {
 
 /// Appends a Record payload with `features["values"] = features` and, when
 /// given, `label["values"] = label`: what the SDK writes for one row.
-pub fn encode_example(out: &mut Vec<u8>, features: TensorRef<'_>, label: Option<TensorRef<'_>>) -> Result<()> {
+pub fn encode_example(
+    out: &mut Vec<u8>,
+    features: TensorRef<'_>,
+    label: Option<TensorRef<'_>>,
+) -> Result<()> {
     const KEY: &[u8] = VALUES_KEY.as_bytes();
     let entry = |out: &mut Vec<u8>, tag: u8, t: TensorRef<'_>| -> Result<()> {
         let vlen = t.value_len()?;
@@ -807,7 +880,11 @@ impl TensorSink for BatchFeatures<'_> {
     }
     #[inline]
     fn shape(&mut self, s: u64) {
-        self.shape = if self.dims == 0 { s } else { self.shape.saturating_mul(s) };
+        self.shape = if self.dims == 0 {
+            s
+        } else {
+            self.shape.saturating_mul(s)
+        };
         self.dims += 1;
     }
 }
@@ -880,9 +957,17 @@ fn decode_scanned(
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
-                out.dtype = if out.is_empty() && row_start == 0 { dtype } else { out.dtype.widen(dtype) };
+                out.dtype = if out.is_empty() && row_start == 0 {
+                    dtype
+                } else {
+                    out.dtype.widen(dtype)
+                };
                 let idx_start = out.indices.len();
-                let mut sink = BatchFeatures { batch: out, shape: 0, dims: 0 };
+                let mut sink = BatchFeatures {
+                    batch: out,
+                    shape: 0,
+                    dims: 0,
+                };
                 decode_tensor(payload, members, kind, &mut sink)?;
                 let (shape, dims) = (sink.shape, sink.dims);
                 let nkeys = out.indices.len() - idx_start;
@@ -896,7 +981,10 @@ fn decode_scanned(
                         ));
                     }
                     let width = if dims > 0 { shape } else { UNKNOWN_SHAPE };
-                    if let Some(&bad) = out.indices[idx_start..].iter().find(|&&k| width != UNKNOWN_SHAPE && k >= width) {
+                    if let Some(&bad) = out.indices[idx_start..]
+                        .iter()
+                        .find(|&&k| width != UNKNOWN_SHAPE && k >= width)
+                    {
                         return Err(Error::syntax(
                             FORMAT,
                             format!("key {bad} is outside the tensor's shape ({width} values)"),
@@ -925,11 +1013,17 @@ fn decode_scanned(
         match scan_value(payload, &scan.values[entry.values.clone()], members)? {
             None => {}
             Some(Kind::Bytes) => {
-                return Err(Error::unsupported("the record's label is Bytes, not a tensor"));
+                return Err(Error::unsupported(
+                    "the record's label is Bytes, not a tensor",
+                ));
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
-                out.label_dtype = if out.labels.is_empty() { dtype } else { out.label_dtype.widen(dtype) };
+                out.label_dtype = if out.labels.is_empty() {
+                    dtype
+                } else {
+                    out.label_dtype.widen(dtype)
+                };
                 decode_tensor(payload, members, kind, &mut BatchLabels(out))?;
             }
         }
@@ -1069,12 +1163,19 @@ impl BatchEncoder for Encoder {
             let res = match (batch.sparse, sparse) {
                 (false, false) => encode_example(
                     &mut payload,
-                    TensorRef { dtype: self.dtype, values, keys: &[], shape: &[] },
+                    TensorRef {
+                        dtype: self.dtype,
+                        values,
+                        keys: &[],
+                        shape: &[],
+                    },
                     label,
                 ),
                 (true, true) => {
                     let width = self.num_features.or(batch.row_shape(i)).ok_or_else(|| {
-                        Error::unsupported("a sparse record has no known number of features: pass --num-features")
+                        Error::unsupported(
+                            "a sparse record has no known number of features: pass --num-features",
+                        )
                     })?;
                     let idx = batch.row_indices(i);
                     if let Some(&bad) = idx.iter().find(|&&k| k >= width) {
@@ -1085,7 +1186,12 @@ impl BatchEncoder for Encoder {
                     }
                     encode_example(
                         &mut payload,
-                        TensorRef { dtype: self.dtype, values, keys: idx, shape: &[width] },
+                        TensorRef {
+                            dtype: self.dtype,
+                            values,
+                            keys: idx,
+                            shape: &[width],
+                        },
                         label,
                     )
                 }
@@ -1108,7 +1214,12 @@ impl BatchEncoder for Encoder {
                     }
                     encode_example(
                         &mut payload,
-                        TensorRef { dtype: self.dtype, values: &vals, keys: &keys, shape: &[width] },
+                        TensorRef {
+                            dtype: self.dtype,
+                            values: &vals,
+                            keys: &keys,
+                            shape: &[width],
+                        },
                         label,
                     )
                 }
@@ -1132,7 +1243,12 @@ impl BatchEncoder for Encoder {
                     }
                     encode_example(
                         &mut payload,
-                        TensorRef { dtype: self.dtype, values: &dense, keys: &[], shape: &[] },
+                        TensorRef {
+                            dtype: self.dtype,
+                            values: &dense,
+                            keys: &[],
+                            shape: &[],
+                        },
                         label,
                     )
                 }
@@ -1165,8 +1281,18 @@ mod tests {
         let mut out = Vec::new();
         encode_example(
             &mut out,
-            TensorRef { dtype: Dtype::Float32, values: &[1.5, 2.0, 0.0], keys: &[], shape: &[] },
-            Some(TensorRef { dtype: Dtype::Float32, values: &[1.0], keys: &[], shape: &[] }),
+            TensorRef {
+                dtype: Dtype::Float32,
+                values: &[1.5, 2.0, 0.0],
+                keys: &[],
+                shape: &[],
+            },
+            Some(TensorRef {
+                dtype: Dtype::Float32,
+                values: &[1.0],
+                keys: &[],
+                shape: &[],
+            }),
         )
         .unwrap();
         assert_eq!(out, hex(SDK_DENSE));
@@ -1182,29 +1308,62 @@ mod tests {
         let mut out = Vec::new();
         encode_example(
             &mut out,
-            TensorRef { dtype: Dtype::Int32, values: &[1.0, 2.0], keys: &[], shape: &[] },
-            Some(TensorRef { dtype: Dtype::Int32, values: &[3.0], keys: &[], shape: &[] }),
+            TensorRef {
+                dtype: Dtype::Int32,
+                values: &[1.0, 2.0],
+                keys: &[],
+                shape: &[],
+            },
+            Some(TensorRef {
+                dtype: Dtype::Int32,
+                values: &[3.0],
+                keys: &[],
+                shape: &[],
+            }),
         )
         .unwrap();
-        assert_eq!(out, hex("0a10 0a0676616c756573 1206 3a04 0a02 0102 120f 0a0676616c756573 1205 3a03 0a01 03"));
+        assert_eq!(
+            out,
+            hex(
+                "0a10 0a0676616c756573 1206 3a04 0a02 0102 120f 0a0676616c756573 1205 3a03 0a01 03"
+            )
+        );
         // Sparse row: 2.0 at column 1 of 4 → tensor `0a04 00000040 1201 01 1a01 04`.
         let mut out = Vec::new();
         encode_example(
             &mut out,
-            TensorRef { dtype: Dtype::Float32, values: &[2.0], keys: &[1], shape: &[4] },
+            TensorRef {
+                dtype: Dtype::Float32,
+                values: &[2.0],
+                keys: &[1],
+                shape: &[4],
+            },
             None,
         )
         .unwrap();
-        assert!(out.ends_with(&hex("0a04 00000040 1201 01 1a01 04")), "{out:02x?}");
+        assert!(
+            out.ends_with(&hex("0a04 00000040 1201 01 1a01 04")),
+            "{out:02x?}"
+        );
         // Negative int32 values are 10-byte varints, as protobuf writes them.
         let mut out = Vec::new();
-        TensorRef { dtype: Dtype::Int32, values: &[-1.0], keys: &[], shape: &[] }
-            .encode_value(&mut out)
-            .unwrap();
+        TensorRef {
+            dtype: Dtype::Int32,
+            values: &[-1.0],
+            keys: &[],
+            shape: &[],
+        }
+        .encode_value(&mut out)
+        .unwrap();
         assert_eq!(out, hex("3a0c 0a0a ffffffffffffffffff01"));
-        let e = TensorRef { dtype: Dtype::Int32, values: &[1.5], keys: &[], shape: &[] }
-            .encode_value(&mut Vec::new())
-            .unwrap_err();
+        let e = TensorRef {
+            dtype: Dtype::Int32,
+            values: &[1.5],
+            keys: &[],
+            shape: &[],
+        }
+        .encode_value(&mut Vec::new())
+        .unwrap_err();
         assert!(e.to_string().contains("Int32Tensor"), "{e}");
     }
 
@@ -1229,7 +1388,11 @@ mod tests {
         assert_eq!(rec.uid.as_deref(), Some("abc"));
         assert_eq!(
             rec.feature("values"),
-            Some(&Value::Float32(Tensor { values: vec![1.5, 2.0], keys: vec![3, 5], shape: vec![10] }))
+            Some(&Value::Float32(Tensor {
+                values: vec![1.5, 2.0],
+                keys: vec![3, 5],
+                shape: vec![10]
+            }))
         );
         let mut batch = Batch::default();
         Decoder::decode_payload(&payload, &mut batch, &mut Scratch::default()).unwrap();
@@ -1253,7 +1416,10 @@ mod tests {
         let rec = Record::decode(&payload).unwrap();
         assert_eq!(
             rec.label("values"),
-            Some(&Value::Float64(Tensor { values: vec![2.0, 3.0], ..Tensor::default() }))
+            Some(&Value::Float64(Tensor {
+                values: vec![2.0, 3.0],
+                ..Tensor::default()
+            }))
         );
         // The same key twice in a map: the last entry wins.
         let first = hex("12 0d 0a0676616c756573 1203 1201 00");
@@ -1282,7 +1448,8 @@ mod tests {
         }
         // Sparse tensor with more keys than values.
         let payload = hex("0a16 0a0676616c756573 120c 120a 0a04 0000803f 1202 0102");
-        let e = Decoder::decode_payload(&payload, &mut Batch::default(), &mut Scratch::default()).unwrap_err();
+        let e = Decoder::decode_payload(&payload, &mut Batch::default(), &mut Scratch::default())
+            .unwrap_err();
         assert!(e.to_string().contains("2 keys but 1 values"), "{e}");
     }
 
@@ -1291,9 +1458,19 @@ mod tests {
         let rec = Record {
             features: vec![(
                 "image".into(),
-                Value::Bytes(BytesValue { value: vec![b"\x00\x01".to_vec(), vec![]], content_type: Some("image/png".into()) }),
+                Value::Bytes(BytesValue {
+                    value: vec![b"\x00\x01".to_vec(), vec![]],
+                    content_type: Some("image/png".into()),
+                }),
             )],
-            label: vec![("values".into(), Value::Int32(Tensor { values: vec![-7, 9], keys: vec![], shape: vec![] }))],
+            label: vec![(
+                "values".into(),
+                Value::Int32(Tensor {
+                    values: vec![-7, 9],
+                    keys: vec![],
+                    shape: vec![],
+                }),
+            )],
             uid: Some("u1".into()),
             metadata: Some("m".into()),
             configuration: Some("{}".into()),
@@ -1301,7 +1478,8 @@ mod tests {
         let mut out = Vec::new();
         rec.encode(&mut out).unwrap();
         assert_eq!(Record::decode(&out).unwrap(), rec);
-        let e = Decoder::decode_payload(&out, &mut Batch::default(), &mut Scratch::default()).unwrap_err();
+        let e = Decoder::decode_payload(&out, &mut Batch::default(), &mut Scratch::default())
+            .unwrap_err();
         assert!(e.to_string().contains("\"image\""), "{e}");
     }
 
@@ -1309,9 +1487,23 @@ mod tests {
     fn mixes_dense_and_sparse_rows_in_one_batch() {
         let mut batch = Batch::default();
         let mut scratch = Scratch::default();
-        for (vals, keys, shape) in [(&[1.0, 0.0][..], &[][..], &[][..]), (&[5.0], &[2], &[3]), (&[7.0, 8.0], &[], &[])] {
+        for (vals, keys, shape) in [
+            (&[1.0, 0.0][..], &[][..], &[][..]),
+            (&[5.0], &[2], &[3]),
+            (&[7.0, 8.0], &[], &[]),
+        ] {
             let mut p = Vec::new();
-            encode_example(&mut p, TensorRef { dtype: Dtype::Float32, values: vals, keys, shape }, None).unwrap();
+            encode_example(
+                &mut p,
+                TensorRef {
+                    dtype: Dtype::Float32,
+                    values: vals,
+                    keys,
+                    shape,
+                },
+                None,
+            )
+            .unwrap();
             Decoder::decode_payload(&p, &mut batch, &mut scratch).unwrap();
         }
         assert!(batch.sparse);

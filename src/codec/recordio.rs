@@ -78,7 +78,10 @@ pub fn decode_header(buf: &[u8]) -> Result<Option<Header>> {
     if magic != MAGIC {
         return Err(Error::syntax(
             FORMAT,
-            format!("expected the RecordIO magic 0a23d7ce, found {:02x}{:02x}{:02x}{:02x}", buf[0], buf[1], buf[2], buf[3]),
+            format!(
+                "expected the RecordIO magic 0a23d7ce, found {:02x}{:02x}{:02x}{:02x}",
+                buf[0], buf[1], buf[2], buf[3]
+            ),
         )
         .at_byte(0));
     }
@@ -463,6 +466,9 @@ mod tests {
         let mut d = Decoder::new();
         d.max_record_len(6);
         let e = records(&d, &buf).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::TooLarge { len: 8, max: 6 }), "{e}");
+        assert!(
+            matches!(e.kind(), ErrorKind::TooLarge { len: 8, max: 6 }),
+            "{e}"
+        );
     }
 }

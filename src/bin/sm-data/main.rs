@@ -1,1 +1,49 @@
-fn main() {}
+//! The `sm-data` command: a thin shell over the `sm_data` library.
+//!
+//! Exit status: 0 on success (also when stdout is closed early, as by
+//! `| head`), 1 when the data or the system failed (bad input, I/O), 2 for
+//! usage and configuration errors.
+
+mod args;
+mod cmd;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = args::Cli::parse();
+    let result = match cli.command {
+        args::Command::Convert(a) => cmd::convert::run(a),
+        args::Command::Count(a) => cmd::count::run(a),
+        args::Command::Inspect(a) => cmd::inspect::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("sm-data: error: {err:#}");
+            let config = err.chain().any(|e| {
+                e.downcast_ref::<sm_data::Error>()
+                    .is_some_and(|e| e.is_config())
+            });
+            if config {
+                ExitCode::from(2)
+            } else {
+                ExitCode::from(1)
+            }
+        }
+    }
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<sm_data::Error>()
+            .is_some_and(|e| e.is_broken_pipe())
+            || e.downcast_ref::<std::io::Error>()
+                .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

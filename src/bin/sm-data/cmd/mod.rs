@@ -1,0 +1,5 @@
+//! One module per subcommand: parse flags, call the library, print.
+
+pub mod convert;
+pub mod count;
+pub mod inspect;

@@ -1,0 +1,442 @@
+//! The parallel hot path shared by `convert`, `count` and `inspect`.
+//!
+//! ```text
+//! input ─► Chunker ─► [rayon] work(chunk) ─► reorder by sequence ─► consume
+//!          (record        decode / encode        bounded window
+//!           boundaries)   per chunk              of chunks in flight
+//! ```
+//!
+//! The [`Chunker`] cuts the input into chunks of about
+//! [`Options::chunk_size`] bytes at record boundaries found by a
+//! [`Framer`], without decoding. Mapped input gives borrowed slices; a
+//! stream is read into recycled buffers. Each chunk is processed on the
+//! rayon pool; results are consumed on the calling thread in input order.
+//! At most [`Options::window`] chunks are in flight, so memory stays flat
+//! whatever the input size.
+//!
+//! Errors from workers carry positions relative to their chunk; [`run`]
+//! shifts them to absolute record, line and byte positions using the
+//! counts reported by the chunks before them, and reports the error that
+//! comes first in the input.
+
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::ops::Range;
+use std::sync::{Arc, Mutex};
+
+use crate::codec::Framer;
+use crate::error::{Error, Result};
+use crate::store::{Input, Mapped};
+
+/// Tuning knobs of the pipeline.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Worker threads (0 = one per core).
+    pub threads: usize,
+    /// Target chunk size in bytes.
+    pub chunk_size: usize,
+    /// Chunks in flight (0 = 2 × threads + 2).
+    pub window: usize,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            threads: 0,
+            chunk_size: 4 << 20,
+            window: 0,
+        }
+    }
+}
+
+impl Options {
+    fn threads(&self) -> usize {
+        if self.threads == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.threads
+        }
+    }
+}
+
+/// A piece of the input holding whole records.
+pub struct Chunk {
+    data: ChunkData,
+    /// Absolute byte offset of the chunk in the input.
+    pub offset: u64,
+    /// Sequence number (0 for the first chunk).
+    pub index: u64,
+}
+
+enum ChunkData {
+    Mapped(Arc<Mapped>, Range<usize>),
+    Owned(Vec<u8>, Arc<BufferPool>),
+}
+
+impl std::ops::Deref for Chunk {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.data {
+            ChunkData::Mapped(m, r) => &m[r.clone()],
+            ChunkData::Owned(v, _) => v,
+        }
+    }
+}
+
+impl Drop for Chunk {
+    fn drop(&mut self) {
+        if let ChunkData::Owned(v, pool) = &mut self.data {
+            pool.put(std::mem::take(v));
+        }
+    }
+}
+
+/// Recycled byte buffers.
+#[derive(Debug, Default)]
+pub struct BufferPool {
+    free: Mutex<Vec<Vec<u8>>>,
+}
+
+impl BufferPool {
+    /// An empty buffer, recycled when possible.
+    pub fn get(&self) -> Vec<u8> {
+        self.free
+            .lock()
+            .expect("pool lock")
+            .pop()
+            .unwrap_or_default()
+    }
+
+    /// Returns a buffer for reuse.
+    pub fn put(&self, mut v: Vec<u8>) {
+        v.clear();
+        let mut free = self.free.lock().expect("pool lock");
+        if free.len() < 64 {
+            free.push(v);
+        }
+    }
+}
+
+/// Cuts an input into chunks of whole records.
+pub struct Chunker<'f> {
+    framer: &'f dyn Framer,
+    source: Source,
+    chunk_size: usize,
+    pos: u64,
+    index: u64,
+    name: String,
+    pool: Arc<BufferPool>,
+}
+
+enum Source {
+    Mapped(Arc<Mapped>),
+    Stream {
+        reader: Box<dyn Read + Send>,
+        /// Bytes read but not yet handed out (the start of a record).
+        carry: Vec<u8>,
+        eof: bool,
+    },
+}
+
+impl<'f> Chunker<'f> {
+    /// A chunker over `input` using `framer` to find record boundaries.
+    pub fn new(input: Input, framer: &'f dyn Framer, chunk_size: usize) -> Chunker<'f> {
+        let name = input.name().to_string();
+        let source = match input {
+            Input::Mapped { map, .. } => Source::Mapped(map),
+            Input::Stream { reader, head, .. } => Source::Stream {
+                reader,
+                carry: head,
+                eof: false,
+            },
+        };
+        Chunker {
+            framer,
+            source,
+            chunk_size: chunk_size.max(1),
+            pos: 0,
+            index: 0,
+            name,
+            pool: Arc::new(BufferPool::default()),
+        }
+    }
+
+    /// Bytes handed out so far.
+    pub fn position(&self) -> u64 {
+        self.pos
+    }
+
+    /// The next chunk, or `None` at the end of the input. Framing errors
+    /// carry absolute byte offsets and the input's name.
+    pub fn next_chunk(&mut self) -> Result<Option<Chunk>> {
+        let at = self.pos;
+        let name = &self.name;
+        let fix = |e: Error| e.shift(0, 0, at).in_file(name.clone());
+        match &mut self.source {
+            Source::Mapped(map) => {
+                let start = self.pos as usize;
+                if start >= map.len() {
+                    return Ok(None);
+                }
+                let mut want = self.chunk_size;
+                let len = loop {
+                    let end = (start + want).min(map.len());
+                    let eof = end == map.len();
+                    let n = self.framer.boundary(&map[start..end], eof).map_err(fix)?;
+                    if n > 0 || eof {
+                        break n;
+                    }
+                    want = want.saturating_mul(2);
+                };
+                if len == 0 {
+                    return Ok(None);
+                }
+                self.pos += len as u64;
+                self.index += 1;
+                Ok(Some(Chunk {
+                    data: ChunkData::Mapped(map.clone(), start..start + len),
+                    offset: start as u64,
+                    index: self.index - 1,
+                }))
+            }
+            Source::Stream { reader, carry, eof } => {
+                let mut buf = self.pool.get();
+                buf.extend_from_slice(carry);
+                carry.clear();
+                let mut want = self.chunk_size;
+                let len = loop {
+                    while !*eof && buf.len() < want {
+                        let old = buf.len();
+                        buf.resize(want, 0);
+                        match reader.read(&mut buf[old..]) {
+                            Ok(0) => {
+                                buf.truncate(old);
+                                *eof = true;
+                            }
+                            Ok(n) => buf.truncate(old + n),
+                            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+                                buf.truncate(old)
+                            }
+                            Err(e) => return Err(Error::from(e).in_file(name.clone())),
+                        }
+                    }
+                    if buf.is_empty() {
+                        return Ok(None);
+                    }
+                    let n = self.framer.boundary(&buf, *eof).map_err(fix)?;
+                    if n > 0 || *eof {
+                        break n;
+                    }
+                    want = want.saturating_mul(2);
+                };
+                if len == 0 {
+                    return Ok(None);
+                }
+                carry.extend_from_slice(&buf[len..]);
+                buf.truncate(len);
+                self.pos += len as u64;
+                self.index += 1;
+                Ok(Some(Chunk {
+                    data: ChunkData::Owned(buf, self.pool.clone()),
+                    offset: at,
+                    index: self.index - 1,
+                }))
+            }
+        }
+    }
+}
+
+/// What a chunk's result reports about the input it covered, so that later
+/// errors can be given absolute positions.
+pub trait Counted {
+    /// Records in the chunk.
+    fn records(&self) -> u64;
+    /// Lines in the chunk (0 for binary formats).
+    fn lines(&self) -> u64;
+}
+
+/// Runs `work` on every chunk in parallel and hands the results to
+/// `consume` in input order. `progress` is called with the bytes consumed
+/// so far after each chunk.
+pub fn run<T, W, C>(
+    chunker: &mut Chunker<'_>,
+    opts: Options,
+    work: W,
+    mut consume: C,
+    progress: &mut dyn FnMut(u64),
+) -> Result<()>
+where
+    T: Counted + Send,
+    W: Fn(&Chunk) -> Result<T> + Sync,
+    C: FnMut(T) -> Result<()>,
+{
+    let threads = opts.threads();
+    let window = if opts.window == 0 {
+        2 * threads + 2
+    } else {
+        opts.window
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("sm-data-{i}"))
+        .build()
+        .map_err(|e| Error::config(format!("cannot start {threads} worker threads: {e}")))?;
+    let name = chunker.name.clone();
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64, u64, Result<T>)>();
+    let work = &work;
+    pool.in_place_scope(|scope| {
+        let mut pending: BTreeMap<u64, (u64, u64, Result<T>)> = BTreeMap::new();
+        let mut next = 0u64;
+        let mut issued = 0u64;
+        let mut reading = true;
+        let mut first_err: Option<Error> = None;
+        let (mut record_base, mut line_base) = (0u64, 0u64);
+        loop {
+            while reading && first_err.is_none() && issued - next < window as u64 {
+                match chunker.next_chunk() {
+                    Ok(Some(chunk)) => {
+                        let tx = tx.clone();
+                        let end = chunk.offset + chunk.len() as u64;
+                        issued += 1;
+                        scope.spawn(move |_| {
+                            let r = work(&chunk);
+                            let _ = tx.send((chunk.index, chunk.offset, end, r));
+                        });
+                    }
+                    Ok(None) => reading = false,
+                    Err(e) => {
+                        // A framing error comes after every chunk issued so far.
+                        pending.insert(issued, (0, 0, Err(e)));
+                        issued += 1;
+                        reading = false;
+                    }
+                }
+            }
+            // Drain every result that is next in order.
+            while let Some((offset, end, r)) = pending.remove(&next) {
+                next += 1;
+                if first_err.is_some() {
+                    continue;
+                }
+                match r {
+                    Ok(t) => {
+                        let (records, lines) = (t.records(), t.lines());
+                        if let Err(e) = consume(t) {
+                            first_err =
+                                Some(e.shift(record_base, line_base, 0).in_file(name.clone()));
+                        }
+                        record_base += records;
+                        line_base += lines;
+                        progress(end);
+                    }
+                    Err(e) => {
+                        let e = if e.position().file.is_some() {
+                            e
+                        } else {
+                            e.shift(record_base, line_base, offset)
+                                .in_file(name.clone())
+                        };
+                        first_err = Some(e);
+                    }
+                }
+            }
+            if next == issued && (!reading || first_err.is_some()) {
+                break;
+            }
+            let (index, offset, end, r) = rx.recv().expect("workers hold a sender");
+            pending.insert(index, (offset, end, r));
+        }
+        match first_err {
+            Some(e) => Err(e),
+            None => Ok(()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::lines::LineFramer;
+
+    struct Lines(u64, Vec<u8>);
+    impl Counted for Lines {
+        fn records(&self) -> u64 {
+            self.0
+        }
+        fn lines(&self) -> u64 {
+            self.0
+        }
+    }
+
+    fn collect(input: Input, chunk_size: usize, threads: usize) -> Result<Vec<u8>> {
+        let framer = LineFramer::new();
+        let mut chunker = Chunker::new(input, &framer, chunk_size);
+        let mut out = Vec::new();
+        run(
+            &mut chunker,
+            Options {
+                threads,
+                chunk_size,
+                window: 0,
+            },
+            |c: &Chunk| {
+                if let Some(i) = c.iter().position(|&b| b == b'!') {
+                    let line = c[..i].iter().filter(|&&b| b == b'\n').count() as u64;
+                    return Err(Error::syntax("test", "bang")
+                        .at_line(line)
+                        .at_byte(i as u64));
+                }
+                Ok(Lines(
+                    c.iter().filter(|&&b| b == b'\n').count() as u64,
+                    c.to_ascii_uppercase(),
+                ))
+            },
+            |l: Lines| {
+                out.extend_from_slice(&l.1);
+                Ok(())
+            },
+            &mut |_| {},
+        )?;
+        Ok(out)
+    }
+
+    #[test]
+    fn output_order_and_content_do_not_depend_on_chunking() {
+        let text: Vec<u8> = (0..500)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let expected = text.to_ascii_uppercase();
+        for size in [1, 2, 7, 64, 1000, 1 << 20] {
+            for threads in [1, 2, 3] {
+                assert_eq!(
+                    collect(Input::from_bytes(text.clone(), "t"), size, threads).unwrap(),
+                    expected
+                );
+                let stream =
+                    Input::from_reader(Box::new(std::io::Cursor::new(text.clone())), "s", None)
+                        .unwrap();
+                assert_eq!(collect(stream, size, threads).unwrap(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn errors_get_absolute_positions_and_the_earliest_wins() {
+        let mut text: Vec<u8> = (0..300)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        let at = text.len();
+        text.extend_from_slice(b"ok\nbad!\n");
+        text.extend_from_slice(b"later!\n");
+        for size in [1, 5, 64, 4096] {
+            let e = collect(Input::from_bytes(text.clone(), "t.txt"), size, 2).unwrap_err();
+            assert_eq!(e.position().line, Some(301), "chunk size {size}: {e}");
+            assert_eq!(
+                e.position().byte,
+                Some(at as u64 + 6),
+                "chunk size {size}: {e}"
+            );
+            assert_eq!(e.position().file.as_deref(), Some("t.txt"));
+        }
+    }
+}
