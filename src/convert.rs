@@ -374,26 +374,26 @@ pub fn convert(
                     _ => {}
                 }
             }
-            if let Some(w) = c.label_width {
-                if check_width {
-                    if let Some(size) = to_label_size {
-                        if size != w {
-                            return Err(Error::unsupported(format!(
+            if let Some(w) = c.label_width
+                && check_width
+            {
+                if let Some(size) = to_label_size
+                    && size != w
+                {
+                    return Err(Error::unsupported(format!(
                                 "the output content type says label_size={size} but the records have {w} labels"
                             ))
                             .at_record(0));
-                        }
+                }
+                match seen_labels {
+                    Some((prev, _)) if prev != w => {
+                        return Err(Error::unsupported(format!(
+                            "record has {w} labels but the records before it have {prev}"
+                        ))
+                        .at_record(0));
                     }
-                    match seen_labels {
-                        Some((prev, _)) if prev != w => {
-                            return Err(Error::unsupported(format!(
-                                "record has {w} labels but the records before it have {prev}"
-                            ))
-                            .at_record(0));
-                        }
-                        None => seen_labels = Some((w, summary.records)),
-                        _ => {}
-                    }
+                    None => seen_labels = Some((w, summary.records)),
+                    _ => {}
                 }
             }
             sink(&c.bytes)?;

@@ -33,10 +33,10 @@ impl fmt::Display for Position {
         if let Some(line) = self.line {
             parts.push(format!("line {}", line + 1));
         }
-        if let Some(record) = self.record {
-            if self.line.is_none() {
-                parts.push(format!("record {}", record + 1));
-            }
+        if let Some(record) = self.record
+            && self.line.is_none()
+        {
+            parts.push(format!("record {}", record + 1));
         }
         if let Some(field) = self.field {
             parts.push(format!("field {}", field + 1));
@@ -87,6 +87,8 @@ pub enum ErrorKind {
     Unsupported(String),
     /// Options or arguments that do not fit together; nothing was read.
     Config(String),
+    /// A bug in sm-data (a worker panicked). Please report it.
+    Internal(String),
 }
 
 /// The error type of every fallible operation in this crate.
@@ -233,6 +235,10 @@ impl fmt::Display for ErrorKind {
             ),
             ErrorKind::Unsupported(msg) => write!(f, "{msg}"),
             ErrorKind::Config(msg) => write!(f, "{msg}"),
+            ErrorKind::Internal(msg) => write!(
+                f,
+                "internal error (a bug in sm-data, please report it): {msg}"
+            ),
         }
     }
 }

@@ -299,7 +299,12 @@ where
                         let end = chunk.offset + chunk.len() as u64;
                         issued += 1;
                         scope.spawn(move |_| {
-                            let r = work(&chunk);
+                            // A panic must not leave the consumer waiting
+                            // forever: report it as an error of this chunk.
+                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                work(&chunk)
+                            }))
+                            .unwrap_or_else(|p| Err(internal_error(p)));
                             let _ = tx.send((chunk.index, chunk.offset, end, r));
                         });
                     }
@@ -343,6 +348,10 @@ where
             if next == issued && (!reading || first_err.is_some()) {
                 break;
             }
+            if next == issued {
+                // Nothing in flight: issue more (or stop, checked above).
+                continue;
+            }
             let (index, offset, end, r) = rx.recv().expect("workers hold a sender");
             pending.insert(index, (offset, end, r));
         }
@@ -351,6 +360,15 @@ where
             None => Ok(()),
         }
     })
+}
+
+fn internal_error(panic: Box<dyn std::any::Any + Send>) -> Error {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    Error::new(crate::error::ErrorKind::Internal(msg))
 }
 
 #[cfg(test)]

@@ -317,11 +317,11 @@ impl Output {
             file.sync_all()
                 .map_err(|e| Error::from(e).in_file(&self.name))?;
         }
-        if let (Some(tmp), Some(path)) = (self.tmp.take(), self.path.as_ref()) {
-            if let Err(e) = std::fs::rename(&tmp, path) {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(Error::from(e).in_file(&self.name));
-            }
+        if let (Some(tmp), Some(path)) = (self.tmp.take(), self.path.as_ref())
+            && let Err(e) = std::fs::rename(&tmp, path)
+        {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(Error::from(e).in_file(&self.name));
         }
         Ok(())
     }

@@ -115,7 +115,8 @@ struct Field<'a> {
     index: usize,
     /// The text between the quotes, or the raw unquoted field (untrimmed).
     content: &'a [u8],
-    /// Byte offset of the field start (at the opening quote if quoted).
+    /// Byte offset of the field start (before any leading spaces and the
+    /// opening quote).
     start: usize,
     /// Line (relative to the chunk) where the field starts.
     line: u64,
@@ -931,7 +932,10 @@ mod tests {
     }
 
     /// Rows as vectors, NaN shown as `None`, for easy comparison.
-    fn rows(b: &Batch) -> Vec<(Vec<Option<f64>>, Vec<Option<f64>>)> {
+    /// Labels and features of a row, NaN shown as `None`.
+    type Row = (Vec<Option<f64>>, Vec<Option<f64>>);
+
+    fn rows(b: &Batch) -> Vec<Row> {
         let f = |v: &[f64]| v.iter().map(|x| (!x.is_nan()).then_some(*x)).collect();
         (0..b.len())
             .map(|i| (f(b.row_labels(i)), f(b.row_values(i))))
@@ -948,7 +952,10 @@ mod tests {
         b
     }
 
-    fn sparse(data: &[(f64, &[(u64, f64)], Option<u64>)]) -> Batch {
+    /// Label, entries and shape of a sparse row.
+    type SparseRow<'a> = (f64, &'a [(u64, f64)], Option<u64>);
+
+    fn sparse(data: &[SparseRow]) -> Batch {
         let mut b = Batch::new(Dtype::Float64);
         b.sparse = true;
         for (label, entries, shape) in data {
@@ -1432,6 +1439,73 @@ mod tests {
             "{}",
             msg(&e)
         );
+    }
+
+    /// Deterministic pseudo-random bytes from a small CSV-ish alphabet.
+    fn noise(seed: u64, len: usize, alphabet: &[u8]) -> Vec<u8> {
+        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                alphabet[(x % alphabet.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn arbitrary_input_never_panics_and_count_agrees() {
+        let alphabet = b"0123456789.,,,\"\"\n\n\r \t-eax";
+        for (k, o) in [
+            opts(),
+            with_label(1, 2),
+            CsvOptions {
+                has_header: true,
+                label: None,
+                ..opts()
+            },
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let d = Decoder::new(o);
+            let mut b = Batch::default();
+            for seed in 0..3000u64 {
+                let s = noise(seed * 3 + k as u64, (seed % 40) as usize, alphabet);
+                for first in [true, false] {
+                    let decoded = d.decode(&s, first, &mut b);
+                    let counted = d.count(&s, first);
+                    let _ = d.header_names(&s);
+                    if decoded.is_ok() {
+                        assert_eq!(
+                            counted.ok(),
+                            Some(b.len() as u64),
+                            "{:?}",
+                            String::from_utf8_lossy(&s)
+                        );
+                        assert_eq!(
+                            b.lines as usize,
+                            s.iter().filter(|&&c| c == b'\n').count()
+                                + (!s.is_empty() && !s.ends_with(b"\n")) as usize
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn decoding_line_by_line_gives_the_same_rows() {
+        let s = b"1,2,3\r\n\n4,,6\n\"7\",8,9\n10,11,12";
+        let whole = decode(s);
+        let mut parts = Vec::new();
+        for (l, _) in crate::codec::lines::split_lines(s) {
+            let mut l = l.to_vec();
+            l.push(b'\n');
+            parts.extend(rows(&decode_with(opts(), &l, false)));
+        }
+        assert_eq!(rows(&whole), parts);
     }
 
     fn assert_round_trip(b: &Batch, label_size: usize, header: Option<Vec<String>>) {

@@ -43,7 +43,7 @@ impl Framer for LineFramer {
         }
         let mut quotes = memchr::memchr_iter(q, &buf[..nl]).count();
         loop {
-            if quotes % 2 == 0 {
+            if quotes.is_multiple_of(2) {
                 return Ok(nl + 1);
             }
             match memchr::memrchr(b'\n', &buf[..nl]) {

@@ -162,7 +162,7 @@ impl Record {
 
 #[inline]
 fn varint_len(v: u64) -> usize {
-    ((64 - (v | 1).leading_zeros() as usize) + 6) / 7
+    (64 - (v | 1).leading_zeros() as usize).div_ceil(7)
 }
 
 #[inline]
@@ -533,7 +533,7 @@ fn decode_tensor(
                     let bytes = &buf[vr.clone()];
                     match kind {
                         Kind::F32 => {
-                            if bytes.len() % 4 != 0 {
+                            if !bytes.len().is_multiple_of(4) {
                                 return Err(err(
                                     "packed float values are not a multiple of 4 bytes",
                                     vr.start,
@@ -544,7 +544,7 @@ fn decode_tensor(
                             }
                         }
                         Kind::F64 => {
-                            if bytes.len() % 8 != 0 {
+                            if !bytes.len().is_multiple_of(8) {
                                 return Err(err(
                                     "packed double values are not a multiple of 8 bytes",
                                     vr.start,

@@ -282,6 +282,8 @@ impl Decoder {
 
     /// Calls `f(payload, record_offset)` for every logical record of
     /// `chunk`, which must hold whole records. Returns the record count.
+    /// A byte offset in an error from `f` is taken as relative to the
+    /// payload and mapped to the chunk.
     pub fn for_each<F>(&self, chunk: &[u8], scratch: &mut Vec<u8>, mut f: F) -> Result<u64>
     where
         F: FnMut(&[u8], usize) -> Result<()>,
@@ -294,7 +296,16 @@ impl Decoder {
                 .map_err(|e| shift_err(e, pos).at_record(n))?
                 .expect("next_record never asks for more at eof");
             let payload = self.payload(&chunk[pos..], found, scratch);
-            f(payload, pos).map_err(|e| e.at_record(n).at_byte(pos as u64))?;
+            f(payload, pos).map_err(|mut e| {
+                // A payload offset maps to the file for a single part;
+                // for a joined record, name the record's first header.
+                let byte = &mut e.position_mut().byte;
+                *byte = Some(match (*byte, found.parts) {
+                    (Some(b), 1) => (pos + HEADER_LEN) as u64 + b,
+                    _ => pos as u64,
+                });
+                e.at_record(n)
+            })?;
             pos += found.consumed;
             n += 1;
         }

@@ -76,7 +76,8 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
         Dtype::Float32 => b.format_finite(v as f32),
         Dtype::Float64 | Dtype::Int32 => b.format_finite(v),
     };
-    out.extend_from_slice(s.as_bytes());
+    // ryu writes integral values as `30000000.0`; drop the fraction.
+    out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
 }
 
 /// Appends an unsigned integer.
@@ -116,8 +117,10 @@ mod tests {
         assert_eq!(show(f64::NAN, Dtype::Float64), "nan");
         assert_eq!(show(f64::NEG_INFINITY, Dtype::Float32), "-inf");
         assert_eq!(show(1e20, Dtype::Float32), "1e20");
+        assert_eq!(show(30_000_000.0, Dtype::Float32), "30000000");
+        assert_eq!(show(16_777_217.0, Dtype::Float32), "16777216");
         assert_eq!(show(-2147483648.0, Dtype::Int32), "-2147483648");
-        for v in [1.0e-7f32, 3.4028235e38, 1.17549435e-38, 123.456] {
+        for v in [1.0e-7f32, 3.4028235e38, 1.175_494_4e-38, 123.456] {
             let s = show(v as f64, Dtype::Float32);
             assert_eq!(s.parse::<f32>().unwrap(), v, "{s}");
         }

@@ -1,0 +1,8 @@
+//! Integration tests of the library and of the real `sm-data` binary.
+
+mod bad_input;
+mod chunking;
+mod cli;
+mod golden;
+mod roundtrip;
+mod util;
