@@ -475,6 +475,8 @@ fn scan_value(
 
 /// Receives the fields of a tensor as they are decoded.
 trait TensorSink {
+    /// Room for `n` more values.
+    fn reserve(&mut self, _n: usize) {}
     fn value(&mut self, v: f64);
     fn key(&mut self, k: u64);
     fn shape(&mut self, s: u64);
@@ -539,6 +541,7 @@ fn decode_tensor(
                                     vr.start,
                                 ));
                             }
+                            sink.reserve(bytes.len() / 4);
                             for c in bytes.chunks_exact(4) {
                                 sink.value(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64);
                             }
@@ -550,6 +553,7 @@ fn decode_tensor(
                                     vr.start,
                                 ));
                             }
+                            sink.reserve(bytes.len() / 8);
                             for c in bytes.chunks_exact(8) {
                                 sink.value(f64::from_le_bytes(c.try_into().expect("8 bytes")));
                             }
@@ -738,13 +742,17 @@ impl TensorRef<'_> {
             put_varint(out, vl as u64);
             match self.dtype {
                 Dtype::Float32 => {
-                    for &v in self.values {
-                        out.extend_from_slice(&(v as f32).to_le_bytes());
+                    let start = out.len();
+                    out.resize(start + vl, 0);
+                    for (dst, &v) in out[start..].chunks_exact_mut(4).zip(self.values) {
+                        dst.copy_from_slice(&(v as f32).to_le_bytes());
                     }
                 }
                 Dtype::Float64 => {
-                    for &v in self.values {
-                        out.extend_from_slice(&v.to_le_bytes());
+                    let start = out.len();
+                    out.resize(start + vl, 0);
+                    for (dst, &v) in out[start..].chunks_exact_mut(8).zip(self.values) {
+                        dst.copy_from_slice(&v.to_le_bytes());
                     }
                 }
                 Dtype::Int32 => {
@@ -870,6 +878,9 @@ struct BatchFeatures<'b> {
 }
 
 impl TensorSink for BatchFeatures<'_> {
+    fn reserve(&mut self, n: usize) {
+        self.batch.values.reserve(n);
+    }
     #[inline]
     fn value(&mut self, v: f64) {
         self.batch.values.push(v);
@@ -1146,7 +1157,6 @@ impl BatchEncoder for Encoder {
     fn encode(&self, batch: &Batch, out: &mut Vec<u8>) -> Result<()> {
         let label_dtype = self.label_dtype.unwrap_or(self.dtype);
         let sparse = self.sparse.unwrap_or(batch.sparse);
-        let mut payload = Vec::with_capacity(256);
         let mut dense = Vec::new();
         let mut keys = Vec::new();
         let mut vals = Vec::new();
@@ -1159,10 +1169,15 @@ impl BatchEncoder for Encoder {
                 shape: &[],
             });
             let values = batch.row_values(i);
-            payload.clear();
+            // The payload is encoded in place after a header whose length
+            // is patched once known: no copy per record.
+            let start = out.len();
+            out.extend_from_slice(&recordio::MAGIC_BYTES);
+            out.extend_from_slice(&[0; 4]);
+            let payload = &mut *out;
             let res = match (batch.sparse, sparse) {
                 (false, false) => encode_example(
-                    &mut payload,
+                    payload,
                     TensorRef {
                         dtype: self.dtype,
                         values,
@@ -1185,7 +1200,7 @@ impl BatchEncoder for Encoder {
                         .at_record(i as u64));
                     }
                     encode_example(
-                        &mut payload,
+                        payload,
                         TensorRef {
                             dtype: self.dtype,
                             values,
@@ -1213,7 +1228,7 @@ impl BatchEncoder for Encoder {
                         .at_record(i as u64));
                     }
                     encode_example(
-                        &mut payload,
+                        payload,
                         TensorRef {
                             dtype: self.dtype,
                             values: &vals,
@@ -1242,7 +1257,7 @@ impl BatchEncoder for Encoder {
                         dense[k as usize] = v;
                     }
                     encode_example(
-                        &mut payload,
+                        payload,
                         TensorRef {
                             dtype: self.dtype,
                             values: &dense,
@@ -1253,8 +1268,21 @@ impl BatchEncoder for Encoder {
                     )
                 }
             };
-            res.map_err(|e| e.at_record(i as u64))?;
-            recordio::encode_record(out, &payload).map_err(|e| e.at_record(i as u64))?;
+            let len = out.len() - start - recordio::HEADER_LEN;
+            if let Err(e) = res {
+                out.truncate(start);
+                return Err(e.at_record(i as u64));
+            }
+            if len > recordio::MAX_PART_LEN {
+                out.truncate(start);
+                return Err(Error::new(crate::error::ErrorKind::TooLarge {
+                    len: len as u64,
+                    max: recordio::MAX_PART_LEN as u64,
+                })
+                .at_record(i as u64));
+            }
+            out[start + 4..start + 8].copy_from_slice(&(len as u32).to_le_bytes());
+            out.resize(out.len() + recordio::padded(len) - len, 0);
         }
         Ok(())
     }
