@@ -936,9 +936,16 @@ impl Decoder {
         Decoder { framing }
     }
 
-    /// Appends one Record payload as a row of `out`.
+    /// Appends one Record payload as a row of `out`. Use one `Scratch` per
+    /// batch: it remembers whether the batch's dtypes were set.
     pub fn decode_payload(payload: &[u8], out: &mut Batch, scratch: &mut Scratch) -> Result<()> {
-        decode_scanned(payload, out, &mut scratch.scan, &mut scratch.members)
+        decode_scanned(
+            payload,
+            out,
+            &mut scratch.scan,
+            &mut scratch.members,
+            &mut scratch.typed,
+        )
     }
 }
 
@@ -947,6 +954,7 @@ fn decode_scanned(
     out: &mut Batch,
     scan: &mut RecordScan,
     members: &mut Vec<Range<usize>>,
+    typed: &mut (bool, bool),
 ) -> Result<()> {
     scan.scan(payload)?;
     // Features.
@@ -968,10 +976,10 @@ fn decode_scanned(
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
-                out.dtype = if out.is_empty() && row_start == 0 {
-                    dtype
-                } else {
+                out.dtype = if std::mem::replace(&mut typed.0, true) {
                     out.dtype.widen(dtype)
+                } else {
+                    dtype
                 };
                 let idx_start = out.indices.len();
                 let mut sink = BatchFeatures {
@@ -1030,10 +1038,10 @@ fn decode_scanned(
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
-                out.label_dtype = if out.labels.is_empty() {
-                    dtype
-                } else {
+                out.label_dtype = if std::mem::replace(&mut typed.1, true) {
                     out.label_dtype.widen(dtype)
+                } else {
+                    dtype
                 };
                 decode_tensor(payload, members, kind, &mut BatchLabels(out))?;
             }
@@ -1069,6 +1077,9 @@ fn make_room_for_sparse(out: &mut Batch, row_start: usize) {
 pub struct Scratch {
     scan: RecordScan,
     members: Vec<Range<usize>>,
+    /// Whether the batch's feature and label dtypes were set by a record
+    /// yet (a reused batch keeps the previous chunk's values).
+    typed: (bool, bool),
 }
 
 impl ChunkDecoder for Decoder {
@@ -1538,5 +1549,40 @@ mod tests {
         assert_eq!(batch.indices, vec![0, 1, 2, 0, 1]);
         assert_eq!(batch.shapes, vec![2, 3, 2]);
         assert_eq!(batch.values, vec![1.0, 0.0, 5.0, 7.0, 8.0]);
+    }
+
+    #[test]
+    fn a_reused_batch_takes_its_dtype_from_its_own_records() {
+        let frame = |values: &[f64], dtype: Dtype| {
+            let mut p = Vec::new();
+            if !values.is_empty() {
+                encode_example(
+                    &mut p,
+                    TensorRef {
+                        dtype,
+                        values,
+                        keys: &[],
+                        shape: &[],
+                    },
+                    None,
+                )
+                .unwrap();
+            }
+            let mut out = Vec::new();
+            recordio::encode_record(&mut out, &p).unwrap();
+            out
+        };
+        let d = Decoder::default();
+        let mut batch = Batch::default();
+        d.decode(&frame(&[1.0], Dtype::Float64), true, &mut batch)
+            .unwrap();
+        assert_eq!(batch.dtype, Dtype::Float64);
+        batch.clear();
+        // First record without features, then a float32 one.
+        let mut chunk = frame(&[], Dtype::Float32);
+        chunk.extend_from_slice(&frame(&[0.1f32 as f64], Dtype::Float32));
+        d.decode(&chunk, false, &mut batch).unwrap();
+        assert_eq!(batch.dtype, Dtype::Float32);
+        assert_eq!(batch.len(), 2);
     }
 }
