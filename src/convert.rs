@@ -436,14 +436,16 @@ fn sparse_width(batch: &Batch, num_features: Option<u64>) -> Result<Option<usize
     Ok(width.map(|w| w as usize))
 }
 
-struct Columns(u64, u64, u64);
+/// One more than the largest column index of a chunk. The pre-pass
+/// reports no positions (the decoding pass does), so counts are unused.
+struct Columns(u64);
 
 impl Counted for Columns {
     fn records(&self) -> u64 {
-        self.1
+        0
     }
     fn lines(&self) -> u64 {
-        self.2
+        0
     }
 }
 
@@ -465,17 +467,7 @@ fn max_columns(input: Input, reading: &Reading, opts: &ConvertOptions) -> Result
     pipeline::run(
         &mut chunker,
         opts.pipeline,
-        |chunk: &Chunk| {
-            let mut batch = Batch::default();
-            reading
-                .decoder
-                .decode(chunk, chunk.index == 0, &mut batch)?;
-            Ok(Columns(
-                batch.max_columns(),
-                batch.len() as u64,
-                batch.lines,
-            ))
-        },
+        |chunk: &Chunk| Ok(Columns(reading.decoder.columns(chunk, chunk.index == 0)?)),
         |c: Columns| {
             max = max.max(c.0);
             Ok(())

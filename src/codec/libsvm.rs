@@ -288,6 +288,46 @@ impl ChunkDecoder for Decoder {
         }
         Ok(records)
     }
+
+    /// Scans only the indices (values are not parsed): much cheaper than
+    /// `decode` for the width pre-pass. Malformed tokens are skipped here;
+    /// the decoding pass reports them.
+    fn columns(&self, chunk: &[u8], _first: bool) -> Result<u64> {
+        let mut max = 0u64;
+        let mut pos = 0;
+        while pos < chunk.len() {
+            let (l, next) = line_at(chunk, pos);
+            pos = next;
+            let l = match memchr::memchr(b'#', l) {
+                Some(h) => &l[..h],
+                None => l,
+            };
+            let mut i = skip_seps(l, 0);
+            if i >= l.len() {
+                continue;
+            }
+            i = token_end(l, i).0;
+            loop {
+                i = skip_seps(l, i);
+                if i >= l.len() {
+                    break;
+                }
+                let (end, colon) = token_end(l, i);
+                if colon != usize::MAX
+                    && let Some(idx) = parse_u64(&l[i..colon])
+                {
+                    let zero_based = if self.opts.one_based {
+                        idx.saturating_sub(1)
+                    } else {
+                        idx
+                    };
+                    max = max.max(zero_based.saturating_add(1));
+                }
+                i = end;
+            }
+        }
+        Ok(max)
+    }
 }
 
 /// Encodes batches as LibSVM lines.

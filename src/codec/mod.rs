@@ -44,6 +44,15 @@ pub trait ChunkDecoder: Send + Sync {
     /// Number of records in `chunk`, checking framing but, where the
     /// format allows, without decoding values.
     fn count(&self, chunk: &[u8], first: bool) -> Result<u64>;
+
+    /// One more than the largest feature index (or the widest dense row)
+    /// in `chunk`: the number of columns the chunk needs. Formats that can
+    /// find it without decoding values override this.
+    fn columns(&self, chunk: &[u8], first: bool) -> Result<u64> {
+        let mut batch = Batch::default();
+        self.decode(chunk, first, &mut batch)?;
+        Ok(batch.max_columns())
+    }
 }
 
 /// Encodes a [`Batch`] into the bytes of an output format.

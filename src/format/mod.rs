@@ -1,11 +1,14 @@
 //! The formats sm-data reads and writes, their names, file extensions and
-//! SageMaker content types, and sniffing.
+//! SageMaker content types, and sniffing; and the record-level readers and
+//! writers over memory and streams ([`recordio`]).
 
 use std::fmt;
 use std::str::FromStr;
 
-use crate::codec::recordio;
+use crate::codec::recordio as rio;
 use crate::error::{Error, Result};
+
+pub mod recordio;
 
 /// A data format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -91,7 +94,7 @@ impl Format {
         if head.is_empty() {
             return None;
         }
-        if head.starts_with(&recordio::MAGIC_BYTES) {
+        if head.starts_with(&rio::MAGIC_BYTES) {
             return Some(Format::RecordioProtobuf);
         }
         let text = std::str::from_utf8(head).ok().or_else(|| {
