@@ -66,17 +66,19 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
         Dtype::Float32 => 16_777_216.0,
         Dtype::Float64 | Dtype::Int32 => 9_007_199_254_740_992.0,
     };
-    if v.fract() == 0.0 && v.abs() <= exact_int_limit {
+    // `as i64` saturates and truncates; equality means v is integral
+    // (cheaper than `fract`, which is a libm call).
+    if v.abs() <= exact_int_limit && (v as i64) as f64 == v {
         let mut b = itoa::Buffer::new();
         out.extend_from_slice(b.format(v as i64).as_bytes());
         return;
     }
-    let mut b = ryu::Buffer::new();
+    let mut b = zmij::Buffer::new();
     let s = match dtype {
         Dtype::Float32 => b.format_finite(v as f32),
         Dtype::Float64 | Dtype::Int32 => b.format_finite(v),
     };
-    // ryu writes integral values as `30000000.0`; drop the fraction.
+    // zmij writes integral values as `30000000.0`; drop the fraction.
     out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
 }
 
@@ -116,7 +118,7 @@ mod tests {
         assert_eq!(show(-0.0, Dtype::Float64), "-0");
         assert_eq!(show(f64::NAN, Dtype::Float64), "nan");
         assert_eq!(show(f64::NEG_INFINITY, Dtype::Float32), "-inf");
-        assert_eq!(show(1e20, Dtype::Float32), "1e20");
+        assert_eq!(show(1e20, Dtype::Float32), "1e+20");
         assert_eq!(show(30_000_000.0, Dtype::Float32), "30000000");
         assert_eq!(show(16_777_217.0, Dtype::Float32), "16777216");
         assert_eq!(show(-2147483648.0, Dtype::Int32), "-2147483648");
