@@ -86,6 +86,11 @@ pub struct Batch {
     pub label_ends: Vec<usize>,
     /// Label values of all rows, back to back.
     pub labels: Vec<f64>,
+    /// In a sparse batch that also holds rows read as dense (RecordIO-
+    /// protobuf mixes them), `true` marks those rows; empty when every row
+    /// has the batch's kind. Such rows are stored without zeros and with
+    /// their width as shape, so writers can restore them exactly.
+    pub dense_rows: Vec<bool>,
     /// Input lines consumed (text formats), for error positions.
     pub lines: u64,
 }
@@ -109,6 +114,7 @@ impl Batch {
             shapes: Vec::new(),
             label_ends: Vec::new(),
             labels: Vec::new(),
+            dense_rows: Vec::new(),
             lines: 0,
         }
     }
@@ -121,6 +127,7 @@ impl Batch {
         self.shapes.clear();
         self.label_ends.clear();
         self.labels.clear();
+        self.dense_rows.clear();
         self.lines = 0;
     }
 
@@ -174,6 +181,12 @@ impl Batch {
     #[inline]
     pub fn row_labels(&self, i: usize) -> &[f64] {
         &self.labels[self.label_start(i)..self.label_ends[i]]
+    }
+
+    /// True when row `i` was read as dense (always, in a dense batch).
+    #[inline]
+    pub fn row_is_dense(&self, i: usize) -> bool {
+        !self.sparse || self.dense_rows.get(i).copied().unwrap_or(false)
     }
 
     /// The stated number of columns of sparse row `i`, if known.

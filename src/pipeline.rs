@@ -201,11 +201,12 @@ impl<'f> Chunker<'f> {
                     return Ok(None);
                 }
                 let mut want = self.chunk_size;
+                let first = self.index == 0;
                 let len = loop {
                     let end = (start + want).min(map.len());
                     let eof = end == map.len();
                     let n = self.framer.boundary(&map[start..end], eof).map_err(fix)?;
-                    if n > 0 || eof {
+                    if (n > 0 && (!first || has_content(&map[start..start + n]))) || eof {
                         break n;
                     }
                     want = want.saturating_mul(2);
@@ -239,14 +240,19 @@ impl<'f> Chunker<'f> {
                             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {
                                 buf.truncate(old)
                             }
-                            Err(e) => return Err(Error::from(e).in_file(name.clone())),
+                            Err(e) => {
+                                // Name where the stream broke (for gzip, an
+                                // offset in the decompressed bytes).
+                                let at = self.pos + old as u64;
+                                return Err(Error::from(e).at_byte(at).in_file(name.clone()));
+                            }
                         }
                     }
                     if buf.is_empty() {
                         return Ok(None);
                     }
                     let n = self.framer.boundary(&buf, *eof).map_err(fix)?;
-                    if n > 0 || *eof {
+                    if (n > 0 && (self.index > 0 || has_content(&buf[..n]))) || *eof {
                         break n;
                     }
                     want = want.saturating_mul(2);
@@ -266,6 +272,14 @@ impl<'f> Chunker<'f> {
             }
         }
     }
+}
+
+/// True when `b` holds more than blank lines. The first chunk is grown
+/// until it does, so that a header (the first non-blank record, which
+/// decoders skip only in the first chunk) is always in it.
+fn has_content(b: &[u8]) -> bool {
+    b.iter()
+        .any(|&c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 /// What a chunk's result reports about the input it covered, so that later

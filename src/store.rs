@@ -257,6 +257,24 @@ impl Output {
             });
         }
         let final_path = PathBuf::from(path);
+        // A FIFO or a device is written into, never replaced.
+        if let Ok(meta) = std::fs::metadata(&final_path)
+            && !meta.is_file()
+            && !meta.is_dir()
+        {
+            {
+                let file = File::options()
+                    .write(true)
+                    .open(&final_path)
+                    .map_err(|e| Error::from(e).in_file(path))?;
+                return Ok(Output {
+                    writer: Some(Sink::File(BufWriter::with_capacity(1 << 20, file))),
+                    tmp: None,
+                    path: None,
+                    name: path.to_string(),
+                });
+            }
+        }
         if !overwrite && final_path.exists() {
             return Err(Error::config(format!(
                 "{path} already exists; pass --force to overwrite it"
@@ -313,7 +331,9 @@ impl Output {
         let file = sink
             .finish()
             .map_err(|e| Error::from(e).in_file(&self.name))?;
-        if let Some(file) = file {
+        // Only a file about to be renamed into place is synced (a FIFO or
+        // a device cannot be).
+        if let (Some(file), Some(_)) = (file, &self.tmp) {
             file.sync_all()
                 .map_err(|e| Error::from(e).in_file(&self.name))?;
         }

@@ -828,9 +828,12 @@ impl BatchEncoder for Encoder {
                     write_field(out, v, batch.dtype);
                 }
             }
-            if nfields == 1 && out.len() == row_start {
-                // A lone missing value: quote it so it is not a blank line.
-                out.extend_from_slice(b"\"\"");
+            // A row of missing values only would read back as a blank line
+            // (a lone empty field, or only whitespace delimiters): quote its
+            // first field.
+            let all_empty = nfields > 0 && out.len() - row_start == nfields - 1;
+            if all_empty && (nfields == 1 || matches!(delim, b' ' | b'\t')) {
+                out.splice(row_start..row_start, *b"\"\"");
             }
             out.push(b'\n');
         }

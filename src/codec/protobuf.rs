@@ -478,6 +478,10 @@ trait TensorSink {
     /// Room for `n` more values.
     fn reserve(&mut self, _n: usize) {}
     fn value(&mut self, v: f64);
+    /// A Float32 value; sinks that store `f32` keep its exact bits.
+    fn value_f32(&mut self, v: f32) {
+        self.value(v as f64);
+    }
     fn key(&mut self, k: u64);
     fn shape(&mut self, s: u64);
 }
@@ -486,6 +490,10 @@ impl<T: FromF64> TensorSink for Tensor<T> {
     #[inline]
     fn value(&mut self, v: f64) {
         self.values.push(T::from_f64(v));
+    }
+    #[inline]
+    fn value_f32(&mut self, v: f32) {
+        self.values.push(T::from_f32(v));
     }
     #[inline]
     fn key(&mut self, k: u64) {
@@ -499,10 +507,19 @@ impl<T: FromF64> TensorSink for Tensor<T> {
 
 trait FromF64 {
     fn from_f64(v: f64) -> Self;
+    fn from_f32(v: f32) -> Self
+    where
+        Self: Sized,
+    {
+        Self::from_f64(v as f64)
+    }
 }
 impl FromF64 for f32 {
     fn from_f64(v: f64) -> f32 {
         v as f32
+    }
+    fn from_f32(v: f32) -> f32 {
+        v
     }
 }
 impl FromF64 for f64 {
@@ -543,7 +560,7 @@ fn decode_tensor(
                             }
                             sink.reserve(bytes.len() / 4);
                             for c in bytes.chunks_exact(4) {
-                                sink.value(f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64);
+                                sink.value_f32(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
                             }
                         }
                         Kind::F64 => {
@@ -571,7 +588,7 @@ fn decode_tensor(
                     let b = body
                         .get(pos..pos + 4)
                         .ok_or_else(|| err("truncated float", at))?;
-                    sink.value(f32::from_le_bytes([b[0], b[1], b[2], b[3]]) as f64);
+                    sink.value_f32(f32::from_le_bytes([b[0], b[1], b[2], b[3]]));
                     pos += 4;
                 }
                 (1, WIRE_I64) if kind == Kind::F64 => {
@@ -812,21 +829,69 @@ fn value_len(value: &Value) -> usize {
 }
 
 fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<()> {
-    fn tensor<T: Copy + Into<f64>>(out: &mut Vec<u8>, dtype: Dtype, t: &Tensor<T>) -> Result<()> {
-        let vals: Vec<f64> = t.values.iter().map(|&v| v.into()).collect();
-        TensorRef {
-            dtype,
-            values: &vals,
-            keys: &t.keys,
-            shape: &t.shape,
+    /// Writes an owned tensor from its typed values, so that every bit
+    /// (a signaling NaN's payload too) is written back as it was read.
+    fn tensor<T>(
+        out: &mut Vec<u8>,
+        tag: u8,
+        t: &Tensor<T>,
+        width: usize,
+        put: impl Fn(&mut Vec<u8>, &T),
+    ) {
+        let vl = if width == 0 {
+            // Int32: varints of the sign-extended values.
+            let mut tmp = Vec::new();
+            t.values.iter().for_each(|v| put(&mut tmp, v));
+            tmp.len()
+        } else {
+            width * t.values.len()
+        };
+        let mut body = 0;
+        if vl > 0 {
+            body += 1 + varint_len(vl as u64) + vl;
         }
-        .encode_value(out)
+        for field in [&t.keys, &t.shape] {
+            if !field.is_empty() {
+                let l = packed_varints_len(field);
+                body += 1 + varint_len(l as u64) + l;
+            }
+        }
+        out.push(tag);
+        put_varint(out, body as u64);
+        if vl > 0 {
+            out.push(0x0a);
+            put_varint(out, vl as u64);
+            t.values.iter().for_each(|v| put(out, v));
+        }
+        for (tag, field) in [(0x12, &t.keys), (0x1a, &t.shape)] {
+            if !field.is_empty() {
+                out.push(tag);
+                put_varint(out, packed_varints_len(field) as u64);
+                field.iter().for_each(|&k| put_varint(out, k));
+            }
+        }
     }
     match value {
-        Value::Empty => Ok(()),
-        Value::Float32(t) => tensor(out, Dtype::Float32, t),
-        Value::Float64(t) => tensor(out, Dtype::Float64, t),
-        Value::Int32(t) => tensor(out, Dtype::Int32, t),
+        Value::Float32(t) => {
+            tensor(out, 0x12, t, 4, |o, v| {
+                o.extend_from_slice(&v.to_bits().to_le_bytes())
+            });
+            return Ok(());
+        }
+        Value::Float64(t) => {
+            tensor(out, 0x1a, t, 8, |o, v| {
+                o.extend_from_slice(&v.to_bits().to_le_bytes())
+            });
+            return Ok(());
+        }
+        Value::Int32(t) => {
+            tensor(out, 0x3a, t, 0, |o, &v| put_varint(o, v as i64 as u64));
+            return Ok(());
+        }
+        _ => {}
+    }
+    match value {
+        Value::Empty | Value::Float32(_) | Value::Float64(_) | Value::Int32(_) => Ok(()),
         Value::Bytes(b) => {
             let body = value_len(value) - 1 - varint_len((value_len(value) - 1) as u64);
             out.push(0x4a);
@@ -1015,11 +1080,27 @@ fn decode_scanned(
             }
         }
     }
-    if !row_sparse && out.sparse {
-        // A dense row in a sparse batch: store it with explicit keys.
-        let n = out.values.len() - row_start;
-        out.indices.extend(0..n as u64);
-        out.shapes.push(n as u64);
+    if out.sparse {
+        if !row_sparse {
+            // A dense row in a sparse batch: keep its non-zero values with
+            // their keys, and its width as shape; `dense_rows` marks it.
+            let n = out.values.len() - row_start;
+            let mut kept = row_start;
+            for j in 0..n {
+                let v = out.values[row_start + j];
+                if v != 0.0 {
+                    out.values[kept] = v;
+                    out.indices.push(j as u64);
+                    kept += 1;
+                }
+            }
+            out.values.truncate(kept);
+            out.shapes.push(n as u64);
+        }
+        if !row_sparse || !out.dense_rows.is_empty() {
+            out.dense_rows.resize(out.len(), false);
+            out.dense_rows.push(!row_sparse);
+        }
     }
     // Labels.
     for entry in &scan.label {
@@ -1059,17 +1140,32 @@ fn make_room_for_sparse(out: &mut Batch, row_start: usize) {
         return;
     }
     out.sparse = true;
-    let current = std::mem::take(&mut out.indices);
+    // The current row's values and keys, appended after the dense rows.
+    let keys = std::mem::take(&mut out.indices);
+    let current: Vec<f64> = out.values.drain(row_start..).collect();
     out.shapes.clear();
-    let mut rebuilt = Vec::with_capacity(row_start + current.len());
+    out.dense_rows.clear();
+    // Rewrite the dense rows in place without their zeros.
+    let mut kept = 0;
+    let mut start = 0;
     for i in 0..out.len() {
-        let n = out.row_ends[i] - out.row_start(i);
-        rebuilt.extend(0..n as u64);
-        out.shapes.push(n as u64);
+        let end = out.row_ends[i];
+        for j in start..end {
+            let v = out.values[j];
+            if v != 0.0 {
+                out.values[kept] = v;
+                out.indices.push((j - start) as u64);
+                kept += 1;
+            }
+        }
+        out.shapes.push((end - start) as u64);
+        out.dense_rows.push(true);
+        out.row_ends[i] = kept;
+        start = end;
     }
-    debug_assert_eq!(rebuilt.len(), row_start);
-    rebuilt.extend_from_slice(&current);
-    out.indices = rebuilt;
+    out.values.truncate(kept);
+    out.values.extend_from_slice(&current);
+    out.indices.extend_from_slice(&keys);
 }
 
 /// Reusable scratch space for [`Decoder::decode_payload`].
@@ -1167,7 +1263,6 @@ impl Encoder {
 impl BatchEncoder for Encoder {
     fn encode(&self, batch: &Batch, out: &mut Vec<u8>) -> Result<()> {
         let label_dtype = self.label_dtype.unwrap_or(self.dtype);
-        let sparse = self.sparse.unwrap_or(batch.sparse);
         let mut dense = Vec::new();
         let mut keys = Vec::new();
         let mut vals = Vec::new();
@@ -1186,6 +1281,8 @@ impl BatchEncoder for Encoder {
             out.extend_from_slice(&recordio::MAGIC_BYTES);
             out.extend_from_slice(&[0; 4]);
             let payload = &mut *out;
+            // Without --sparse/--dense each row keeps the kind it was read as.
+            let sparse = self.sparse.unwrap_or(!batch.row_is_dense(i));
             let res = match (batch.sparse, sparse) {
                 (false, false) => encode_example(
                     payload,
@@ -1545,10 +1642,41 @@ mod tests {
             .unwrap();
             Decoder::decode_payload(&p, &mut batch, &mut scratch).unwrap();
         }
+        // Dense rows lose their zeros, keep their width as shape, and are
+        // marked so that writers can give them back as dense rows.
         assert!(batch.sparse);
-        assert_eq!(batch.indices, vec![0, 1, 2, 0, 1]);
+        assert_eq!(batch.indices, vec![0, 2, 0, 1]);
+        assert_eq!(batch.values, vec![1.0, 5.0, 7.0, 8.0]);
+        assert_eq!(batch.row_ends, vec![1, 2, 4]);
         assert_eq!(batch.shapes, vec![2, 3, 2]);
-        assert_eq!(batch.values, vec![1.0, 0.0, 5.0, 7.0, 8.0]);
+        assert_eq!(batch.dense_rows, vec![true, false, true]);
+        let mut out = Vec::new();
+        Encoder::new().encode(&batch, &mut out).unwrap();
+        let rows: Vec<Record> = {
+            let mut v = Vec::new();
+            recordio::Decoder::new()
+                .for_each(&out, &mut Vec::new(), |p, _| {
+                    v.push(Record::decode(p)?);
+                    Ok(())
+                })
+                .unwrap();
+            v
+        };
+        assert_eq!(
+            rows[0].feature("values"),
+            Some(&Value::Float32(Tensor {
+                values: vec![1.0, 0.0],
+                ..Tensor::default()
+            }))
+        );
+        assert_eq!(
+            rows[1].feature("values"),
+            Some(&Value::Float32(Tensor {
+                values: vec![5.0],
+                keys: vec![2],
+                shape: vec![3]
+            }))
+        );
     }
 
     #[test]
