@@ -262,18 +262,16 @@ impl Output {
             && !meta.is_file()
             && !meta.is_dir()
         {
-            {
-                let file = File::options()
-                    .write(true)
-                    .open(&final_path)
-                    .map_err(|e| Error::from(e).in_file(path))?;
-                return Ok(Output {
-                    writer: Some(Sink::File(BufWriter::with_capacity(1 << 20, file))),
-                    tmp: None,
-                    path: None,
-                    name: path.to_string(),
-                });
-            }
+            let file = File::options()
+                .write(true)
+                .open(&final_path)
+                .map_err(|e| Error::from(e).in_file(path))?;
+            return Ok(Output {
+                writer: Some(Sink::File(BufWriter::with_capacity(1 << 20, file))),
+                tmp: None,
+                path: None,
+                name: path.to_string(),
+            });
         }
         if !overwrite && final_path.exists() {
             return Err(Error::config(format!(

@@ -242,6 +242,7 @@ for s in "${SIZES[@]}"; do
     cat "$DATA/dense-${s}mb.csv" "$DATA/sparse-${s}mb.libsvm" "$DATA/dense-${s}mb.pbr" >/dev/null
 done
 
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 RAW=$DATA/raw.tsv
 printf 'id\ttask\ttool\tkind\tsize_mb\tinput_bytes\trun\tseconds\tpeak_rss_kib\n' >"$RAW"
 log "timing ${#J_IDS[@]} commands × $RUNS runs, interleaved (timer: $TIMER)"
@@ -269,6 +270,8 @@ for ((r = 1; r <= RUNS; r++)); do
         [[ ${J_IDS[$i]} == cp-* ]] && rm -f "${J_PRODUCT[$i]}"
     done
 done
+
+LOAD_AFTER=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
 
 # --- correctness ----------------------------------------------------------
 log "checking outputs"
@@ -371,6 +374,8 @@ out.append("# sm-data whole-program comparison\n")
 out.append("Command: \`$COMMAND\` (sizes: sm-data $SIZE_MB MB and $PEER_MB MB, SDK peers $PEER_MB MB, "
            "runs $RUNS, seed $SEED)  ")
 out.append("Machine: $NPROC CPUs (nproc), $MODEL, $MEM RAM; timer: $TIMER; sm-data $REV  ")
+out.append("Load average (1/5/15 min) before timing: $LOAD_BEFORE, after: $LOAD_AFTER "
+           "(well above 0 before, or above $NPROC after, means something else was running)  ")
 out.append("MB = 10^6 bytes of input. Seconds are the median of $RUNS interleaved runs of the whole "
            "process (page cache warm). Ratios are throughput ratios (MB/s ÷ MB/s, > 1 = faster): "
            "*vs best peer* against the fastest SDK/sklearn process for the task (which ran on the "

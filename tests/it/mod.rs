@@ -1,5 +1,6 @@
 //! Integration tests of the library and of the real `sm-data` binary.
 
+mod bad_corpus;
 mod bad_input;
 mod chunking;
 mod cli;
