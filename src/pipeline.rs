@@ -307,6 +307,9 @@ where
     C: FnMut(T) -> Result<()>,
 {
     let threads = opts.threads();
+    if threads == 1 {
+        return run_inline(chunker, work, consume, progress);
+    }
     let window = if opts.window == 0 {
         2 * threads + 2
     } else {
@@ -398,6 +401,42 @@ where
     })
 }
 
+/// One thread: every chunk is processed and consumed on the calling
+/// thread, so "one thread" really is one (reading, decoding, encoding and
+/// writing included).
+fn run_inline<T, W, C>(
+    chunker: &mut Chunker<'_>,
+    work: W,
+    mut consume: C,
+    progress: &mut dyn FnMut(u64),
+) -> Result<()>
+where
+    T: Counted,
+    W: Fn(&Chunk) -> Result<T>,
+    C: FnMut(T) -> Result<()>,
+{
+    let name = chunker.name.clone();
+    let (mut record_base, mut line_base) = (0u64, 0u64);
+    while let Some(chunk) = chunker.next_chunk()? {
+        let end = chunk.offset + chunk.len() as u64;
+        let t = work(&chunk).map_err(|e| {
+            if e.position().file.is_some() {
+                e
+            } else {
+                e.shift(record_base, line_base, chunk.offset)
+                    .in_file(name.clone())
+            }
+        })?;
+        drop(chunk);
+        let (records, lines) = (t.records(), t.lines());
+        consume(t).map_err(|e| e.shift(record_base, line_base, 0).in_file(name.clone()))?;
+        record_base += records;
+        line_base += lines;
+        progress(end);
+    }
+    Ok(())
+}
+
 fn internal_error(panic: Box<dyn std::any::Any + Send>) -> Error {
     let msg = panic
         .downcast_ref::<&str>()
@@ -472,6 +511,40 @@ mod tests {
                 assert_eq!(collect(stream, size, threads).unwrap(), expected);
             }
         }
+    }
+
+    #[test]
+    fn results_arriving_out_of_order_never_stall_the_window() {
+        // The first chunk of every window is slow, so the rest of the window
+        // arrives first and is consumed all at once (this once left the
+        // consumer waiting with nothing in flight).
+        let text: Vec<u8> = (0..400)
+            .flat_map(|i| format!("{i}\n").into_bytes())
+            .collect();
+        let framer = LineFramer::new();
+        let mut chunker = Chunker::new(Input::from_bytes(text.clone(), "t"), &framer, 8);
+        let mut out = Vec::new();
+        run(
+            &mut chunker,
+            Options {
+                threads: 2,
+                chunk_size: 8,
+                window: 3,
+            },
+            |c: &Chunk| {
+                if c.index % 3 == 0 {
+                    std::thread::sleep(std::time::Duration::from_millis(2));
+                }
+                Ok(Lines(0, c.to_vec()))
+            },
+            |l: Lines| {
+                out.extend_from_slice(&l.1);
+                Ok(())
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(out, text);
     }
 
     #[test]

@@ -1082,13 +1082,14 @@ fn decode_scanned(
     }
     if out.sparse {
         if !row_sparse {
-            // A dense row in a sparse batch: keep its non-zero values with
-            // their keys, and its width as shape; `dense_rows` marks it.
+            // A dense row in a sparse batch: keep its values other than +0
+            // (-0 keeps its sign) with their keys, and its width as shape;
+            // `dense_rows` marks it.
             let n = out.values.len() - row_start;
             let mut kept = row_start;
             for j in 0..n {
                 let v = out.values[row_start + j];
-                if v != 0.0 {
+                if v.to_bits() != 0 {
                     out.values[kept] = v;
                     out.indices.push(j as u64);
                     kept += 1;
@@ -1145,14 +1146,14 @@ fn make_room_for_sparse(out: &mut Batch, row_start: usize) {
     let current: Vec<f64> = out.values.drain(row_start..).collect();
     out.shapes.clear();
     out.dense_rows.clear();
-    // Rewrite the dense rows in place without their zeros.
+    // Rewrite the dense rows in place without their +0 values.
     let mut kept = 0;
     let mut start = 0;
     for i in 0..out.len() {
         let end = out.row_ends[i];
         for j in start..end {
             let v = out.values[j];
-            if v != 0.0 {
+            if v.to_bits() != 0 {
                 out.values[kept] = v;
                 out.indices.push((j - start) as u64);
                 kept += 1;
