@@ -532,7 +532,7 @@ mod tests {
                 window: 3,
             },
             |c: &Chunk| {
-                if c.index % 3 == 0 {
+                if c.index.is_multiple_of(3) {
                     std::thread::sleep(std::time::Duration::from_millis(2));
                 }
                 Ok(Lines(0, c.to_vec()))
