@@ -11,7 +11,7 @@
 //!   codecs ([`codec::protobuf`], [`codec::csv`], [`codec::libsvm`]) turn
 //!   chunks of records into a [`Batch`] and back.
 //! - [`batch`] — the format-agnostic columnar model moved by the pipeline.
-//! - [`format`] — format names, extensions, content types and sniffing.
+//! - [`format`](mod@format) — format names, extensions, content types and sniffing.
 //! - [`store`] — inputs (mmap, stdin, FIFOs, gzip) and outputs written to
 //!   a temporary name and renamed on success.
 //! - [`pipeline`] — the parallel, order-preserving, bounded-memory chunk
