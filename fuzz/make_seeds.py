@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora fuzz/seeds/<target>/ from testdata/.
+
+Deterministic, pure Python, no dependencies. Run from anywhere:
+    python3 fuzz/make_seeds.py
+Each target gets the inputs it expects: raw RecordIO files (recordio), bare
+Record payloads (protobuf), and text or binary files behind the selector
+byte(s) that choose options (csv, libsvm: one byte; convert: two bytes).
+"""
+import os
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTDATA = os.path.join(HERE, "..", "testdata")
+SEEDS = os.path.join(HERE, "seeds")
+MAGIC = struct.pack("<I", 0xCED7230A)
+
+
+def read(rel):
+    with open(os.path.join(TESTDATA, rel), "rb") as f:
+        return f.read()
+
+
+def write(target, name, data):
+    d = os.path.join(SEEDS, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def part(cflag, payload):
+    pad = (-len(payload)) % 4
+    return MAGIC + struct.pack("<I", (cflag << 29) | len(payload)) + payload + b"\0" * pad
+
+
+def payloads(rec):
+    out, pos = [], 0
+    while pos + 8 <= len(rec):
+        (lrec,) = struct.unpack_from("<I", rec, pos + 4)
+        n = lrec & 0x1FFFFFFF
+        out.append(rec[pos + 8 : pos + 8 + n])
+        pos += 8 + n + (-n) % 4
+    return out
+
+
+PBR = [
+    "dense_f32_label.pbr",
+    "dense_f32_nolabel.pbr",
+    "dense_f64_label.pbr",
+    "dense_int32_label.pbr",
+    "sparse_f32_label.pbr",
+    "sparse_f32_zero_row.pbr",
+    "sparse_f64_label.pbr",
+]
+CSV = ["dense.csv", "dense_int.csv"]
+LIBSVM = ["sparse.libsvm", "sparse_1based.libsvm", "zero_row.libsvm"]
+
+# recordio: whole files, plus split records in both conventions.
+for name in PBR:
+    write("recordio", name, read("recordio-protobuf/" + name))
+write("recordio", "split_aws.rec", part(1, b"abc") + part(2, b"de") + part(3, b"f") + part(0, b"next"))
+write("recordio", "split_dmlc.rec", part(1, b"ABCD") + part(3, b"EF"))
+write("recordio", "empty_parts.rec", part(1, b"") + part(3, b"") + part(0, b""))
+write("recordio", "no_final_pad.rec", part(0, b"hello")[:-3])
+
+# protobuf: the first and last payload of each file.
+for name in PBR:
+    ps = payloads(read("recordio-protobuf/" + name))
+    stem = name[:-4]
+    write("protobuf", stem + "_0.bin", ps[0])
+    write("protobuf", stem + "_last.bin", ps[-1])
+
+# csv: selector byte (bit 0 header, bits 1-2 label, bits 3-4 delimiter, bit 7 not first).
+for name in CSV:
+    text = read("csv/" + name)
+    write("csv", name, b"\x02" + text)
+    write("csv", "header_" + name, b"\x03" + b"y,a,b,c,d,e\n" + text)
+    write("csv", "semicolon_" + name, b"\x0a" + text.replace(b",", b";"))
+    write("csv", "tab_nolabel_" + name, b"\x10" + text.replace(b",", b"\t"))
+write("csv", "quoted.csv", b"\x02" + b'"1",2,"3"\r\n\n"4","","6"\n7,8,9')
+
+# libsvm: selector byte (bit 0 one-based, bit 1 not first).
+write("libsvm", "sparse.libsvm", b"\x00" + read("libsvm/sparse.libsvm"))
+write("libsvm", "sparse_1based.libsvm", b"\x01" + read("libsvm/sparse_1based.libsvm"))
+write("libsvm", "zero_row.libsvm", b"\x00" + read("libsvm/zero_row.libsvm"))
+write("libsvm", "comments.libsvm", b"\x00" + b"# c\n1 qid:3 0:1 2:nan # x\r\n\n-1 7:1e-3\n")
+
+# convert: three selector bytes (from = bits 0-1 of the first, to = bits 2-3;
+# formats csv=0 libsvm=1 recordio=2 recordio-protobuf=3; see convert.rs).
+FMT = {"csv": 0, "libsvm": 1, "rec": 2, "pbr": 3}
+for name in CSV:
+    for to in ("libsvm", "pbr"):
+        write("convert", f"{name}_to_{to}", bytes([FMT["csv"] | FMT[to] << 2, 0, 0]) + read("csv/" + name))
+write("convert", "header_dense.csv_to_pbr", bytes([FMT["csv"] | FMT["pbr"] << 2, 0, 1]) + b"y,a,b,c,d,e\n" + read("csv/dense.csv"))
+for name in LIBSVM:
+    one = 0x10 if "1based" in name else 0
+    for to in ("csv", "pbr"):
+        write("convert", f"{name}_to_{to}", bytes([FMT["libsvm"] | FMT[to] << 2 | one, 0, 0]) + read("libsvm/" + name))
+for name in PBR:
+    for to in ("csv", "libsvm", "rec"):
+        write("convert", f"{name}_to_{to}", bytes([FMT["pbr"] | FMT[to] << 2, 0, 0]) + read("recordio-protobuf/" + name))
+
+# Reproducers of bugs these targets found (fixed in 0bb8846; the tests in
+# tests/it/bad_corpus.rs, `regression`, pin them too): every run starts
+# with them, so a regression crashes at once.
+# csv: tab delimiter, 2 label columns, a row of two missing values.
+write("csv", "regression_tab_missing_row.csv", b"\xbf" + b'""\t')
+# protobuf: a Float32 signaling NaN (0x7fa00000) that encoding quiets.
+write("protobuf", "regression_snan.bin", b"\x0a\x12\x0a\x06values\x12\x08\x12\x06\x0a\x04" + struct.pack("<I", 0x7FA00000))
+# convert: csv with --header whose header follows 64+ bytes of blank lines.
+write("convert", "regression_header_after_blank_chunk", bytes([FMT["csv"] | FMT["libsvm"] << 2, 0, 1]) + b"\n" * 70 + b"h1,h2\n1,2\n")
+# convert: a dense then a sparse record, to libsvm (dense rows of mixed chunks keep zeros).
+def f32_value(vals, keys=(), shape=()):
+    body = b"\x0a" + bytes([4 * len(vals)]) + b"".join(struct.pack("<f", v) for v in vals)
+    if keys:
+        body += b"\x12" + bytes([len(keys)]) + bytes(keys)
+    if shape:
+        body += b"\x1a" + bytes([len(shape)]) + bytes(shape)
+    return b"\x12" + bytes([len(body)]) + body
+def example(value):
+    entry = b"\x0a\x06values\x12" + bytes([len(value)]) + value
+    return b"\x0a" + bytes([len(entry)]) + entry
+mixed = part(0, example(f32_value([0.0, 1.5]))) + part(0, example(f32_value([2.0], [1], [2])))
+write("convert", "regression_mixed_dense_sparse", bytes([FMT["pbr"] | FMT["libsvm"] << 2, 0, 0]) + mixed)
+write("convert", "mixed_dense_sparse_to_csv", bytes([FMT["pbr"] | FMT["csv"] << 2, 0, 2]) + mixed)
