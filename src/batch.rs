@@ -229,6 +229,21 @@ impl Batch {
     }
 }
 
+/// The widest dense row sm-data writes (2^24 columns, 128 MiB of `f64`).
+/// Densifying a sparse row wider than this is refused rather than
+/// exhausting memory; write sparse output instead.
+pub const MAX_DENSE_WIDTH: u64 = 1 << 24;
+
+/// Checks that a dense row of `width` columns can be written.
+pub fn check_dense_width(width: u64) -> crate::error::Result<()> {
+    if width > MAX_DENSE_WIDTH {
+        return Err(crate::error::Error::unsupported(format!(
+            "a dense row of {width} columns is wider than the limit of {MAX_DENSE_WIDTH}: write sparse output (libsvm, or recordio-protobuf --sparse)"
+        )));
+    }
+    Ok(())
+}
+
 /// Marker in [`Batch::shapes`] for a sparse row whose width is unknown.
 pub const UNKNOWN_SHAPE: u64 = u64::MAX;
 

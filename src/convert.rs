@@ -324,6 +324,10 @@ pub fn convert(
                     None
                 } else if batch.sparse {
                     sparse_width(&batch, num_features)?
+                } else if let Some(n) = num_features {
+                    // Dense rows are padded to the stated width (the encoder
+                    // refuses wider ones).
+                    Some(n as usize)
                 } else {
                     batch.uniform_width().map_err(|row| {
                         Error::unsupported(format!(

@@ -278,6 +278,8 @@ impl<'f> Chunker<'f> {
 /// until it does, so that a header (the first non-blank record, which
 /// decoders skip only in the first chunk) is always in it.
 fn has_content(b: &[u8]) -> bool {
+    // A UTF-8 byte-order mark is not content either.
+    let b = b.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(b);
     b.iter()
         .any(|&c| !matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
 }

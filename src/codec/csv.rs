@@ -732,6 +732,7 @@ impl Encoder {
                 .at_record(i as u64));
             }
         };
+        crate::batch::check_dense_width(width).map_err(|e| e.at_record(i as u64))?;
         let idx = batch.row_indices(i);
         let vals = batch.row_values(i);
         let mut increasing = true;
@@ -820,12 +821,32 @@ impl BatchEncoder for Encoder {
             if batch.sparse {
                 nfields = self.write_sparse_row(batch, i, nfields, &mut scratch, out)?;
             } else {
-                for &v in batch.row_values(i) {
+                let values = batch.row_values(i);
+                for &v in values {
                     if nfields > 0 {
                         out.push(delim);
                     }
                     nfields += 1;
                     write_field(out, v, batch.dtype);
+                }
+                // With a stated number of features, dense rows are padded
+                // with zeros to it, as densified sparse rows are.
+                if let Some(n) = self.opts.num_features {
+                    let len = values.len() as u64;
+                    if len > n {
+                        return Err(Error::unsupported(format!(
+                            "a record has {len} features, more than the number of features passed ({n})"
+                        ))
+                        .at_record(i as u64));
+                    }
+                    crate::batch::check_dense_width(n).map_err(|e| e.at_record(i as u64))?;
+                    for _ in len..n {
+                        if nfields > 0 {
+                            out.push(delim);
+                        }
+                        nfields += 1;
+                        out.push(b'0');
+                    }
                 }
             }
             // A row of missing values only would read back as a blank line

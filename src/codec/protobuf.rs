@@ -1285,16 +1285,38 @@ impl BatchEncoder for Encoder {
             // Without --sparse/--dense each row keeps the kind it was read as.
             let sparse = self.sparse.unwrap_or(!batch.row_is_dense(i));
             let res = match (batch.sparse, sparse) {
-                (false, false) => encode_example(
-                    payload,
-                    TensorRef {
-                        dtype: self.dtype,
-                        values,
-                        keys: &[],
-                        shape: &[],
-                    },
-                    label,
-                ),
+                (false, false) => {
+                    // With a stated number of features, dense rows are
+                    // padded with zeros to it, as densified sparse rows are.
+                    let values = match self.num_features {
+                        Some(n) if (values.len() as u64) < n => {
+                            crate::batch::check_dense_width(n)
+                                .map_err(|e| e.at_record(i as u64))?;
+                            dense.clear();
+                            dense.extend_from_slice(values);
+                            dense.resize(n as usize, 0.0);
+                            &dense[..]
+                        }
+                        Some(n) if (values.len() as u64) > n => {
+                            return Err(Error::unsupported(format!(
+                                "a record has {} features, more than the number of features passed ({n})",
+                                values.len()
+                            ))
+                            .at_record(i as u64));
+                        }
+                        _ => values,
+                    };
+                    encode_example(
+                        payload,
+                        TensorRef {
+                            dtype: self.dtype,
+                            values,
+                            keys: &[],
+                            shape: &[],
+                        },
+                        label,
+                    )
+                }
                 (true, true) => {
                     let width = self.num_features.or(batch.row_shape(i)).ok_or_else(|| {
                         Error::unsupported(
@@ -1354,6 +1376,7 @@ impl BatchEncoder for Encoder {
                         )
                         .at_record(i as u64)
                     })?;
+                    crate::batch::check_dense_width(width).map_err(|e| e.at_record(i as u64))?;
                     dense.clear();
                     dense.resize(width as usize, 0.0);
                     for (&k, &v) in batch.row_indices(i).iter().zip(values) {
