@@ -299,7 +299,8 @@ pub fn convert(
         input
     };
     let encoder = encoder(&to, opts, num_features);
-    let check_width = encoder.needs_uniform_width() || from.format == Format::Csv;
+    let from_csv = from.format == Format::Csv;
+    let check_width = encoder.needs_uniform_width() || from_csv;
     let header = encoder.header();
     if !header.is_empty() {
         sink(&header)?;
@@ -324,9 +325,11 @@ pub fn convert(
                     None
                 } else if batch.sparse {
                     sparse_width(&batch, num_features)?
-                } else if let Some(n) = num_features {
+                } else if let (Some(n), false) = (num_features, from_csv) {
                     // Dense rows are padded to the stated width (the encoder
-                    // refuses wider ones).
+                    // refuses wider ones), as sparse rows are densified to it.
+                    // CSV input keeps its own width here, so that ragged
+                    // rows are caught across chunks too.
                     Some(n as usize)
                 } else {
                     batch.uniform_width().map_err(|row| {

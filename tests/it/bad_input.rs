@@ -232,3 +232,23 @@ fn a_stream_of_libsvm_needs_the_number_of_features_for_dense_output() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(o.stdout, b"1,0,0,0,1,0\n");
 }
+
+/// Found by the `convert` fuzz target: with `--num-features`, ragged CSV
+/// rows in different chunks were padded instead of reported.
+#[test]
+fn ragged_csv_rows_are_caught_across_chunks_with_num_features() {
+    let csv = "1,2,3\n1,2,3\n1,2,3\n1,2,3,4,5,6\n";
+    for chunk_size in [4, 1 << 20] {
+        let o = ConvertOptions {
+            num_features: Some(21),
+            pipeline: pipeline::Options {
+                threads: 1,
+                chunk_size,
+                window: 0,
+            },
+            ..ConvertOptions::default()
+        };
+        let e = convert_bytes(csv.as_bytes(), "r.csv", "recordio-protobuf", &o).unwrap_err();
+        assert_eq!(e.position().record, Some(3), "chunk size {chunk_size}: {e}");
+    }
+}
