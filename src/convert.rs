@@ -268,13 +268,7 @@ pub fn convert(
                     label_width: None,
                 })
             },
-            |c: Converted| {
-                sink(&c.bytes)?;
-                summary.records += c.records;
-                summary.bytes_out += c.bytes.len() as u64;
-                pool.put(c.bytes);
-                Ok(())
-            },
+            |c: Converted| emit(sink, &mut summary, &pool, c),
             &mut progress,
         )?;
         summary.bytes_in = chunker.position();
@@ -403,16 +397,26 @@ pub fn convert(
                     _ => {}
                 }
             }
-            sink(&c.bytes)?;
-            summary.records += c.records;
-            summary.bytes_out += c.bytes.len() as u64;
-            pool.put(c.bytes);
-            Ok(())
+            emit(sink, &mut summary, &pool, c)
         },
         &mut progress,
     )?;
     summary.bytes_in = chunker.position();
     Ok(summary)
+}
+
+/// Writes a converted chunk, counts it and recycles its buffer.
+fn emit(
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    summary: &mut Summary,
+    pool: &pipeline::BufferPool,
+    c: Converted,
+) -> Result<()> {
+    sink(&c.bytes)?;
+    summary.records += c.records;
+    summary.bytes_out += c.bytes.len() as u64;
+    pool.put(c.bytes);
+    Ok(())
 }
 
 /// The densified width of a sparse batch: `num_features`, else the rows'

@@ -26,19 +26,7 @@ pub fn convert_bytes(
     to: &str,
     opts: &ConvertOptions,
 ) -> sm_data::Result<Vec<u8>> {
-    let mut opts = opts.clone();
-    opts.to = Some(to.parse::<FormatSpec>().expect("format"));
-    let mut out = Vec::new();
-    convert(
-        Input::from_bytes(input.to_vec(), name),
-        &mut |b: &[u8]| {
-            out.extend_from_slice(b);
-            Ok(())
-        },
-        &opts,
-        &mut |_, _| {},
-    )?;
-    Ok(out)
+    convert_input(Input::from_bytes(input.to_vec(), name), to, opts)
 }
 
 /// Converts a stream (not mapped) through the library.
@@ -48,10 +36,14 @@ pub fn convert_stream(
     to: &str,
     opts: &ConvertOptions,
 ) -> sm_data::Result<Vec<u8>> {
+    let input = Input::from_reader(Box::new(std::io::Cursor::new(input.to_vec())), name, None)?;
+    convert_input(input, to, opts)
+}
+
+fn convert_input(input: Input, to: &str, opts: &ConvertOptions) -> sm_data::Result<Vec<u8>> {
     let mut opts = opts.clone();
     opts.to = Some(to.parse::<FormatSpec>().expect("format"));
     let mut out = Vec::new();
-    let input = Input::from_reader(Box::new(std::io::Cursor::new(input.to_vec())), name, None)?;
     convert(
         input,
         &mut |b: &[u8]| {
