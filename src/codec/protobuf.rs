@@ -709,6 +709,61 @@ fn packed_varints_len(vals: &[u64]) -> usize {
     vals.iter().map(|&v| varint_len(v)).sum()
 }
 
+/// Length of a tensor message body: `vl` bytes of packed values, then the
+/// packed keys and shape (each field omitted when empty, as protobuf does).
+fn tensor_body_len(vl: usize, keys: &[u64], shape: &[u64]) -> usize {
+    let mut n = 0;
+    if vl > 0 {
+        n += 1 + varint_len(vl as u64) + vl;
+    }
+    for field in [keys, shape] {
+        if !field.is_empty() {
+            let l = packed_varints_len(field);
+            n += 1 + varint_len(l as u64) + l;
+        }
+    }
+    n
+}
+
+/// Writes a `Value` member holding a tensor: `tag`, the body length, the
+/// `vl` bytes of packed values written by `values`, then keys and shape.
+/// The one tensor writer behind both the batch and the `Record` encoders.
+fn put_tensor(
+    out: &mut Vec<u8>,
+    tag: u8,
+    vl: usize,
+    keys: &[u64],
+    shape: &[u64],
+    values: impl FnOnce(&mut Vec<u8>) -> Result<()>,
+) -> Result<()> {
+    out.push(tag);
+    put_varint(out, tensor_body_len(vl, keys, shape) as u64);
+    if vl > 0 {
+        out.push(0x0a);
+        put_varint(out, vl as u64);
+        values(out)?;
+    }
+    for (tag, field) in [(0x12, keys), (0x1a, shape)] {
+        if !field.is_empty() {
+            out.push(tag);
+            put_varint(out, packed_varints_len(field) as u64);
+            for &k in field {
+                put_varint(out, k);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The `Value` field tag of each tensor type.
+fn tensor_tag(dtype: Dtype) -> u8 {
+    match dtype {
+        Dtype::Float32 => 0x12,
+        Dtype::Float64 => 0x1a,
+        Dtype::Int32 => 0x3a,
+    }
+}
+
 impl TensorRef<'_> {
     fn values_len(&self) -> Result<usize> {
         Ok(match self.dtype {
@@ -724,178 +779,109 @@ impl TensorRef<'_> {
         })
     }
 
-    /// Length of the tensor message body.
-    fn body_len(&self) -> Result<usize> {
-        let mut n = 0;
-        let vl = self.values_len()?;
-        if vl > 0 {
-            n += 1 + varint_len(vl as u64) + vl;
-        }
-        for field in [self.keys, self.shape] {
-            if !field.is_empty() {
-                let l = packed_varints_len(field);
-                n += 1 + varint_len(l as u64) + l;
-            }
-        }
-        Ok(n)
-    }
-
     /// Length of the `Value` message holding this tensor.
     fn value_len(&self) -> Result<usize> {
-        let b = self.body_len()?;
+        let b = tensor_body_len(self.values_len()?, self.keys, self.shape);
         Ok(1 + varint_len(b as u64) + b)
     }
 
     fn encode_value(&self, out: &mut Vec<u8>) -> Result<()> {
-        out.push(match self.dtype {
-            Dtype::Float32 => 0x12,
-            Dtype::Float64 => 0x1a,
-            Dtype::Int32 => 0x3a,
-        });
-        put_varint(out, self.body_len()? as u64);
         let vl = self.values_len()?;
-        if vl > 0 {
-            out.push(0x0a);
-            put_varint(out, vl as u64);
-            match self.dtype {
-                Dtype::Float32 => {
-                    let start = out.len();
-                    out.resize(start + vl, 0);
-                    for (dst, &v) in out[start..].chunks_exact_mut(4).zip(self.values) {
-                        dst.copy_from_slice(&(v as f32).to_le_bytes());
+        put_tensor(
+            out,
+            tensor_tag(self.dtype),
+            vl,
+            self.keys,
+            self.shape,
+            |out| {
+                match self.dtype {
+                    Dtype::Float32 => {
+                        let start = out.len();
+                        out.resize(start + vl, 0);
+                        for (dst, &v) in out[start..].chunks_exact_mut(4).zip(self.values) {
+                            dst.copy_from_slice(&(v as f32).to_le_bytes());
+                        }
+                    }
+                    Dtype::Float64 => {
+                        let start = out.len();
+                        out.resize(start + vl, 0);
+                        for (dst, &v) in out[start..].chunks_exact_mut(8).zip(self.values) {
+                            dst.copy_from_slice(&v.to_le_bytes());
+                        }
+                    }
+                    Dtype::Int32 => {
+                        for &v in self.values {
+                            put_varint(out, int32_of(v)? as i64 as u64);
+                        }
                     }
                 }
-                Dtype::Float64 => {
-                    let start = out.len();
-                    out.resize(start + vl, 0);
-                    for (dst, &v) in out[start..].chunks_exact_mut(8).zip(self.values) {
-                        dst.copy_from_slice(&v.to_le_bytes());
-                    }
-                }
-                Dtype::Int32 => {
-                    for &v in self.values {
-                        put_varint(out, int32_of(v)? as i64 as u64);
-                    }
-                }
-            }
-        }
-        for (tag, field) in [(0x12, self.keys), (0x1a, self.shape)] {
-            if !field.is_empty() {
-                out.push(tag);
-                put_varint(out, packed_varints_len(field) as u64);
-                for &k in field {
-                    put_varint(out, k);
-                }
-            }
-        }
-        Ok(())
+                Ok(())
+            },
+        )
     }
+}
+
+/// Bytes of packed values of an owned tensor.
+fn owned_values_len(value: &Value) -> usize {
+    match value {
+        Value::Float32(t) => 4 * t.values.len(),
+        Value::Float64(t) => 8 * t.values.len(),
+        Value::Int32(t) => t.values.iter().map(|&v| varint_len(v as i64 as u64)).sum(),
+        Value::Empty | Value::Bytes(_) => 0,
+    }
+}
+
+/// Length of the body of an owned `Bytes` message.
+fn bytes_body_len(b: &BytesValue) -> usize {
+    b.value
+        .iter()
+        .map(|v| 1 + varint_len(v.len() as u64) + v.len())
+        .sum::<usize>()
+        + b.content_type
+            .as_ref()
+            .map_or(0, |c| 1 + varint_len(c.len() as u64) + c.len())
 }
 
 /// Length of an owned `Value` message body.
 fn value_len(value: &Value) -> usize {
-    fn tensor_body<T>(t: &Tensor<T>, vl: usize) -> usize {
-        let mut n = 0;
-        if vl > 0 {
-            n += 1 + varint_len(vl as u64) + vl;
-        }
-        for field in [&t.keys, &t.shape] {
-            if !field.is_empty() {
-                let l = packed_varints_len(field);
-                n += 1 + varint_len(l as u64) + l;
-            }
-        }
-        n
-    }
+    let vl = owned_values_len(value);
     let body = match value {
         Value::Empty => return 0,
-        Value::Float32(t) => tensor_body(t, 4 * t.values.len()),
-        Value::Float64(t) => tensor_body(t, 8 * t.values.len()),
-        Value::Int32(t) => tensor_body(
-            t,
-            t.values.iter().map(|&v| varint_len(v as i64 as u64)).sum(),
-        ),
-        Value::Bytes(b) => {
-            b.value
-                .iter()
-                .map(|v| 1 + varint_len(v.len() as u64) + v.len())
-                .sum::<usize>()
-                + b.content_type
-                    .as_ref()
-                    .map_or(0, |c| 1 + varint_len(c.len() as u64) + c.len())
-        }
+        Value::Float32(t) => tensor_body_len(vl, &t.keys, &t.shape),
+        Value::Float64(t) => tensor_body_len(vl, &t.keys, &t.shape),
+        Value::Int32(t) => tensor_body_len(vl, &t.keys, &t.shape),
+        Value::Bytes(b) => bytes_body_len(b),
     };
     1 + varint_len(body as u64) + body
 }
 
+/// Writes an owned `Value` from its typed values, so that every bit (a
+/// signaling NaN's payload too) is written back as it was read.
 fn encode_value(out: &mut Vec<u8>, value: &Value) -> Result<()> {
-    /// Writes an owned tensor from its typed values, so that every bit
-    /// (a signaling NaN's payload too) is written back as it was read.
-    fn tensor<T>(
-        out: &mut Vec<u8>,
-        tag: u8,
-        t: &Tensor<T>,
-        width: usize,
-        put: impl Fn(&mut Vec<u8>, &T),
-    ) {
-        let vl = if width == 0 {
-            // Int32: varints of the sign-extended values.
-            let mut tmp = Vec::new();
-            t.values.iter().for_each(|v| put(&mut tmp, v));
-            tmp.len()
-        } else {
-            width * t.values.len()
-        };
-        let mut body = 0;
-        if vl > 0 {
-            body += 1 + varint_len(vl as u64) + vl;
-        }
-        for field in [&t.keys, &t.shape] {
-            if !field.is_empty() {
-                let l = packed_varints_len(field);
-                body += 1 + varint_len(l as u64) + l;
-            }
-        }
-        out.push(tag);
-        put_varint(out, body as u64);
-        if vl > 0 {
-            out.push(0x0a);
-            put_varint(out, vl as u64);
-            t.values.iter().for_each(|v| put(out, v));
-        }
-        for (tag, field) in [(0x12, &t.keys), (0x1a, &t.shape)] {
-            if !field.is_empty() {
-                out.push(tag);
-                put_varint(out, packed_varints_len(field) as u64);
-                field.iter().for_each(|&k| put_varint(out, k));
-            }
-        }
-    }
+    let vl = owned_values_len(value);
     match value {
-        Value::Float32(t) => {
-            tensor(out, 0x12, t, 4, |o, v| {
-                o.extend_from_slice(&v.to_bits().to_le_bytes())
-            });
-            return Ok(());
-        }
-        Value::Float64(t) => {
-            tensor(out, 0x1a, t, 8, |o, v| {
-                o.extend_from_slice(&v.to_bits().to_le_bytes())
-            });
-            return Ok(());
-        }
-        Value::Int32(t) => {
-            tensor(out, 0x3a, t, 0, |o, &v| put_varint(o, v as i64 as u64));
-            return Ok(());
-        }
-        _ => {}
-    }
-    match value {
-        Value::Empty | Value::Float32(_) | Value::Float64(_) | Value::Int32(_) => Ok(()),
+        Value::Empty => Ok(()),
+        Value::Float32(t) => put_tensor(out, 0x12, vl, &t.keys, &t.shape, |o| {
+            t.values
+                .iter()
+                .for_each(|v| o.extend_from_slice(&v.to_bits().to_le_bytes()));
+            Ok(())
+        }),
+        Value::Float64(t) => put_tensor(out, 0x1a, vl, &t.keys, &t.shape, |o| {
+            t.values
+                .iter()
+                .for_each(|v| o.extend_from_slice(&v.to_bits().to_le_bytes()));
+            Ok(())
+        }),
+        Value::Int32(t) => put_tensor(out, 0x3a, vl, &t.keys, &t.shape, |o| {
+            t.values
+                .iter()
+                .for_each(|&v| put_varint(o, v as i64 as u64));
+            Ok(())
+        }),
         Value::Bytes(b) => {
-            let body = value_len(value) - 1 - varint_len((value_len(value) - 1) as u64);
             out.push(0x4a);
-            put_varint(out, body as u64);
+            put_varint(out, bytes_body_len(b) as u64);
             for v in &b.value {
                 put_bytes_field(out, 0x0a, v);
             }
