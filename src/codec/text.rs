@@ -79,7 +79,31 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
         Dtype::Float64 | Dtype::Int32 => b.format_finite(v),
     };
     // zmij writes integral values as `30000000.0`; drop the fraction.
-    out.extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+    push_short(out, s.strip_suffix(".0").unwrap_or(s).as_bytes());
+}
+
+/// `out.extend_from_slice(s)` for the few bytes of a printed number, with
+/// fixed-size copies the compiler inlines instead of a call to `memcpy`
+/// (which cost more than the copy itself: two calls per value were an
+/// eighth of the instructions of RecordIO-protobuf → CSV).
+#[inline]
+fn push_short(out: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    if !(4..=16).contains(&n) {
+        out.extend_from_slice(s);
+        return;
+    }
+    let at = out.len();
+    out.extend_from_slice(&[0u8; 16]);
+    let dst = &mut out[at..at + n];
+    if n >= 8 {
+        dst[..8].copy_from_slice(&s[..8]);
+        dst[n - 8..].copy_from_slice(&s[n - 8..]);
+    } else {
+        dst[..4].copy_from_slice(&s[..4]);
+        dst[n - 4..].copy_from_slice(&s[n - 4..]);
+    }
+    out.truncate(at + n);
 }
 
 /// Appends an unsigned integer.
@@ -125,6 +149,17 @@ mod tests {
         for v in [1.0e-7f32, 3.4028235e38, 1.175_494_4e-38, 123.456] {
             let s = show(v as f64, Dtype::Float32);
             assert_eq!(s.parse::<f32>().unwrap(), v, "{s}");
+        }
+    }
+
+    #[test]
+    fn short_pushes_append_exactly_the_bytes() {
+        let src: Vec<u8> = (b'a'..=b'z').collect();
+        for n in 0..=src.len() {
+            let mut out = b"xy".to_vec();
+            push_short(&mut out, &src[..n]);
+            assert_eq!(&out[..2], b"xy");
+            assert_eq!(&out[2..], &src[..n], "n = {n}");
         }
     }
 

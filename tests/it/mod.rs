@@ -4,6 +4,7 @@ mod bad_corpus;
 mod bad_input;
 mod chunking;
 mod cli;
+mod faults;
 mod golden;
 mod roundtrip;
 mod util;

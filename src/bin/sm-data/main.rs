@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    ignore_file_size_signal();
     let cli = args::Cli::parse();
     let result = match cli.command {
         args::Command::Convert(a) => cmd::convert::run(a),
@@ -46,4 +47,16 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
             || e.downcast_ref::<std::io::Error>()
                 .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
     })
+}
+
+/// Past a file-size limit (`ulimit -f`) the kernel sends SIGXFSZ, whose
+/// default action kills the process and leaves its temporary output behind.
+/// Ignored, the write fails with EFBIG instead, which is reported like any
+/// other I/O error and the temporary file is removed.
+fn ignore_file_size_signal() {
+    // SAFETY: setting a signal's disposition to SIG_IGN at startup, before
+    // any other thread exists, has no memory-safety requirements.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+    }
 }
