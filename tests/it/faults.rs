@@ -45,7 +45,15 @@ fn a_full_disk_fails_cleanly_and_keeps_the_previous_output() {
         cat "$1/out.pbr"
     "#;
     let o = Command::new("unshare")
-        .args(["--user", "--map-root-user", "--mount", "sh", "-c", script, "sh"])
+        .args([
+            "--user",
+            "--map-root-user",
+            "--mount",
+            "sh",
+            "-c",
+            script,
+            "sh",
+        ])
         .arg(&mnt)
         .arg(BIN)
         .arg(&input)
@@ -75,7 +83,11 @@ fn a_device_that_is_full_gives_a_clear_error() {
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("/dev/full"), "{}", stderr(&o));
-    assert!(stderr(&o).contains("No space left on device"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("No space left on device"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
