@@ -5,5 +5,7 @@ mod bad_input;
 mod chunking;
 mod cli;
 mod golden;
+mod manifest;
 mod roundtrip;
+mod shard;
 mod util;
