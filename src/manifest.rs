@@ -41,10 +41,12 @@ impl Manifest {
     /// Parses manifest JSON. Errors name `name`, the byte offset and the
     /// element at fault.
     pub fn parse(bytes: &[u8], name: &str) -> Result<Manifest> {
-        let located = |msg: String, at: usize| Error::syntax(FORMAT, msg).at_byte(at as u64).in_file(name);
+        let located =
+            |msg: String, at: usize| Error::syntax(FORMAT, msg).at_byte(at as u64).in_file(name);
         if bytes.starts_with(b"\xEF\xBB\xBF") {
             return Err(located(
-                "the manifest starts with a UTF-8 byte-order mark, which JSON does not allow".into(),
+                "the manifest starts with a UTF-8 byte-order mark, which JSON does not allow"
+                    .into(),
                 0,
             ));
         }
@@ -56,13 +58,15 @@ impl Manifest {
         let at = |i: usize| starts.get(i).copied().unwrap_or(0);
         let serde_json::Value::Array(items) = value else {
             return Err(located(
-                "expected a JSON array [{\"prefix\": \"s3://bucket/prefix/\"}, \"key\", ...]".into(),
+                "expected a JSON array [{\"prefix\": \"s3://bucket/prefix/\"}, \"key\", ...]"
+                    .into(),
                 first_non_space(bytes),
             ));
         };
         let Some(first) = items.first() else {
             return Err(located(
-                "the array is empty: expected {\"prefix\": ...} followed by one or more keys".into(),
+                "the array is empty: expected {\"prefix\": ...} followed by one or more keys"
+                    .into(),
                 first_non_space(bytes),
             ));
         };
@@ -250,7 +254,6 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
     let err = |msg: String, i: usize| Error::syntax(FORMAT, msg).at_byte(at(i)).in_file(name);
     // The prefix and its bucket.
     let p = &m.prefix;
-    let mut local = false;
     if let Some(rest) = p.strip_prefix("s3://") {
         match rest.find('/') {
             Some(0) => report
@@ -268,12 +271,10 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
             Some(_) => {}
         }
     } else if p.contains("://") && !p.starts_with("file://") {
-        report.errors.push(err(
-            format!("the prefix {p:?} is not an s3:// URI"),
-            0,
-        ));
+        report
+            .errors
+            .push(err(format!("the prefix {p:?} is not an s3:// URI"), 0));
     } else {
-        local = true;
         report.warnings.push(format!(
             "{name}: the prefix {p:?} is a local path: SageMaker needs an s3:// prefix (checked as a local folder)"
         ));
@@ -301,9 +302,9 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
             ));
         }
         if !seen.insert(k.as_str()) {
-            report.warnings.push(format!(
-                "{name}: key {n} {k:?} is listed more than once"
-            ));
+            report
+                .warnings
+                .push(format!("{name}: key {n} {k:?} is listed more than once"));
         }
     }
     if !report.errors.is_empty() {
@@ -311,7 +312,6 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
         return report;
     }
     // Every key exists: one listing of the prefix.
-    let _ = local;
     match list(p) {
         Ok(objects) => {
             let prefix_path = crate::shard::store_shim::local_path(p);
@@ -325,10 +325,9 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
                 .collect();
             for (i, k) in m.keys.iter().enumerate() {
                 if !have.contains(k.as_str()) {
-                    report.errors.push(err(
-                        format!("key {} {k:?}: no object {p}{k}", i + 1),
-                        i + 1,
-                    ));
+                    report
+                        .errors
+                        .push(err(format!("key {} {k:?}: no object {p}{k}", i + 1), i + 1));
                 }
             }
         }

@@ -431,9 +431,14 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
             .div_ceil(opts.shuffle_bucket_bytes.max(1))
             .clamp(1, 1024) as usize;
         let mut b = Buckets::new(&tmp, n, opts.seed)?;
-        for_each_record(&files, copy, &conv, in_framing, out_framing, &mut |data, spans| {
-            b.scatter(data, spans, &out_framing)
-        })?;
+        for_each_record(
+            &files,
+            copy,
+            &conv,
+            in_framing,
+            out_framing,
+            &mut |data, spans| b.scatter(data, spans, &out_framing),
+        )?;
         let totals = (b.records.iter().sum(), b.bytes.iter().sum());
         buckets = Some(b);
         totals
@@ -551,9 +556,14 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
     } else if opts.dry_run && opts.shuffle {
         // Records per object are exact; bytes are estimated below.
     } else {
-        for_each_record(&files, copy, &conv, in_framing, out_framing, &mut |data, spans| {
-            router.push(data, spans)
-        })?;
+        for_each_record(
+            &files,
+            copy,
+            &conv,
+            in_framing,
+            out_framing,
+            &mut |data, spans| router.push(data, spans),
+        )?;
     }
     let outs = if opts.dry_run && opts.shuffle {
         let mean = total_bytes as f64 / total.max(1) as f64;
@@ -571,7 +581,9 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
     // Reports, manifests and channels.json.
     let mut reports = Vec::new();
     let mut configs = Vec::new();
-    for (((name, dist, k, keys), out), manifest_uri) in meta.into_iter().zip(outs).zip(&manifest_uris) {
+    for (((name, dist, k, keys), out), manifest_uri) in
+        meta.into_iter().zip(outs).zip(&manifest_uris)
+    {
         let prefix = format!("{base}{name}/");
         let manifest_at = format!("{base}{name}.manifest");
         let objects: Vec<ObjectReport> = keys
@@ -611,7 +623,15 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
             record_wrapper_type: "None".into(),
             input_mode: opts.input_mode,
         });
-        reports.push(channel_report(name, dist, prefix, manifest_at, objects, opts.instances, k));
+        reports.push(channel_report(
+            name,
+            dist,
+            prefix,
+            manifest_at,
+            objects,
+            opts.instances,
+            k,
+        ));
     }
     if !opts.dry_run {
         let mut json = serde_json::to_string_pretty(&configs)
@@ -768,8 +788,7 @@ fn uri_base(dest: &str, s3_uri_prefix: Option<&str>) -> Result<String> {
         }
         None if is_s3(dest) => dest.to_string(),
         None => {
-            let abs = std::path::absolute(dest)
-                .map_err(|e| Error::from(e).in_file(dest))?;
+            let abs = std::path::absolute(dest).map_err(|e| Error::from(e).in_file(dest))?;
             format!("file://{}", abs.display())
         }
     };
@@ -827,17 +846,30 @@ fn expand_inputs(inputs: &[String]) -> Result<Vec<ObjectInfo>> {
             if looks_like_manifest(input)? {
                 let m = Manifest::read(input)?;
                 for uri in m.uris() {
-                    let uri = if is_s3(&uri) { uri } else { local_path(&uri).to_string() };
-                    let size = list(&uri)?.into_iter().find(|o| o.uri == uri).map(|o| o.size);
+                    let uri = if is_s3(&uri) {
+                        uri
+                    } else {
+                        local_path(&uri).to_string()
+                    };
+                    let size = list(&uri)?
+                        .into_iter()
+                        .find(|o| o.uri == uri)
+                        .map(|o| o.size);
                     let size = size.ok_or_else(|| {
-                        Error::config(format!("{uri}, listed in the manifest {input}, does not exist"))
+                        Error::config(format!(
+                            "{uri}, listed in the manifest {input}, does not exist"
+                        ))
                     })?;
                     out.push(ObjectInfo { uri, size });
                 }
             } else {
                 let size = list(path)?.first().map_or(0, |o| o.size);
                 out.push(ObjectInfo {
-                    uri: if local { path.to_string() } else { input.clone() },
+                    uri: if local {
+                        path.to_string()
+                    } else {
+                        input.clone()
+                    },
                     size,
                 });
             }
@@ -880,6 +912,9 @@ fn looks_like_manifest(uri: &str) -> Result<bool> {
         .find(|b| !b.is_ascii_whitespace())
         .is_some_and(|&b| b == b'['))
 }
+
+/// Receives records in order: the bytes and the spans of the records in them.
+type RecordSink<'a> = dyn FnMut(&[u8], &[Span]) -> Result<()> + 'a;
 
 struct Spans {
     /// Owned bytes (streamed input); `None` for mapped input.
@@ -940,7 +975,7 @@ fn for_each_record(
     conv: &ConvertOptions,
     in_framing: Framing,
     out_framing: Framing,
-    f: &mut dyn FnMut(&[u8], &[Span]) -> Result<()>,
+    f: &mut RecordSink<'_>,
 ) -> Result<()> {
     for file in files {
         let input = Input::open(&file.uri)?;

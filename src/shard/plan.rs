@@ -13,9 +13,15 @@ pub fn split_counts(total: u64, fractions: &[f64]) -> Vec<u64> {
     order.sort_by(|&a, &b| {
         let ra = exact[a] - exact[a].floor();
         let rb = exact[b] - exact[b].floor();
-        rb.partial_cmp(&ra).unwrap_or(std::cmp::Ordering::Equal).then(a.cmp(&b))
+        rb.partial_cmp(&ra)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(a.cmp(&b))
     });
-    for &i in order.iter().cycle().take(total.saturating_sub(assigned) as usize) {
+    for &i in order
+        .iter()
+        .cycle()
+        .take(total.saturating_sub(assigned) as usize)
+    {
         counts[i] += 1;
     }
     counts
@@ -41,7 +47,10 @@ pub fn object_records(records: u64, instances: usize, per_instance: usize) -> Ve
 /// Validates `--split` fractions: positive, summing to 1.
 pub fn check_fractions(split: &[(String, f64)]) -> Result<()> {
     let sum: f64 = split.iter().map(|s| s.1).sum();
-    if split.iter().any(|s| !(s.1 > 0.0) || !s.1.is_finite()) {
+    if split
+        .iter()
+        .any(|s| s.1.is_nan() || s.1 <= 0.0 || !s.1.is_finite())
+    {
         return Err(Error::config(
             "every --split fraction must be a number greater than 0",
         ));
@@ -92,13 +101,22 @@ mod tests {
     fn split_counts_are_exact() {
         assert_eq!(split_counts(10, &[0.8, 0.1, 0.1]), vec![8, 1, 1]);
         assert_eq!(split_counts(7, &[0.5, 0.5]), vec![4, 3]);
-        assert_eq!(split_counts(1001, &[0.8, 0.1, 0.1]).iter().sum::<u64>(), 1001);
+        assert_eq!(
+            split_counts(1001, &[0.8, 0.1, 0.1]).iter().sum::<u64>(),
+            1001
+        );
         assert_eq!(split_counts(3, &[1.0 / 3.0; 3]), vec![1, 1, 1]);
     }
 
     #[test]
     fn objects_differ_by_at_most_one_record_and_runs_balance() {
-        for (r, n, k) in [(10, 3, 1), (103, 4, 3), (16, 16, 1), (1000, 3, 5), (5, 1, 4)] {
+        for (r, n, k) in [
+            (10, 3, 1),
+            (103, 4, 3),
+            (16, 16, 1),
+            (1000, 3, 5),
+            (5, 1, 4),
+        ] {
             let v = object_records(r, n, k);
             assert_eq!(v.len(), n * k);
             assert_eq!(v.iter().sum::<u64>(), r);

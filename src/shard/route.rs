@@ -214,7 +214,8 @@ impl Buckets {
         };
         for i in 0..n {
             let p = b.path(i);
-            let f = File::create(&p).map_err(|e| Error::from(e).in_file(p.display().to_string()))?;
+            let f =
+                File::create(&p).map_err(|e| Error::from(e).in_file(p.display().to_string()))?;
             b.files.push(BufWriter::with_capacity(64 << 10, f));
         }
         Ok(b)
@@ -272,7 +273,8 @@ impl Buckets {
             spans.clear();
             let mut pos = 0;
             while pos + 4 <= buf.len() {
-                let len = u32::from_le_bytes(buf[pos..pos + 4].try_into().expect("4 bytes")) as usize;
+                let len =
+                    u32::from_le_bytes(buf[pos..pos + 4].try_into().expect("4 bytes")) as usize;
                 spans.push((pos + 4, pos + 4 + len));
                 pos += 4 + len;
             }

@@ -57,27 +57,61 @@ fn check_catches_each_bad_case_with_a_location() {
         ("[{\"prefix\": \"s3://b/\"}]".into(), "lists no keys"),
         ("[\"s3://b/\", \"a\"]".into(), "element 1 must be"),
         ("[{\"prefix\": 3}, \"a\"]".into(), "must be a string"),
-        ("[{\"prefix\": \"s3://b/\", \"k\": 1}, \"a\"]".into(), "exactly one key"),
-        ("[{\"prefix\": \"s3://b/\"}, \"a\", null]".into(), "key 2 must be a string, found null"),
-        ("[{\"prefix\": \"s3://bucket\"}, \"x/a\"]".into(), "extend the bucket name"),
-        ("[{\"prefix\": \"s3:///p/\"}, \"a\"]".into(), "empty bucket name"),
-        ("[{\"prefix\": \"http://b/p/\"}, \"a\"]".into(), "not an s3:// URI"),
-        (format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "../x.csv"]"#), "escapes the prefix"),
-        (format!(r#"[{{"prefix": "{data}/"}}, "sub/../../x"]"#), "escapes the prefix"),
-        (format!(r#"[{{"prefix": "{data}/"}}, "/etc/passwd"]"#), "is absolute"),
+        (
+            "[{\"prefix\": \"s3://b/\", \"k\": 1}, \"a\"]".into(),
+            "exactly one key",
+        ),
+        (
+            "[{\"prefix\": \"s3://b/\"}, \"a\", null]".into(),
+            "key 2 must be a string, found null",
+        ),
+        (
+            "[{\"prefix\": \"s3://bucket\"}, \"x/a\"]".into(),
+            "extend the bucket name",
+        ),
+        (
+            "[{\"prefix\": \"s3:///p/\"}, \"a\"]".into(),
+            "empty bucket name",
+        ),
+        (
+            "[{\"prefix\": \"http://b/p/\"}, \"a\"]".into(),
+            "not an s3:// URI",
+        ),
+        (
+            format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "../x.csv"]"#),
+            "escapes the prefix",
+        ),
+        (
+            format!(r#"[{{"prefix": "{data}/"}}, "sub/../../x"]"#),
+            "escapes the prefix",
+        ),
+        (
+            format!(r#"[{{"prefix": "{data}/"}}, "/etc/passwd"]"#),
+            "is absolute",
+        ),
         (format!(r#"[{{"prefix": "{data}/"}}, ""]"#), "is empty"),
-        (format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "nope.csv"]"#), "no object"),
-        ("\u{feff}[{\"prefix\": \"s3://b/\"}, \"a\"]".into(), "byte-order mark"),
+        (
+            format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "nope.csv"]"#),
+            "no object",
+        ),
+        (
+            "\u{feff}[{\"prefix\": \"s3://b/\"}, \"a\"]".into(),
+            "byte-order mark",
+        ),
     ];
     for (text, want) in cases {
         let p = problems(dir.path(), &text);
         assert!(
-            p.iter().any(|e| e.contains(want) && e.contains("m.manifest") && e.contains("byte offset")),
+            p.iter()
+                .any(|e| e.contains(want) && e.contains("m.manifest") && e.contains("byte offset")),
             "{text}: expected {want:?}, got {p:?}"
         );
     }
     // The location is the element at fault.
-    let p = problems(dir.path(), &format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "../x"]"#));
+    let p = problems(
+        dir.path(),
+        &format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "../x"]"#),
+    );
     let at = format!(r#"[{{"prefix": "{data}/"}}, "a.csv", "#).len();
     assert!(p[0].contains(&format!("byte offset {at}:")), "{p:?}");
 }
@@ -85,7 +119,10 @@ fn check_catches_each_bad_case_with_a_location() {
 #[test]
 fn cli_build_expand_check() {
     let dir = folder();
-    let o = sm_data(dir.path(), &["manifest", "build", "data", "-o", "data.manifest"]);
+    let o = sm_data(
+        dir.path(),
+        &["manifest", "build", "data", "-o", "data.manifest"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let o = sm_data(dir.path(), &["manifest", "expand", "data.manifest"]);
     assert_eq!(
@@ -97,12 +134,19 @@ fn cli_build_expand_check() {
     assert!(String::from_utf8_lossy(&o.stdout).contains("ok, 3 keys"));
     assert!(stderr(&o).contains("warning") && stderr(&o).contains("local path"));
     // Existing output needs --force.
-    let o = sm_data(dir.path(), &["manifest", "build", "data", "-o", "data.manifest"]);
+    let o = sm_data(
+        dir.path(),
+        &["manifest", "build", "data", "-o", "data.manifest"],
+    );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     // A missing object fails the check with exit 1 and names it.
     std::fs::remove_file(dir.path().join("data/b.csv")).unwrap();
     let o = sm_data(dir.path(), &["manifest", "check", "data.manifest"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("key 2 \"b.csv\": no object data/b.csv"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("key 2 \"b.csv\": no object data/b.csv"),
+        "{}",
+        stderr(&o)
+    );
     assert!(stderr(&o).contains("1 problem found"), "{}", stderr(&o));
 }

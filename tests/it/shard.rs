@@ -7,7 +7,9 @@ use sm_data::codec::recordio;
 use sm_data::convert::ConvertOptions;
 use sm_data::manifest::Manifest;
 use sm_data::pipeline;
-use sm_data::shard::{Distribution, InputMode, ObjectCount, Report, S3DataType, ShardOptions, shard};
+use sm_data::shard::{
+    Distribution, InputMode, ObjectCount, Report, S3DataType, ShardOptions, shard,
+};
 
 use super::util::{Rng, convert_bytes, dense_csv, sm_data, sparse_libsvm, stderr};
 
@@ -32,7 +34,13 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
     let mut rng = Rng(0x5eed);
     let csv = dense_csv(&mut rng, 203, 4).into_bytes();
     let svm = sparse_libsvm(&mut rng, 203, 40).into_bytes();
-    let pbr = convert_bytes(&csv, "x.csv", "recordio-protobuf", &ConvertOptions::default()).unwrap();
+    let pbr = convert_bytes(
+        &csv,
+        "x.csv",
+        "recordio-protobuf",
+        &ConvertOptions::default(),
+    )
+    .unwrap();
     let mut rec = Vec::new();
     for i in 0..203 {
         let len = rng.below(40) as usize + (i % 3);
@@ -84,11 +92,7 @@ fn objects(dir: &Path, channel: &str) -> Vec<(String, Vec<u8>)> {
 }
 
 fn run(input: &Path, dest: &Path, o: &ShardOptions) -> sm_data::Result<Report> {
-    shard(
-        &[input.display().to_string()],
-        dest.to_str().unwrap(),
-        o,
-    )
+    shard(&[input.display().to_string()], dest.to_str().unwrap(), o)
 }
 
 #[test]
@@ -148,7 +152,10 @@ fn shuffle_is_a_seeded_permutation() {
             o.tmp_dir = Some(dir.path().join("tmp"));
             std::fs::create_dir_all(dir.path().join("tmp")).unwrap();
             run(&input, &dest, &o).unwrap();
-            let cat: Vec<u8> = objects(&dest, "train").into_iter().flat_map(|o| o.1).collect();
+            let cat: Vec<u8> = objects(&dest, "train")
+                .into_iter()
+                .flat_map(|o| o.1)
+                .collect();
             outs.push(cat);
         }
         assert_eq!(outs[0], outs[1], "{name}: same seed, same bytes");
@@ -159,10 +166,16 @@ fn shuffle_is_a_seeded_permutation() {
         for out in &outs {
             let mut got = records(name, out);
             got.sort();
-            assert!(got == want, "{name}: not a permutation of the input records");
+            assert!(
+                got == want,
+                "{name}: not a permutation of the input records"
+            );
         }
         // The buckets are gone.
-        assert_eq!(std::fs::read_dir(dir.path().join("tmp")).unwrap().count(), 0);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("tmp")).unwrap().count(),
+            0
+        );
     }
 }
 
@@ -193,7 +206,10 @@ fn split_sizes_are_exact_and_order_is_kept_without_shuffle() {
         assert_eq!(got.len(), want, "{ch}");
         // A subsequence of the input: order kept.
         let mut it = lines.iter();
-        assert!(got.iter().all(|g| it.any(|l| l == g)), "{ch}: order changed");
+        assert!(
+            got.iter().all(|g| it.any(|l| l == g)),
+            "{ch}: order changed"
+        );
         all.extend(got.iter().map(|s| s.to_string()));
     }
     let mut want: Vec<String> = lines.iter().map(|s| s.to_string()).collect();
@@ -312,8 +328,14 @@ fn manifests_and_channels_json_resolve_to_the_objects() {
     )
     .unwrap();
     assert_eq!(report.inputs, 4);
-    let cat: Vec<u8> = objects(&dest3, "train").into_iter().flat_map(|o| o.1).collect();
-    let want: Vec<u8> = objects(&dest, "train").into_iter().flat_map(|o| o.1).collect();
+    let cat: Vec<u8> = objects(&dest3, "train")
+        .into_iter()
+        .flat_map(|o| o.1)
+        .collect();
+    let want: Vec<u8> = objects(&dest, "train")
+        .into_iter()
+        .flat_map(|o| o.1)
+        .collect();
     assert_eq!(cat, want);
 }
 
@@ -380,13 +402,19 @@ fn refusals() {
     let mut o = opts(1);
     o.overwrite = true;
     let e = msg(&o);
-    assert!(e.contains("part-00001.csv") && e.contains("not part of this plan"), "{e}");
+    assert!(
+        e.contains("part-00001.csv") && e.contains("not part of this plan"),
+        "{e}"
+    );
     let mut o = opts(3);
     o.overwrite = true;
     run(&input, &dest, &o).unwrap();
     // Standard input cannot be read twice; the input inside DEST.
     let e = shard(&["-".into()], dest.to_str().unwrap(), &opts(1)).unwrap_err();
-    assert!(e.is_config() && e.to_string().contains("standard input"), "{e}");
+    assert!(
+        e.is_config() && e.to_string().contains("standard input"),
+        "{e}"
+    );
     let inner = dest.join("train/part-00000.csv").display().to_string();
     let mut o = opts(1);
     o.overwrite = true;
@@ -421,7 +449,16 @@ fn cli_shards_reports_json_and_refuses_with_exit_2() {
     std::fs::rename(dir.path().join("b.csv"), dir.path().join("in/b.csv")).unwrap();
     let o = sm_data(
         dir.path(),
-        &["shard", "a.csv", "in", "--instances", "4", "--out", "dest", "--json"],
+        &[
+            "shard",
+            "a.csv",
+            "in",
+            "--instances",
+            "4",
+            "--out",
+            "dest",
+            "--json",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let r: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -434,16 +471,36 @@ fn cli_shards_reports_json_and_refuses_with_exit_2() {
     let o = sm_data(dir.path(), &["manifest", "expand", "dest/train.manifest"]);
     let lines = String::from_utf8(o.stdout).unwrap();
     assert_eq!(lines.lines().count(), 4);
-    assert!(lines.lines().all(|l| l.starts_with("file://") && l.contains("/dest/train/part-0000")));
+    assert!(
+        lines
+            .lines()
+            .all(|l| l.starts_with("file://") && l.contains("/dest/train/part-0000"))
+    );
     // Text report; dry run with a target size.
     let o = sm_data(
         dir.path(),
-        &["shard", "a.csv", "-n", "2", "-o", "dry", "--dry-run", "--target-object-size", "200"],
+        &[
+            "shard",
+            "a.csv",
+            "-n",
+            "2",
+            "-o",
+            "dry",
+            "--dry-run",
+            "--target-object-size",
+            "200",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.starts_with("dry run (nothing written): 50 records csv -> csv"), "{text}");
-    assert!(text.contains("algo-2") && text.contains("worst/best instance"), "{text}");
+    assert!(
+        text.starts_with("dry run (nothing written): 50 records csv -> csv"),
+        "{text}"
+    );
+    assert!(
+        text.contains("algo-2") && text.contains("worst/best instance"),
+        "{text}"
+    );
     assert!(!dir.path().join("dry").exists());
     // Refusals exit with 2 and say why.
     let o = sm_data(dir.path(), &["shard", "a.csv", "-n", "4", "-o", "dest"]);
@@ -451,5 +508,9 @@ fn cli_shards_reports_json_and_refuses_with_exit_2() {
     assert!(stderr(&o).contains("is not empty"), "{}", stderr(&o));
     let o = sm_data(dir.path(), &["shard", "a.csv", "-n", "64", "-o", "d2"]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("50 records for 64 instances"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("50 records for 64 instances"),
+        "{}",
+        stderr(&o)
+    );
 }

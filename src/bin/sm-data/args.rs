@@ -27,7 +27,7 @@ pub enum Command {
     Inspect(InspectArgs),
     /// Write balanced objects for ShardedByS3Key (a multiple of --instances), channel splits,
     /// manifests and channels.json, and print the balance report.
-    Shard(crate::cmd::shard::ShardArgs),
+    Shard(Box<crate::cmd::shard::ShardArgs>),
     /// Build, expand or check a SageMaker ManifestFile.
     Manifest(crate::cmd::manifest::ManifestArgs),
 }

@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use clap::Args;
-use sm_data::shard::{ChannelReport, Distribution, InputMode, ObjectCount, Report, S3DataType, ShardOptions};
+use sm_data::shard::{
+    ChannelReport, Distribution, InputMode, ObjectCount, Report, S3DataType, ShardOptions,
+};
 use sm_data::{Dtype, FormatSpec};
 
 use crate::args::ReadArgs;
@@ -112,7 +114,8 @@ pub fn parse_size(s: &str) -> Result<u64, String> {
         "t" | "tb" | "tib" => 1 << 40,
         _ => return Err(format!("not a size: {s:?} (use e.g. 512M or 1G)")),
     };
-    n.checked_mul(mult).ok_or_else(|| format!("size too large: {s:?}"))
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("size too large: {s:?}"))
 }
 
 fn config(msg: String) -> anyhow::Error {
@@ -151,24 +154,29 @@ impl ShardArgs {
                 let (name, frac) = part.split_once('=').ok_or_else(|| {
                     config(format!("--split takes NAME=FRACTION,..., not {part:?}"))
                 })?;
-                let frac: f64 = frac.trim().parse().map_err(|_| {
-                    config(format!("--split: {frac:?} is not a fraction"))
-                })?;
+                let frac: f64 = frac
+                    .trim()
+                    .parse()
+                    .map_err(|_| config(format!("--split: {frac:?} is not a fraction")))?;
                 split.push((name.trim().to_string(), frac));
             }
         }
         let mut dist = BTreeMap::new();
         for d in &self.distribution {
-            let (ch, ty) = d.split_once('=').ok_or_else(|| {
-                config(format!("--distribution takes CHANNEL=TYPE, not {d:?}"))
-            })?;
+            let (ch, ty) = d
+                .split_once('=')
+                .ok_or_else(|| config(format!("--distribution takes CHANNEL=TYPE, not {d:?}")))?;
             dist.insert(ch.trim().to_string(), distribution(ty.trim())?);
         }
         let input_mode = match self.input_mode.to_ascii_lowercase().as_str() {
             "file" => InputMode::File,
             "fastfile" => InputMode::FastFile,
             "pipe" => InputMode::Pipe,
-            m => return Err(config(format!("--input-mode is File, FastFile or Pipe, not {m:?}"))),
+            m => {
+                return Err(config(format!(
+                    "--input-mode is File, FastFile or Pipe, not {m:?}"
+                )));
+            }
         };
         let data_type = match self.s3_data_type.to_ascii_lowercase().as_str() {
             "s3prefix" => S3DataType::S3Prefix,
@@ -231,14 +239,26 @@ fn print_report(out: &mut dyn Write, r: &Report) -> std::io::Result<()> {
     writeln!(
         out,
         "{}{} records {} -> {} ({}), {} input objects, {} instances{}",
-        if r.dry_run { "dry run (nothing written): " } else { "" },
+        if r.dry_run {
+            "dry run (nothing written): "
+        } else {
+            ""
+        },
         records,
         r.from,
         r.to,
-        if r.frame_copy { "copied without decoding" } else { "converted" },
+        if r.frame_copy {
+            "copied without decoding"
+        } else {
+            "converted"
+        },
         r.inputs,
         r.instances,
-        if r.shuffled { format!(", shuffled with seed {}", r.seed) } else { String::new() },
+        if r.shuffled {
+            format!(", shuffled with seed {}", r.seed)
+        } else {
+            String::new()
+        },
     )?;
     for n in &r.notes {
         writeln!(out, "note: {n}")?;
@@ -265,13 +285,27 @@ fn print_channel(out: &mut dyn Write, c: &ChannelReport, exact: bool) -> std::io
         c.prefix
     )?;
     writeln!(out, "  manifest {}", c.manifest)?;
-    let w = c.objects.iter().map(|o| o.key.len()).max().unwrap_or(6).max(6);
-    writeln!(out, "  {:<w$}  {:>12}  {:>14}", "object", "records", "bytes")?;
+    let w = c
+        .objects
+        .iter()
+        .map(|o| o.key.len())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    writeln!(
+        out,
+        "  {:<w$}  {:>12}  {:>14}",
+        "object", "records", "bytes"
+    )?;
     for o in &c.objects {
         writeln!(out, "  {:<w$}  {:>12}  {:>14}", o.key, o.records, o.bytes)?;
     }
     if c.distribution == Distribution::ShardedByS3Key {
-        writeln!(out, "  {:<w$}  {:>12}  {:>14}  objects", "instance", "records", "bytes")?;
+        writeln!(
+            out,
+            "  {:<w$}  {:>12}  {:>14}  objects",
+            "instance", "records", "bytes"
+        )?;
         for i in &c.instances {
             let objs = match (i.objects.first(), i.objects.last()) {
                 (Some(a), Some(b)) if a != b => format!("{a} .. {b}"),
@@ -295,7 +329,11 @@ fn print_channel(out: &mut dyn Write, c: &ChannelReport, exact: bool) -> std::io
             ratio(c.worst_case_ratio.bytes)
         )?;
     } else {
-        writeln!(out, "  every instance reads all {} objects", c.objects.len())?;
+        writeln!(
+            out,
+            "  every instance reads all {} objects",
+            c.objects.len()
+        )?;
     }
     Ok(())
 }
