@@ -18,6 +18,8 @@
 //!   pipeline on rayon.
 //! - [`convert`] and [`inspect`] — the logic of the `convert`, `count` and
 //!   `inspect` commands, as library calls.
+//! - [`shard`] and [`manifest`] — balanced objects for `ShardedByS3Key`,
+//!   channel splits, shuffles, `ManifestFile`s and `channels.json`.
 //!
 //! ## Example
 //! ```
@@ -41,7 +43,9 @@ pub mod convert;
 pub mod error;
 pub mod format;
 pub mod inspect;
+pub mod manifest;
 pub mod pipeline;
+pub mod shard;
 pub mod store;
 
 pub use batch::{Batch, Dtype};

@@ -6,5 +6,7 @@ mod chunking;
 mod cli;
 mod faults;
 mod golden;
+mod manifest;
 mod roundtrip;
+mod shard;
 mod util;

@@ -25,6 +25,11 @@ pub enum Command {
     Count(FileArgs),
     /// Show the format, record count, feature dimension, labels and first records of a file.
     Inspect(InspectArgs),
+    /// Write balanced objects for ShardedByS3Key (a multiple of --instances), channel splits,
+    /// manifests and channels.json, and print the balance report.
+    Shard(Box<crate::cmd::shard::ShardArgs>),
+    /// Build, expand or check a SageMaker ManifestFile.
+    Manifest(crate::cmd::manifest::ManifestArgs),
 }
 
 /// Flags that say how input is read.

@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
+        args::Command::Shard(a) => cmd::shard::run(*a),
+        args::Command::Manifest(a) => cmd::manifest::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -3,3 +3,5 @@
 pub mod convert;
 pub mod count;
 pub mod inspect;
+pub mod manifest;
+pub mod shard;
