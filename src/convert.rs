@@ -182,8 +182,9 @@ pub fn prepare(
 ) -> Result<(Input, ConvertOptions)> {
     let mut opts = opts.clone();
     if from.format == Format::Json && opts.json.document.is_none() {
-        let (input, document) = crate::format::json::detect(input)?;
-        opts.json.document = Some(document);
+        let (input, prefix) = crate::format::json::detect(input)?;
+        opts.json.document = Some(prefix.document);
+        opts.json.bare_array = prefix.bare;
         return Ok((input, opts));
     }
     Ok((input, opts))

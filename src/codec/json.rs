@@ -104,6 +104,9 @@ pub struct JsonOptions {
     /// [`scan_prefix`] (`crate::format::json::detect`) before decoding.
     /// `None` reads a request.
     pub document: Option<Document>,
+    /// True when the JSON document being read is a bare array (no
+    /// enclosing object); found by [`scan_prefix`] with `document`.
+    pub bare_array: bool,
     /// How rows are written.
     pub shape: JsonShape,
     /// A JSON object written as the request's `configuration` (JSON
@@ -118,6 +121,7 @@ impl Default for JsonOptions {
             label: "label".into(),
             response: false,
             document: None,
+            bare_array: false,
             shape: JsonShape::Features,
             configuration: None,
         }
@@ -1032,6 +1036,8 @@ pub struct Prefix {
     pub array_start: usize,
     /// What the array holds.
     pub document: Document,
+    /// True for a bare top-level array (no enclosing object).
+    pub bare: bool,
 }
 
 const REQUEST_KEYS: [&[u8]; 1] = [b"instances"];
@@ -1043,6 +1049,9 @@ const RESPONSE_KEYS: [&[u8]; 3] = [b"predictions", b"projections", b"scores"];
 /// before it are checked and skipped. `Ok(None)` when `buf` ends first and
 /// `eof` is false.
 pub fn scan_prefix(buf: &[u8], eof: bool) -> Result<Option<Prefix>> {
+    if !eof && buf.len() < BOM.len() && BOM.starts_with(buf) {
+        return Ok(None);
+    }
     let start = if buf.starts_with(BOM) { BOM.len() } else { 0 };
     let mut cur = Cur::new(buf, start, JSON);
     let r = (|| {
@@ -1052,6 +1061,7 @@ pub fn scan_prefix(buf: &[u8], eof: bool) -> Result<Option<Prefix>> {
                 return Ok(Some(Prefix {
                     array_start: cur.pos + 1,
                     document: Document::Request,
+                    bare: true,
                 }));
             }
             Some(b'{') => {}
@@ -1090,6 +1100,7 @@ pub fn scan_prefix(buf: &[u8], eof: bool) -> Result<Option<Prefix>> {
                     return Ok(Some(Prefix {
                         array_start: cur.pos + 1,
                         document,
+                        bare: false,
                     }));
                 }
                 return Err(cur.unexpected(&format!(
@@ -1219,18 +1230,13 @@ impl ChunkDecoder for DocumentDecoder {
     fn decode(&self, chunk: &[u8], first: bool, out: &mut Batch) -> Result<()> {
         reset(out);
         let mut document = self.opts.document.unwrap_or(Document::Request);
-        let mut bare = false;
+        let mut bare = self.opts.bare_array;
         let mut cur = Cur::new(chunk, 0, JSON);
         if first {
             let p = scan_prefix(chunk, true)?.expect("complete at eof");
             document = p.document;
+            bare = p.bare;
             cur.pos = p.array_start;
-            let before = &chunk[..p.array_start - 1];
-            bare = before
-                .strip_prefix(BOM)
-                .unwrap_or(before)
-                .iter()
-                .all(|&c| is_ws(c));
         }
         let mut row = Row::default();
         let mut width = None;
@@ -1641,9 +1647,10 @@ mod tests {
 
     fn doc(s: &str) -> Result<Batch> {
         let mut b = Batch::default();
-        let d = scan_prefix(s.as_bytes(), true)?.unwrap().document;
+        let p = scan_prefix(s.as_bytes(), true)?.unwrap();
         let o = JsonOptions {
-            document: Some(d),
+            document: Some(p.document),
+            bare_array: p.bare,
             ..JsonOptions::default()
         };
         DocumentDecoder::new(o).decode(s.as_bytes(), true, &mut b)?;

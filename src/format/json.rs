@@ -10,21 +10,22 @@
 
 use std::io::Read;
 
-use crate::codec::json::{Document, scan_prefix};
+use crate::codec::json::{Prefix, scan_prefix};
 use crate::error::{Error, Result};
 use crate::store::Input;
 
 /// Reads the prefix of the JSON document `input` (up to the `[` of its
-/// array) and says what the array holds. A stream's bytes read for this
+/// array) and says what the array holds (and whether the document is a
+/// bare array). A stream's bytes read for this
 /// are kept in its head, so nothing is lost; a mapped input is not read
 /// twice beyond the prefix.
-pub fn detect(input: Input) -> Result<(Input, Document)> {
+pub fn detect(input: Input) -> Result<(Input, Prefix)> {
     match input {
         Input::Mapped { map, name } => {
             let p = scan_prefix(&map, true)
                 .map_err(|e| e.in_file(name.clone()))?
                 .expect("complete at eof");
-            Ok((Input::Mapped { map, name }, p.document))
+            Ok((Input::Mapped { map, name }, p))
         }
         Input::Stream {
             mut reader,
@@ -42,7 +43,7 @@ pub fn detect(input: Input) -> Result<(Input, Document)> {
                             size_hint,
                             head,
                         },
-                        p.document,
+                        p,
                     ));
                 }
                 let old = head.len();
@@ -86,8 +87,9 @@ mod tests {
         let input =
             Input::from_reader(Box::new(Trickle(doc.clone().into_bytes(), 1000)), "s", None)
                 .unwrap();
-        let (input, kind) = detect(input).unwrap();
-        assert_eq!(kind, Document::Response);
+        let (input, p) = detect(input).unwrap();
+        assert_eq!(p.document, crate::codec::json::Document::Response);
+        assert!(!p.bare);
         let Input::Stream {
             mut reader, head, ..
         } = input

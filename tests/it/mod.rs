@@ -7,3 +7,5 @@ mod cli;
 mod golden;
 mod roundtrip;
 mod util;
+mod json;
+mod tfrecord;
