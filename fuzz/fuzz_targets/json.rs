@@ -65,11 +65,21 @@ fuzz_target!(|data: &[u8]| {
     match (&whole, &chunked) {
         (Ok(w), Ok(c)) => {
             check_batch(w);
-            assert_eq!(w.len(), c.row_ends.len(), "rows differ when chunked by {step}");
+            assert_eq!(
+                w.len(),
+                c.row_ends.len(),
+                "rows differ when chunked by {step}"
+            );
             if !w.sparse && !c.sparse {
-                assert!(same_f64s(&w.values, &c.values), "values differ when chunked");
+                assert!(
+                    same_f64s(&w.values, &c.values),
+                    "values differ when chunked"
+                );
             }
-            assert!(same_f64s(&w.labels, &c.labels), "labels differ when chunked");
+            assert!(
+                same_f64s(&w.labels, &c.labels),
+                "labels differ when chunked"
+            );
         }
         (Err(e), _) => {
             let b = e.position().byte.expect("an error offset");
@@ -96,8 +106,17 @@ fuzz_target!(|data: &[u8]| {
         ..JsonOptions::default()
     })
     .decode(&out, true, &mut back)
-    .unwrap_or_else(|err| panic!("re-encoded JSON does not decode: {err}\n{}", String::from_utf8_lossy(&out)));
+    .unwrap_or_else(|err| {
+        panic!(
+            "re-encoded JSON does not decode: {err}\n{}",
+            String::from_utf8_lossy(&out)
+        )
+    });
     if prefix.document == sm_data::codec::json::Document::Request {
-        assert!(same_rows(&batch, &back), "round trip differs:\n{}", String::from_utf8_lossy(&out));
+        assert!(
+            same_rows(&batch, &back),
+            "round trip differs:\n{}",
+            String::from_utf8_lossy(&out)
+        );
     }
 });

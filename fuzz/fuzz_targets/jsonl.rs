@@ -23,8 +23,14 @@ fuzz_target!(|data: &[u8]| {
     let counted = d.count(text, true);
     if let Err(e) = &decoded {
         let p = e.position();
-        assert!(p.line.is_some() && p.byte.is_some(), "error without position: {e}");
-        assert!(p.byte.unwrap() <= text.len() as u64, "offset past the end: {e}");
+        assert!(
+            p.line.is_some() && p.byte.is_some(),
+            "error without position: {e}"
+        );
+        assert!(
+            p.byte.unwrap() <= text.len() as u64,
+            "offset past the end: {e}"
+        );
         assert!(counted.is_err(), "count accepts what decode refuses");
         return;
     }
@@ -52,7 +58,10 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(parts.len(), batch.len(), "chunked rows");
     if !batch.sparse && !parts.sparse {
-        assert!(sm_data_fuzz::same_f64s(&parts.values, &batch.values), "chunked values");
+        assert!(
+            sm_data_fuzz::same_f64s(&parts.values, &batch.values),
+            "chunked values"
+        );
     }
     // Round trip (rows that the encoder can write: sparse rows need a shape
     // to be densified, which they are not here).
@@ -62,13 +71,20 @@ fuzz_target!(|data: &[u8]| {
     let mut back = Batch::default();
     let d2 = LinesDecoder::new(JsonOptions::default());
     if let Err(err) = d2.decode(&out, false, &mut back) {
-        panic!("re-encoded JSON Lines does not decode: {err}\n{}", String::from_utf8_lossy(&out));
+        panic!(
+            "re-encoded JSON Lines does not decode: {err}\n{}",
+            String::from_utf8_lossy(&out)
+        );
     }
     let mut again = Vec::new();
     e.encode(&back, &mut again).unwrap();
     assert_eq!(out, again, "encode is not a fixpoint");
     if !opts.response {
-        assert!(same_rows(&batch, &back), "round trip differs:\n{}", String::from_utf8_lossy(&out));
+        assert!(
+            same_rows(&batch, &back),
+            "round trip differs:\n{}",
+            String::from_utf8_lossy(&out)
+        );
     }
 });
 

@@ -42,7 +42,10 @@ fuzz_target!(|data: &[u8]| {
         Ok(_) => assert_eq!(at_eof.as_ref().ok(), Some(&bytes.len())),
         Err(e) => {
             let p = e.position();
-            assert!(p.record.is_some() && p.byte.is_some(), "error without position: {e}");
+            assert!(
+                p.record.is_some() && p.byte.is_some(),
+                "error without position: {e}"
+            );
             assert!(p.byte.unwrap() <= bytes.len() as u64);
             if at_eof.is_ok() {
                 assert!(e.to_string().contains("CRC check on data failed"), "{e}");

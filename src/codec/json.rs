@@ -423,7 +423,7 @@ impl<'a> Cur<'a> {
         }
         // 3.0 and 1e2 are integers too (small enough to be exact).
         let v = fast_float2::parse::<f64, _>(tok).unwrap_or(f64::NAN);
-        if v >= 0.0 && v <= 9_007_199_254_740_992.0 && v.fract() == 0.0 {
+        if (0.0..=9_007_199_254_740_992.0).contains(&v) && v.fract() == 0.0 {
             return Ok(v as u64);
         }
         Err(Error::syntax(

@@ -4,10 +4,13 @@
 //!
 //! There are two kinds of codec:
 //! - **framing** codecs find record boundaries without decoding payloads:
-//!   [`recordio`] (MXNet RecordIO) and [`lines`] (newline framing, quote
-//!   aware for CSV). They implement [`Framer`].
+//!   [`recordio`] (MXNet RecordIO), [`tfrecord`] (TFRecord, masked
+//!   CRC-32C), [`lines`] (newline framing, quote aware for CSV) and
+//!   [`json::DocumentFramer`] (the elements of a JSON document's array).
+//!   They implement [`Framer`].
 //! - **payload** codecs turn whole records into a [`Batch`] and back:
-//!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`] and [`libsvm`].
+//!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`], [`libsvm`] and
+//!   [`json`] (JSON Lines and JSON documents).
 //!   They implement [`ChunkDecoder`] and [`BatchEncoder`].
 //!
 //! Positions in errors returned by these traits are relative to the chunk
