@@ -123,3 +123,17 @@ def example(value):
 mixed = part(0, example(f32_value([0.0, 1.5]))) + part(0, example(f32_value([2.0], [1], [2])))
 write("convert", "regression_mixed_dense_sparse", bytes([FMT["pbr"] | FMT["libsvm"] << 2, 0, 0]) + mixed)
 write("convert", "mixed_dense_sparse_to_csv", bytes([FMT["pbr"] | FMT["csv"] << 2, 0, 2]) + mixed)
+
+# jsonl: selector byte (bit 0 lines are predictions).
+for name in ["dense.jsonl", "sparse.jsonl", "inference.jsonl"]:
+    write("jsonl", name, b"\x00" + read("json/" + name))
+write("jsonl", "escapes.jsonl", b"\x00" + b'\xef\xbb\xbf{"uid": "a\\"\\u00e9\\ud83d\\ude00", "features": [1e0, -0, null, NaN], "label": [1, 2]}\r\n\n')
+write("jsonl", "response.jsonl", b"\x01" + b'{"score": 0.5, "predicted_label": 1}\n{"score": [0.1, 0.9]}\n')
+
+# json: selector byte (chunk size 1 + sel % 32 for the chunked decode).
+for i, name in enumerate(["request.json", "ndarray.json", "response.json", "projections.json"]):
+    write("json", name, bytes([i * 5]) + read("json/" + name))
+
+# tfrecord: selector byte (bit 0: 12-byte record limit; bits 3-7: read size).
+for name in ["vectors.tfrecord", "dense_f32_label.tfrecord", "sparse_f32_label.tfrecord"]:
+    write("tfrecord", name, b"\x28" + read("tfrecord/" + name))

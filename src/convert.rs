@@ -3,7 +3,8 @@
 //! Two paths:
 //! - **frame copy** when both sides are RecordIO and no tensor option asks
 //!   for re-encoding: records are re-framed (split records joined, cflag 0
-//!   written) without decoding payloads;
+//!   written) without decoding payloads; also between TFRecord and RecordIO
+//!   (either way) and TFRecord to TFRecord, whose payloads are opaque;
 //! - **decode → encode** otherwise: each chunk is decoded into a
 //!   [`Batch`] and encoded in the output format on the rayon pool.
 //!
@@ -15,10 +16,12 @@
 
 use crate::batch::{Batch, Dtype};
 use crate::codec::csv::{self, CsvOptions, CsvWriteOptions, LabelColumns};
+use crate::codec::json::{self, JsonOptions};
 use crate::codec::libsvm::{self, LibsvmOptions};
 use crate::codec::lines::LineFramer;
 use crate::codec::protobuf;
 use crate::codec::recordio::{self, SplitConvention};
+use crate::codec::tfrecord;
 use crate::codec::{BatchEncoder, ChunkDecoder, Framer};
 use crate::error::{Error, Result};
 use crate::format::{Format, FormatSpec};
@@ -54,8 +57,10 @@ pub struct ConvertOptions {
     pub num_features: Option<u64>,
     /// How split RecordIO records are joined when reading.
     pub split: SplitConvention,
-    /// Largest RecordIO record accepted (default 1 GiB).
+    /// Largest RecordIO or TFRecord record accepted (default 1 GiB).
     pub max_record_len: Option<usize>,
+    /// How JSON Lines and JSON are read and written.
+    pub json: JsonOptions,
     /// Parallelism and chunking.
     pub pipeline: pipeline::Options,
 }
@@ -100,7 +105,7 @@ pub fn output_format(path: &str, spec: Option<&FormatSpec>) -> Result<FormatSpec
     }
     Format::from_path(path).map(Into::into).ok_or_else(|| {
         Error::config(format!(
-            "cannot tell the output format of {path:?} from its name: pass --to (csv, libsvm, recordio, recordio-protobuf)"
+            "cannot tell the output format of {path:?} from its name: pass --to (csv, libsvm, recordio, recordio-protobuf, jsonl, json, tfrecord)"
         ))
     })
 }
@@ -140,7 +145,49 @@ pub fn reading(spec: &FormatSpec, opts: &ConvertOptions) -> Result<Reading> {
             framer: Box::new(framing),
             decoder: Box::new(protobuf::Decoder::new(framing)),
         },
+        Format::Jsonl => Reading {
+            framer: Box::new(LineFramer::new()),
+            decoder: Box::new(json::LinesDecoder::new(opts.json.clone())),
+        },
+        Format::Json => Reading {
+            framer: Box::new(json::DocumentFramer),
+            decoder: Box::new(json::DocumentDecoder::new(opts.json.clone())),
+        },
+        Format::Tfrecord => {
+            let tf = tfrecord_decoder(opts);
+            Reading {
+                framer: Box::new(tf),
+                decoder: Box::new(tf),
+            }
+        }
     })
+}
+
+fn tfrecord_decoder(opts: &ConvertOptions) -> tfrecord::Decoder {
+    let mut d = tfrecord::Decoder::new();
+    if let Some(max) = opts.max_record_len {
+        d.max_record_len(max);
+    }
+    d
+}
+
+/// Prepares `input` for reading as `from`: for a JSON document, reads its
+/// prefix to find whether it is a request or a response
+/// ([`crate::format::json::detect`]) and records that in the returned
+/// options; other inputs pass through.
+pub fn prepare(
+    input: Input,
+    from: &FormatSpec,
+    opts: &ConvertOptions,
+) -> Result<(Input, ConvertOptions)> {
+    let mut opts = opts.clone();
+    if from.format == Format::Json && opts.json.document.is_none() {
+        let (input, prefix) = crate::format::json::detect(input)?;
+        opts.json.document = Some(prefix.document);
+        opts.json.bare_array = prefix.bare;
+        return Ok((input, opts));
+    }
+    Ok((input, opts))
 }
 
 fn recordio_decoder(opts: &ConvertOptions) -> recordio::Decoder {
@@ -166,6 +213,13 @@ fn encoder(
         Format::Libsvm => Box::new(libsvm::Encoder::new(LibsvmOptions {
             one_based: opts.libsvm_one_based_out,
         })),
+        Format::Jsonl | Format::Json => Box::new(json::Encoder::new(
+            spec.format,
+            opts.json.clone(),
+            opts.sparse,
+            num_features,
+        )),
+        Format::Tfrecord => unreachable!("TFRecord is written only by frame copy"),
         Format::Recordio | Format::RecordioProtobuf => {
             let mut e = protobuf::Encoder::new();
             e.dtype(opts.dtype.unwrap_or(Dtype::Float32))
@@ -245,6 +299,9 @@ pub fn convert(
         || opts.label_dtype.is_some()
         || opts.sparse.is_some()
         || opts.num_features.is_some();
+    if from.format == Format::Tfrecord || to.format == Format::Tfrecord {
+        return copy_tfrecord_frames(input, sink, opts, summary, reencode, &mut progress);
+    }
     if from.format.is_recordio() && to.format.is_recordio() && !reencode {
         summary.frame_copy = true;
         let framing = recordio_decoder(opts);
@@ -275,6 +332,11 @@ pub fn convert(
         return Ok(summary);
     }
 
+    if matches!(to.format, Format::Jsonl | Format::Json) {
+        opts.json.validate()?;
+    }
+    let (input, opts) = prepare(input, &from, opts)?;
+    let opts = &opts;
     let reading = reading(&from, opts)?;
     let mut num_features = opts.num_features;
     // Every output but LibSVM states the number of features.
@@ -293,7 +355,11 @@ pub fn convert(
         input
     };
     let encoder = encoder(&to, opts, num_features);
-    let from_csv = from.format == Format::Csv;
+    // Text inputs whose rows must all have one width (ragged rows are an
+    // error, not a jagged output).
+    let from_csv = matches!(from.format, Format::Csv | Format::Jsonl | Format::Json);
+    let needs_uniform = encoder.needs_uniform_width();
+    let mut strip = encoder.separator().len();
     let check_width = encoder.needs_uniform_width() || from_csv;
     let header = encoder.header();
     if !header.is_empty() {
@@ -315,7 +381,7 @@ pub fn convert(
                 reading
                     .decoder
                     .decode(chunk, chunk.index == 0, &mut batch)?;
-                let width = if !check_width {
+                let width = if !check_width || (batch.sparse && !needs_uniform) {
                     None
                 } else if batch.sparse {
                     sparse_width(&batch, num_features)?
@@ -397,9 +463,83 @@ pub fn convert(
                     _ => {}
                 }
             }
+            let mut c = c;
+            if strip > 0 && !c.bytes.is_empty() {
+                // The separator before the first row of the output.
+                c.bytes.drain(..strip);
+                strip = 0;
+            }
             emit(sink, &mut summary, &pool, c)
         },
         &mut progress,
+    )?;
+    let footer = encoder.footer();
+    if !footer.is_empty() {
+        sink(&footer)?;
+        summary.bytes_out += footer.len() as u64;
+    }
+    summary.bytes_in = chunker.position();
+    Ok(summary)
+}
+
+/// Conversions with TFRecord on one side: frames are copied (TFRecord ↔
+/// RecordIO, TFRecord → TFRecord); payloads are never decoded.
+fn copy_tfrecord_frames(
+    input: Input,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    opts: &ConvertOptions,
+    mut summary: Summary,
+    reencode: bool,
+    progress: &mut dyn FnMut(u64),
+) -> Result<Summary> {
+    let (from, to) = (summary.from, summary.to);
+    if !from.is_framed() || !to.is_framed() {
+        let other = if from == Format::Tfrecord { to } else { from };
+        return Err(Error::unsupported(format!(
+            "cannot convert {from} to {to}: TFRecord payloads are opaque bytes (such as serialized tf.train.Example), which sm-data neither decodes into nor encodes from {other} examples; TFRecord converts only to and from recordio (frames are copied)"
+        )));
+    }
+    if reencode {
+        return Err(Error::config(
+            "--dtype, --label-dtype, --sparse, --dense and --num-features re-encode RecordIO-protobuf payloads, but TFRecord frames are copied as they are",
+        ));
+    }
+    summary.frame_copy = true;
+    let tf = tfrecord_decoder(opts);
+    let rio = recordio_decoder(opts);
+    let framer: &dyn Framer = if from == Format::Tfrecord { &tf } else { &rio };
+    let mut chunker = Chunker::new(input, framer, opts.pipeline.chunk_size);
+    let pool = pipeline::BufferPool::default();
+    let to_tf = to == Format::Tfrecord;
+    pipeline::run(
+        &mut chunker,
+        opts.pipeline,
+        |chunk: &Chunk| {
+            let mut out = pool.get();
+            out.reserve(chunk.len() + chunk.len() / 8);
+            let mut put = |payload: &[u8], _: usize| {
+                if to_tf {
+                    tfrecord::encode_record(&mut out, payload);
+                    Ok(())
+                } else {
+                    recordio::encode_record(&mut out, payload)
+                }
+            };
+            let records = if from == Format::Tfrecord {
+                tf.for_each(chunk, &mut put)?
+            } else {
+                rio.for_each(chunk, &mut Vec::new(), &mut put)?
+            };
+            Ok(Converted {
+                bytes: out,
+                records,
+                lines: 0,
+                width: None,
+                label_width: None,
+            })
+        },
+        |c: Converted| emit(sink, &mut summary, &pool, c),
+        progress,
     )?;
     summary.bytes_in = chunker.position();
     Ok(summary)

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use crate::batch::{Batch, Dtype};
-use crate::convert::{ConvertOptions, input_format, reading};
+use crate::convert::{ConvertOptions, input_format, prepare, reading};
 use crate::error::Result;
 use crate::format::Format;
 use crate::pipeline::{self, Chunk, Chunker, Counted};
@@ -18,6 +18,8 @@ pub const MAX_CLASSES: usize = 32;
 /// framing but not decoding values where the format allows.
 pub fn count(input: Input, opts: &ConvertOptions) -> Result<(Format, u64)> {
     let spec = input_format(&input, opts.from.as_ref())?;
+    let (input, opts) = prepare(input, &spec, opts)?;
+    let opts = &opts;
     let reading = reading(&spec, opts)?;
     let mut chunker = Chunker::new(input, reading.framer.as_ref(), opts.pipeline.chunk_size);
     let mut total = 0;
@@ -91,6 +93,9 @@ pub struct Report {
     pub label_classes: Option<BTreeMap<String, u64>>,
     /// The first records.
     pub head: Vec<Row>,
+    /// Smallest and largest payload in bytes, for formats whose payloads
+    /// are opaque (TFRecord), which are inspected by their framing alone.
+    pub payload_bytes: Option<(u64, u64)>,
 }
 
 #[derive(Default)]
@@ -191,6 +196,11 @@ fn summarize(batch: &Batch, head: usize) -> Part {
 /// first records to keep.
 pub fn inspect(input: Input, opts: &ConvertOptions, head: usize) -> Result<Report> {
     let spec = input_format(&input, opts.from.as_ref())?;
+    if spec.format == Format::Tfrecord {
+        return inspect_frames(input, opts);
+    }
+    let (input, opts) = prepare(input, &spec, opts)?;
+    let opts = &opts;
     let reading = reading(&spec, opts)?;
     let mut chunker = Chunker::new(input, reading.framer.as_ref(), opts.pipeline.chunk_size);
     let mut acc = Part {
@@ -274,5 +284,66 @@ pub fn inspect(input: Input, opts: &ConvertOptions, head: usize) -> Result<Repor
         label_range: acc.range,
         label_classes: classes,
         head: acc.head,
+        payload_bytes: None,
+    })
+}
+
+/// Frames of one chunk: count and payload size range.
+struct Frames(u64, Option<(u64, u64)>);
+
+impl Counted for Frames {
+    fn records(&self) -> u64 {
+        self.0
+    }
+    fn lines(&self) -> u64 {
+        0
+    }
+}
+
+/// `inspect` of a TFRecord file: its framing (records, sizes, CRCs), not
+/// its opaque payloads.
+fn inspect_frames(input: Input, opts: &ConvertOptions) -> Result<Report> {
+    let mut tf = crate::codec::tfrecord::Decoder::new();
+    if let Some(max) = opts.max_record_len {
+        tf.max_record_len(max);
+    }
+    let mut chunker = Chunker::new(input, &tf, opts.pipeline.chunk_size);
+    let (mut records, mut sizes) = (0, None);
+    pipeline::run(
+        &mut chunker,
+        opts.pipeline,
+        |chunk: &Chunk| {
+            let mut range = None;
+            let n = tf.for_each(chunk, |p, _| {
+                let l = p.len() as u64;
+                range = minmax(range, Some((l, l)));
+                Ok(())
+            })?;
+            Ok(Frames(n, range))
+        },
+        |f: Frames| {
+            records += f.0;
+            sizes = minmax(sizes, f.1);
+            Ok(())
+        },
+        &mut |_| {},
+    )?;
+    Ok(Report {
+        format: Format::Tfrecord,
+        bytes: chunker.position(),
+        records,
+        sparse_records: 0,
+        feature_dim: 0,
+        values_per_record: None,
+        stored_values: 0,
+        missing_values: 0,
+        dtype: None,
+        label_dtype: None,
+        labeled_records: 0,
+        labels_per_record: None,
+        label_range: None,
+        label_classes: None,
+        head: Vec::new(),
+        payload_bytes: sizes,
     })
 }

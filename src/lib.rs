@@ -1,9 +1,10 @@
 //! # sm-data
 //!
 //! Readers, writers and converters for the data formats of Amazon
-//! SageMaker: CSV and LibSVM text, MXNet RecordIO framing and SageMaker's
-//! RecordIO-protobuf (`aialgs.data.Record`), byte-compatible with what the
-//! SageMaker Python SDK writes and reads.
+//! SageMaker: CSV and LibSVM text, JSON Lines and JSON (inference requests
+//! and responses), MXNet RecordIO framing and SageMaker's RecordIO-protobuf
+//! (`aialgs.data.Record`), byte-compatible with what the SageMaker Python
+//! SDK writes and reads, and TFRecord framing.
 //!
 //! ## Layers
 //! - [`codec`] — sans-IO codecs. Framing ([`codec::recordio`],

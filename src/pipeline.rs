@@ -205,7 +205,10 @@ impl<'f> Chunker<'f> {
                 let len = loop {
                     let end = (start + want).min(map.len());
                     let eof = end == map.len();
-                    let n = self.framer.boundary(&map[start..end], eof).map_err(fix)?;
+                    let n = self
+                        .framer
+                        .boundary_at(&map[start..end], eof, start as u64)
+                        .map_err(fix)?;
                     if (n > 0 && (!first || has_content(&map[start..start + n]))) || eof {
                         break n;
                     }
@@ -251,7 +254,7 @@ impl<'f> Chunker<'f> {
                     if buf.is_empty() {
                         return Ok(None);
                     }
-                    let n = self.framer.boundary(&buf, *eof).map_err(fix)?;
+                    let n = self.framer.boundary_at(&buf, *eof, at).map_err(fix)?;
                     if (n > 0 && (self.index > 0 || has_content(&buf[..n]))) || *eof {
                         break n;
                     }

@@ -4,10 +4,13 @@
 //!
 //! There are two kinds of codec:
 //! - **framing** codecs find record boundaries without decoding payloads:
-//!   [`recordio`] (MXNet RecordIO) and [`lines`] (newline framing, quote
-//!   aware for CSV). They implement [`Framer`].
+//!   [`recordio`] (MXNet RecordIO), [`tfrecord`] (TFRecord, masked
+//!   CRC-32C), [`lines`] (newline framing, quote aware for CSV) and
+//!   [`json::DocumentFramer`] (the elements of a JSON document's array).
+//!   They implement [`Framer`].
 //! - **payload** codecs turn whole records into a [`Batch`] and back:
-//!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`] and [`libsvm`].
+//!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`], [`libsvm`] and
+//!   [`json`] (JSON Lines and JSON documents).
 //!   They implement [`ChunkDecoder`] and [`BatchEncoder`].
 //!
 //! Positions in errors returned by these traits are relative to the chunk
@@ -18,11 +21,13 @@ use crate::batch::Batch;
 use crate::error::Result;
 
 pub mod csv;
+pub mod json;
 pub mod libsvm;
 pub mod lines;
 pub mod protobuf;
 pub mod recordio;
 pub mod text;
+pub mod tfrecord;
 
 /// Finds record boundaries in a byte buffer that starts at a record
 /// boundary, without decoding the records.
@@ -32,6 +37,14 @@ pub trait Framer: Send + Sync {
     /// the rest of the input, and an incomplete final record is an error
     /// for framed formats (a final line without a newline is fine).
     fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize>;
+
+    /// [`Framer::boundary`] for a buffer that starts `offset` bytes into
+    /// the input. Framers whose grammar differs at the very start of the
+    /// input (a JSON document's prefix) override this; the chunker calls it.
+    fn boundary_at(&self, buf: &[u8], eof: bool, offset: u64) -> Result<usize> {
+        let _ = offset;
+        self.boundary(buf, eof)
+    }
 }
 
 /// Decodes a chunk of whole records into a [`Batch`].
@@ -64,6 +77,19 @@ pub trait BatchEncoder: Send + Sync {
     /// Bytes written once before the first batch (a CSV header row).
     fn header(&self) -> Vec<u8> {
         Vec::new()
+    }
+
+    /// Bytes written once after the last batch (the end of a JSON
+    /// document), also when there were no rows.
+    fn footer(&self) -> Vec<u8> {
+        Vec::new()
+    }
+
+    /// A separator that [`BatchEncoder::encode`] writes before every row
+    /// (the comma between the elements of a JSON array); the caller drops
+    /// it before the first row of the output.
+    fn separator(&self) -> &'static [u8] {
+        b""
     }
 
     /// True when every dense row of the output must have the same number

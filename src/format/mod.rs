@@ -1,6 +1,6 @@
 //! The formats sm-data reads and writes, their names, file extensions and
 //! SageMaker content types, and sniffing; and the record-level readers and
-//! writers over memory and streams ([`recordio`]).
+//! writers over memory and streams ([`recordio`], [`tfrecord`], [`json`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -8,7 +8,9 @@ use std::str::FromStr;
 use crate::codec::recordio as rio;
 use crate::error::{Error, Result};
 
+pub mod json;
 pub mod recordio;
+pub mod tfrecord;
 
 /// A data format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,15 +26,27 @@ pub enum Format {
     /// `application/x-recordio-protobuf`: RecordIO frames holding
     /// `aialgs.data.Record` messages.
     RecordioProtobuf,
+    /// `application/jsonlines`: one JSON object per line
+    /// (`{"features":[...],"label":x}` and SageMaker's inference shapes).
+    Jsonl,
+    /// `application/json`: one JSON document, SageMaker's inference request
+    /// `{"instances":[...]}` or response `{"predictions":[...]}`.
+    Json,
+    /// `application/x-tfrecord`: TFRecord frames (masked CRC-32C) with
+    /// opaque payloads.
+    Tfrecord,
 }
 
 impl Format {
     /// Every format, for help texts and tests.
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 7] = [
         Format::Csv,
         Format::Libsvm,
         Format::Recordio,
         Format::RecordioProtobuf,
+        Format::Jsonl,
+        Format::Json,
+        Format::Tfrecord,
     ];
 
     /// The short name (`csv`, `libsvm`, `recordio`, `recordio-protobuf`).
@@ -42,6 +56,9 @@ impl Format {
             Format::Libsvm => "libsvm",
             Format::Recordio => "recordio",
             Format::RecordioProtobuf => "recordio-protobuf",
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Tfrecord => "tfrecord",
         }
     }
 
@@ -52,6 +69,9 @@ impl Format {
             Format::Libsvm => "text/libsvm",
             Format::Recordio => "application/x-recordio",
             Format::RecordioProtobuf => "application/x-recordio-protobuf",
+            Format::Jsonl => "application/jsonlines",
+            Format::Json => "application/json",
+            Format::Tfrecord => "application/x-tfrecord",
         }
     }
 
@@ -62,7 +82,16 @@ impl Format {
             Format::Libsvm => "libsvm",
             Format::Recordio => "rec",
             Format::RecordioProtobuf => "pbr",
+            Format::Jsonl => "jsonl",
+            Format::Json => "json",
+            Format::Tfrecord => "tfrecord",
         }
+    }
+
+    /// True for the binary framed formats whose records can be copied
+    /// frame by frame without decoding (RecordIO and TFRecord).
+    pub fn is_framed(self) -> bool {
+        self.is_recordio() || self == Format::Tfrecord
     }
 
     /// True for the RecordIO-framed formats.
@@ -83,19 +112,35 @@ impl Format {
             "pbr" | "protobuf" | "recordio-protobuf" | "recordioprotobuf" => {
                 Format::RecordioProtobuf
             }
+            "jsonl" | "jsonlines" | "ndjson" => Format::Jsonl,
+            "json" => Format::Json,
+            "tfrecord" | "tfrecords" => Format::Tfrecord,
             _ => return None,
         })
     }
 
     /// Guesses the format from the first bytes of an input: RecordIO by its
     /// magic (RecordIO-protobuf when the first payload parses as a Record),
-    /// LibSVM when the first data line has `idx:val` tokens, else CSV.
+    /// TFRecord by a valid length CRC in the first 12 bytes, JSON when the
+    /// text starts with `[` or with an object whose first key is
+    /// `instances`, `predictions` or `configuration`, JSON Lines when it
+    /// starts with another object, LibSVM when the first data line has
+    /// `idx:val` tokens, else CSV.
     pub fn sniff(head: &[u8]) -> Option<Format> {
         if head.is_empty() {
             return None;
         }
         if head.starts_with(&rio::MAGIC_BYTES) {
             return Some(Format::RecordioProtobuf);
+        }
+        if head.len() >= crate::codec::tfrecord::HEADER_LEN
+            && crate::codec::tfrecord::masked_crc(&head[..8])
+                == u32::from_le_bytes([head[8], head[9], head[10], head[11]])
+        {
+            return Some(Format::Tfrecord);
+        }
+        if let Some(f) = crate::codec::json::sniff(head) {
+            return Some(f);
         }
         let text = std::str::from_utf8(head).ok().or_else(|| {
             // The head may cut a multi-byte character.
@@ -144,9 +189,18 @@ impl FromStr for FormatSpec {
             "recordio-protobuf" | "protobuf" | "pbr" | "application/x-recordio-protobuf" => {
                 Format::RecordioProtobuf
             }
+            "jsonl"
+            | "jsonlines"
+            | "ndjson"
+            | "application/jsonlines"
+            | "application/x-jsonlines"
+            | "application/jsonl"
+            | "application/x-ndjson" => Format::Jsonl,
+            "json" | "application/json" => Format::Json,
+            "tfrecord" | "tfrecords" | "application/x-tfrecord" => Format::Tfrecord,
             _ => {
                 return Err(Error::config(format!(
-                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf or a SageMaker content type such as text/csv;label_size=0"
+                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf, jsonl, json, tfrecord or a SageMaker content type such as text/csv;label_size=0"
                 )));
             }
         };
@@ -232,5 +286,22 @@ mod tests {
             Some(Format::RecordioProtobuf)
         );
         assert_eq!(Format::sniff(b""), None);
+        assert_eq!(
+            Format::sniff(b"{\"features\": [1, 2]}\n"),
+            Some(Format::Jsonl)
+        );
+        assert_eq!(
+            Format::sniff(b" {\"instances\": [{\"features\": [1]}]}"),
+            Some(Format::Json)
+        );
+        assert_eq!(Format::sniff(b"[[1,2],[3,4]]"), Some(Format::Json));
+        let mut tf = Vec::new();
+        crate::codec::tfrecord::encode_record(&mut tf, b"hello");
+        assert_eq!(Format::sniff(&tf), Some(Format::Tfrecord));
+        assert_eq!(Format::from_path("a/b.ndjson"), Some(Format::Jsonl));
+        assert_eq!(
+            Format::from_path("a/b.tfrecords.gz"),
+            Some(Format::Tfrecord)
+        );
     }
 }

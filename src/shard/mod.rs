@@ -56,7 +56,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::codec::recordio;
+use crate::codec::{recordio, tfrecord};
 use crate::convert::{self, ConvertOptions, input_format};
 use crate::error::{Error, Result};
 use crate::format::{Format, FormatSpec};
@@ -396,11 +396,11 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
     let mut conv = opts.convert.clone();
     conv.from = Some(from.clone());
     conv.to = Some(to.clone());
-    let in_framing = framing(from.format, &conv, true);
+    let in_framing = framing(from.format, &conv, true)?;
     let out_framing = if copy {
         in_framing
     } else {
-        framing(to.format, &conv, false)
+        framing(to.format, &conv, false)?
     };
 
     // The destination: refuse to mix with what is there.
@@ -752,8 +752,8 @@ fn content_type(to: &FormatSpec, conv: &ConvertOptions) -> String {
     }
 }
 
-fn framing(format: Format, conv: &ConvertOptions, input: bool) -> Framing {
-    match format {
+fn framing(format: Format, conv: &ConvertOptions, input: bool) -> Result<Framing> {
+    Ok(match format {
         Format::Csv => Framing::Lines {
             quote: Some(conv.csv.quote),
             comment: false,
@@ -764,6 +764,24 @@ fn framing(format: Format, conv: &ConvertOptions, input: bool) -> Framing {
             comment: true,
             header: false,
         },
+        // One JSON object a line; a blank line is not a record.
+        Format::Jsonl => Framing::Lines {
+            quote: None,
+            comment: false,
+            header: false,
+        },
+        Format::Tfrecord => {
+            let mut d = tfrecord::Decoder::new();
+            if let Some(m) = conv.max_record_len {
+                d.max_record_len(m);
+            }
+            Framing::Tfrecord(d)
+        }
+        Format::Json => {
+            return Err(Error::unsupported(
+                "a JSON document cannot be split into objects that stand alone; shard JSON Lines (--to jsonl) instead",
+            ));
+        }
         Format::Recordio | Format::RecordioProtobuf => {
             let mut d = recordio::Decoder::new();
             d.convention(conv.split);
@@ -772,7 +790,7 @@ fn framing(format: Format, conv: &ConvertOptions, input: bool) -> Framing {
             }
             Framing::Recordio(d)
         }
-    }
+    })
 }
 
 /// The URI base for manifests and `channels.json`, ending in `/`.

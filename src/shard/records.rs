@@ -10,7 +10,7 @@
 
 use crate::codec::Framer;
 use crate::codec::lines::LineFramer;
-use crate::codec::recordio;
+use crate::codec::{recordio, tfrecord};
 use crate::error::Result;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -32,6 +32,8 @@ pub(crate) enum Framing {
     },
     /// RecordIO frames.
     Recordio(recordio::Decoder),
+    /// TFRecord frames (CRCs checked).
+    Tfrecord(tfrecord::Decoder),
 }
 
 impl Framing {
@@ -41,6 +43,7 @@ impl Framing {
             Framing::Lines { quote: Some(q), .. } => Box::new(LineFramer::quoted(q)),
             Framing::Lines { quote: None, .. } => Box::new(LineFramer::new()),
             Framing::Recordio(d) => Box::new(d),
+            Framing::Tfrecord(d) => Box::new(d),
         }
     }
 
@@ -50,6 +53,20 @@ impl Framing {
     pub(crate) fn spans(&self, chunk: &[u8], first: bool, out: &mut Vec<Span>) -> Result<()> {
         match *self {
             Framing::Recordio(d) => {
+                let mut pos = 0;
+                let mut n = 0u64;
+                while pos < chunk.len() {
+                    let found = d
+                        .next_record(&chunk[pos..], true)
+                        .map_err(|e| e.shift(0, 0, pos as u64).at_record(n))?
+                        .expect("next_record never asks for more at eof");
+                    out.push((pos, pos + found.consumed));
+                    pos += found.consumed;
+                    n += 1;
+                }
+                Ok(())
+            }
+            Framing::Tfrecord(d) => {
                 let mut pos = 0;
                 let mut n = 0u64;
                 while pos < chunk.len() {
@@ -124,6 +141,7 @@ impl Framing {
                     b"\n"
                 }
             }
+            Framing::Tfrecord(_) => b"",
             Framing::Recordio(_) => {
                 const ZEROS: [u8; 3] = [0; 3];
                 &ZEROS[..recordio::padded(record.len()) - record.len()]

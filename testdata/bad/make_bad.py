@@ -172,3 +172,77 @@ PB = [
 for name, payload in PB:
     # The broken payload is the second record, after a good one.
     write("recordio-protobuf/%s.pbr" % name, part(GOOD) + part(payload))
+
+# --- jsonl -----------------------------------------------------------------
+
+write("jsonl/invalid_json.jsonl", b'{"features": [1, 2]}\n{"features": [1, 2}\n')
+write("jsonl/ragged.jsonl", b'{"features": [1, 2]}\n{"features": [1, 2, 3]}\n')
+write("jsonl/no_features.jsonl", b'{"features": [1]}\n{"feature": [1]}\n')
+write("jsonl/quoted_number.jsonl", b'{"features": [1, "2"]}\n')
+write("jsonl/trailing_comma.jsonl", b'{"features": [1, 2,]}\n')
+write("jsonl/leading_zero.jsonl", b'{"features": [01]}\n')
+write("jsonl/invalid_utf8.jsonl", b'{"features": [1], "uid": "\xff\xfe"}\n')
+write("jsonl/bad_escape.jsonl", b'{"features": [1], "uid": "a\\x"}\n')
+write("jsonl/keys_values_mismatch.jsonl", b'{"features": {"keys": [0, 3], "values": [1], "shape": [5]}}\n')
+write("jsonl/key_past_shape.jsonl", b'{"features": {"keys": [7], "values": [1], "shape": [5]}}\n')
+write("jsonl/negative_key.jsonl", b'{"features": {"keys": [-1], "values": [1]}}\n')
+write("jsonl/two_values_on_a_line.jsonl", b'{"features": [1]} {"features": [2]}\n')
+write("jsonl/truncated.jsonl", b'{"features": [1]}\n{"features": [1')
+write("jsonl/string_label.jsonl", b'{"features": [1], "label": "cat"}\n')
+
+# --- json --------------------------------------------------------------------
+
+write("json/no_instances.json", b'{"inputs": [[1, 2]]}')
+write("json/instances_not_array.json", b'{"instances": {"features": [1]}}')
+write("json/trailing_comma.json", b'{"instances": [[1, 2], [3, 4],]}')
+write("json/missing_comma.json", b'{"instances": [[1, 2] [3, 4]]}')
+write("json/unclosed_array.json", b'{"instances": [[1, 2], [3, 4]')
+write("json/ragged.json", b'{"instances": [{"features": [1, 2]}, {"features": [3]}]}')
+write("json/bad_instance.json", b'{"instances": [{"features": [1]}, "text"]}')
+write("json/data_without_values.json", b'{"instances": [{"data": {"features": {"keys": [1]}}}]}')
+write("json/string_prediction.json", b'{"predictions": [{"score": 0.5}, {"label": "cat"}]}')
+write("json/garbage_after_document.json", b'{"instances": [[1]]} []')
+write("json/not_json.json", b'instances: [1, 2]')
+write("json/unterminated_string.json", b'{"instances": [[1]], "configuration": {"a": "b}}')
+
+# --- tfrecord ----------------------------------------------------------------
+
+
+def crc32c(data):
+    c = 0xFFFFFFFF
+    for b in data:
+        c ^= b
+        for _ in range(8):
+            c = (c >> 1) ^ 0x82F63B78 if c & 1 else c >> 1
+    return c ^ 0xFFFFFFFF
+
+
+def masked(data):
+    c = crc32c(data)
+    return ((((c >> 15) | (c << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def tfr(payload, length=None, len_crc=None, data_crc=None):
+    n = struct.pack("<Q", len(payload) if length is None else length)
+    return (
+        n
+        + struct.pack("<I", masked(n) if len_crc is None else len_crc)
+        + payload
+        + struct.pack("<I", masked(payload) if data_crc is None else data_crc)
+    )
+
+
+GOOD = tfr(b"hello")  # 21 bytes
+assert GOOD.hex() == "0500000000000000eab2043e68656c6c6fbb1f1c19"
+write("tfrecord/bad_header_crc.tfrecord", tfr(b"hello", len_crc=0))
+write("tfrecord/bad_data_crc_second_record.tfrecord", GOOD + tfr(b"world", data_crc=0x12345678))
+write("tfrecord/flipped_payload_bit.tfrecord", GOOD[:12] + b"hellp" + GOOD[17:])
+write("tfrecord/truncated_header.tfrecord", GOOD + GOOD[:7])
+write("tfrecord/truncated_payload.tfrecord", GOOD + GOOD[:15])
+write("tfrecord/missing_data_crc.tfrecord", GOOD + GOOD[:17])
+write("tfrecord/length_past_end.tfrecord", tfr(b"hello", length=100)[:21])
+write("tfrecord/huge_length.tfrecord", tfr(b"", length=1 << 40))
+write("tfrecord/recordio_bytes.tfrecord", MAGIC + struct.pack("<I", 5) + b"hello\0\0\0")
+write("tfrecord/trailing_garbage.tfrecord", GOOD + b"\0\0\0")
+write("tfrecord/zero_length_bad_crc.tfrecord", GOOD + tfr(b"", data_crc=0))
+write("tfrecord/text_not_tfrecord.tfrecord", b"1,2,3\n4,5,6\n7,8,9\n")

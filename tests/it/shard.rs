@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use sm_data::codec::recordio;
+use sm_data::codec::{recordio, tfrecord};
 use sm_data::convert::ConvertOptions;
 use sm_data::manifest::Manifest;
 use sm_data::pipeline;
@@ -47,11 +47,20 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
         let payload: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
         recordio::encode_record(&mut rec, &payload).unwrap();
     }
+    let mut tfr = Vec::new();
+    for i in 0..203 {
+        let len = rng.below(40) as usize + (i % 3);
+        let payload: Vec<u8> = (0..len).map(|_| rng.below(256) as u8).collect();
+        tfrecord::encode_record(&mut tfr, &payload);
+    }
+    let jsonl = convert_bytes(&csv, "x.csv", "jsonl", &ConvertOptions::default()).unwrap();
     vec![
         ("in.csv", csv),
         ("in.libsvm", svm),
         ("in.rec", rec),
         ("in.pbr", pbr),
+        ("in.tfrecord", tfr),
+        ("in.jsonl", jsonl),
     ]
 }
 
@@ -59,6 +68,16 @@ fn inputs() -> Vec<(&'static str, Vec<u8>)> {
 fn records(name: &str, bytes: &[u8]) -> Vec<Vec<u8>> {
     if name.ends_with(".rec") || name.ends_with(".pbr") {
         let d = recordio::Decoder::new();
+        let mut pos = 0;
+        let mut out = Vec::new();
+        while pos < bytes.len() {
+            let f = d.next_record(&bytes[pos..], true).unwrap().unwrap();
+            out.push(bytes[pos..pos + f.consumed].to_vec());
+            pos += f.consumed;
+        }
+        out
+    } else if name.ends_with(".tfrecord") {
+        let d = tfrecord::Decoder::new();
         let mut pos = 0;
         let mut out = Vec::new();
         while pos < bytes.len() {
@@ -513,4 +532,14 @@ fn cli_shards_reports_json_and_refuses_with_exit_2() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_json_document_is_refused_with_a_pointer_to_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("in.json");
+    std::fs::write(&input, br#"{"instances":[[1,2],[3,4]]}"#).unwrap();
+    let err = run(&input, &dir.path().join("out"), &opts(2)).unwrap_err();
+    assert!(err.to_string().contains("JSON Lines"), "{err}");
+    assert!(!dir.path().join("out").exists());
 }

@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use sm_data::codec::csv::{CsvOptions, LabelColumns};
+use sm_data::codec::json::{JsonOptions, JsonShape};
 use sm_data::codec::recordio::SplitConvention;
 use sm_data::convert::ConvertOptions;
 use sm_data::pipeline;
@@ -35,8 +36,8 @@ pub enum Command {
 /// Flags that say how input is read.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Input format: csv, libsvm, recordio, recordio-protobuf, or a content type such as
-    /// "text/csv;label_size=0". Default: from the extension, else sniffed.
+    /// Input format: csv, libsvm, recordio, recordio-protobuf, jsonl, json, tfrecord, or a
+    /// content type such as "text/csv;label_size=0". Default: from the extension, else sniffed.
     #[arg(long, value_name = "FORMAT")]
     pub from: Option<FormatSpec>,
     /// CSV input has a header row (skipped).
@@ -58,6 +59,16 @@ pub struct ReadArgs {
     /// SageMaker's readers do) or dmlc (magic re-inserted, as MXNet does).
     #[arg(long, value_name = "aws|dmlc", default_value = "aws")]
     pub split_convention: String,
+    /// JSON Lines / JSON: name of the features field, read and written.
+    #[arg(long, value_name = "NAME", default_value = "features")]
+    pub features_field: String,
+    /// JSON Lines / JSON: name of the label field, read and written.
+    #[arg(long, value_name = "NAME", default_value = "label")]
+    pub label_field: String,
+    /// JSON Lines input lines are predictions (responses such as {"score":0.3}), read as
+    /// rows of their numeric fields, not instances.
+    #[arg(long)]
+    pub response: bool,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -128,6 +139,13 @@ pub struct ConvertArgs {
     /// Write LibSVM indices 1-based.
     #[arg(long)]
     pub one_based_out: bool,
+    /// JSON Lines / JSON output shape: features ({"features":[...],"label":x}) or data
+    /// ({"data":{"features":{"values":[...]}}}, the inference request shape).
+    #[arg(long, value_name = "features|data", default_value = "features")]
+    pub json_shape: String,
+    /// JSON output: a JSON object written as the request's "configuration".
+    #[arg(long, value_name = "JSON")]
+    pub configuration: Option<String>,
     /// Overwrite OUTPUT if it exists.
     #[arg(long, short = 'f')]
     pub force: bool,
@@ -181,6 +199,12 @@ impl ReadArgs {
                 ..CsvOptions::default()
             },
             libsvm_one_based_in: self.one_based,
+            json: JsonOptions {
+                features: self.features_field.clone(),
+                label: self.label_field.clone(),
+                response: self.response,
+                ..JsonOptions::default()
+            },
             split,
             pipeline: pipeline::Options {
                 threads: self.threads,
@@ -209,6 +233,17 @@ impl ConvertArgs {
         o.num_features = self.num_features;
         o.csv_out_delimiter = self.out_delimiter.as_deref().map(delimiter).transpose()?;
         o.libsvm_one_based_out = self.one_based_out;
+        o.json.shape = match self.json_shape.as_str() {
+            "features" => JsonShape::Features,
+            "data" => JsonShape::Data,
+            other => {
+                return Err(sm_data::Error::config(format!(
+                    "--json-shape is features or data, not {other:?}"
+                ))
+                .into());
+            }
+        };
+        o.json.configuration = self.configuration.clone();
         Ok(o)
     }
 }

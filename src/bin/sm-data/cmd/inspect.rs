@@ -73,6 +73,15 @@ fn print_text(out: &mut impl Write, name: &str, r: &Report) -> std::io::Result<(
     )?;
     writeln!(out, "bytes:          {}", r.bytes)?;
     writeln!(out, "records:        {}", r.records)?;
+    if let Some((lo, hi)) = r.payload_bytes {
+        writeln!(
+            out,
+            "payload bytes:  {lo}..{hi} (opaque payloads; CRCs checked)"
+        )?;
+    }
+    if r.format == sm_data::Format::Tfrecord {
+        return Ok(());
+    }
     let kind = match (r.sparse_records, r.records) {
         (0, _) => "dense".to_string(),
         (s, n) if s == n => "sparse".to_string(),
@@ -138,6 +147,7 @@ fn to_json(name: &str, r: &Report) -> Value {
         "labels_per_record": r.labels_per_record.map(|(a, b)| json!({"min": a, "max": b})),
         "label_range": r.label_range.map(|(a, b)| json!({"min": json_num(a), "max": json_num(b)})),
         "label_classes": r.label_classes,
+        "payload_bytes": r.payload_bytes.map(|(a, b)| json!({"min": a, "max": b})),
         "head": r.head.iter().map(|row| json!({
             "labels": row.labels.iter().map(|&v| json_num(v)).collect::<Vec<_>>(),
             "indices": row.indices,
