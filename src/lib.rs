@@ -43,6 +43,8 @@ pub mod format;
 pub mod inspect;
 pub mod pipeline;
 pub mod store;
+#[cfg(feature = "parquet")]
+pub mod table;
 
 pub use batch::{Batch, Dtype};
 pub use error::{Error, ErrorKind, Position, Result};

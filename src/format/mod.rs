@@ -8,6 +8,7 @@ use std::str::FromStr;
 use crate::codec::recordio as rio;
 use crate::error::{Error, Result};
 
+pub mod parquet;
 pub mod recordio;
 
 /// A data format.
@@ -24,15 +25,19 @@ pub enum Format {
     /// `application/x-recordio-protobuf`: RecordIO frames holding
     /// `aialgs.data.Record` messages.
     RecordioProtobuf,
+    /// `application/x-parquet`: Apache Parquet, wide or tensor layout
+    /// ([`parquet`]; needs the Cargo feature `parquet`).
+    Parquet,
 }
 
 impl Format {
     /// Every format, for help texts and tests.
-    pub const ALL: [Format; 4] = [
+    pub const ALL: [Format; 5] = [
         Format::Csv,
         Format::Libsvm,
         Format::Recordio,
         Format::RecordioProtobuf,
+        Format::Parquet,
     ];
 
     /// The short name (`csv`, `libsvm`, `recordio`, `recordio-protobuf`).
@@ -42,6 +47,7 @@ impl Format {
             Format::Libsvm => "libsvm",
             Format::Recordio => "recordio",
             Format::RecordioProtobuf => "recordio-protobuf",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -52,6 +58,7 @@ impl Format {
             Format::Libsvm => "text/libsvm",
             Format::Recordio => "application/x-recordio",
             Format::RecordioProtobuf => "application/x-recordio-protobuf",
+            Format::Parquet => "application/x-parquet",
         }
     }
 
@@ -62,6 +69,7 @@ impl Format {
             Format::Libsvm => "libsvm",
             Format::Recordio => "rec",
             Format::RecordioProtobuf => "pbr",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -83,6 +91,7 @@ impl Format {
             "pbr" | "protobuf" | "recordio-protobuf" | "recordioprotobuf" => {
                 Format::RecordioProtobuf
             }
+            "parquet" | "pq" => Format::Parquet,
             _ => return None,
         })
     }
@@ -96,6 +105,9 @@ impl Format {
         }
         if head.starts_with(&rio::MAGIC_BYTES) {
             return Some(Format::RecordioProtobuf);
+        }
+        if head.starts_with(parquet::MAGIC) {
+            return Some(Format::Parquet);
         }
         let text = std::str::from_utf8(head).ok().or_else(|| {
             // The head may cut a multi-byte character.
@@ -144,9 +156,10 @@ impl FromStr for FormatSpec {
             "recordio-protobuf" | "protobuf" | "pbr" | "application/x-recordio-protobuf" => {
                 Format::RecordioProtobuf
             }
+            "parquet" | "application/x-parquet" | "application/parquet" => Format::Parquet,
             _ => {
                 return Err(Error::config(format!(
-                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf or a SageMaker content type such as text/csv;label_size=0"
+                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf, parquet or a SageMaker content type such as text/csv;label_size=0"
                 )));
             }
         };
@@ -232,5 +245,7 @@ mod tests {
             Some(Format::RecordioProtobuf)
         );
         assert_eq!(Format::sniff(b""), None);
+        assert_eq!(Format::sniff(b"PAR1\x15\x04"), Some(Format::Parquet));
+        assert_eq!(Format::from_path("d/x.PQ"), Some(Format::Parquet));
     }
 }
