@@ -257,7 +257,15 @@ pub fn convert(
         || opts.label_dtype.is_some()
         || opts.sparse.is_some()
         || opts.num_features.is_some();
-    if from.format == Format::Parquet || opts.typed {
+    if from.format != Format::Parquet
+        && let Some(crate::format::parquet::LabelColumn::Name(n)) = &opts.parquet.label
+    {
+        return Err(Error::config(format!(
+            "--label-column {n:?} names a column, which only Parquet input has: {} takes a column number",
+            from.format
+        )));
+    }
+        if from.format == Format::Parquet || opts.typed {
         return convert_parquet(input, &from, &to, sink, opts, opts.num_features, summary);
     }
     if from.format.is_recordio() && to.format.is_recordio() && !reencode {

@@ -46,9 +46,9 @@ use std::str::FromStr;
 use crate::error::{Error, Result};
 
 #[cfg(feature = "parquet")]
-pub(crate) mod read;
+pub mod read;
 #[cfg(feature = "parquet")]
-pub(crate) mod write;
+pub mod write;
 
 #[cfg(feature = "parquet")]
 pub use read::Reader;

@@ -181,6 +181,32 @@ fn dtype_of(c: Option<Class>) -> Dtype {
     }
 }
 
+/// The number of rows a Parquet file's footer states, whatever its
+/// columns are.
+pub fn num_rows(input: Input) -> Result<u64> {
+    let (bytes, name) = whole(input)?;
+    let (meta, _) = load(&bytes, &name)?;
+    Ok(meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| g.num_rows().max(0) as u64)
+        .sum())
+}
+
+/// Checks the framing and reads the footer; returns the metadata and the
+/// file's size.
+fn load(bytes: &Bytes, name: &str) -> Result<(ArrowReaderMetadata, u64)> {
+    check_framing(bytes).map_err(|e| e.in_file(name))?;
+    let footer_at = bytes.len() as u64 - 8;
+    let meta = ArrowReaderMetadata::load(bytes, ArrowReaderOptions::new()).map_err(|e| {
+        parquet_error(e, "cannot read the Parquet footer")
+            .at_byte(footer_at)
+            .in_file(name)
+    })?;
+    Ok((meta, bytes.len() as u64))
+}
+
 impl Reader {
     /// Opens `input` (a stream is spooled to a temporary file first),
     /// reads the footer and plans which columns hold the label and the
@@ -193,11 +219,7 @@ impl Reader {
     /// Like [`Reader::open`] over bytes already in memory.
     pub fn from_bytes(bytes: Bytes, name: String, opts: &ParquetOptions) -> Result<Reader> {
         let located = |e: Error| e.in_file(name.clone());
-        check_framing(&bytes).map_err(located)?;
-        let footer_at = bytes.len() as u64 - 8;
-        let meta = ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()).map_err(|e| {
-            located(parquet_error(e, "cannot read the Parquet footer").at_byte(footer_at))
-        })?;
+        let (meta, _) = load(&bytes, &name)?;
         let schema = meta.schema().clone();
         let fields = schema.fields();
         let find = |n: &str| fields.iter().position(|f| f.name() == n);
