@@ -55,6 +55,11 @@ pub use read::Reader;
 #[cfg(feature = "parquet")]
 pub use write::Writer;
 
+/// Key of the file metadata entry in which sm-data records how many
+/// label columns a file it wrote has (`"0"` for unlabeled data), so that
+/// reading it back needs no `--label-column`.
+pub const LABELS_KEY: &str = "sm-data.labels";
+
 /// The four magic bytes at the start and end of every Parquet file.
 pub const MAGIC: &[u8; 4] = b"PAR1";
 

@@ -5,5 +5,7 @@ mod bad_input;
 mod chunking;
 mod cli;
 mod golden;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod roundtrip;
 mod util;

@@ -44,7 +44,9 @@ pub struct Reader {
     meta: ArrowReaderMetadata,
     name: String,
     plan: Plan,
-    label: Option<usize>,
+    /// Label columns: at most one, except in the wide layout of a file
+    /// sm-data wrote with several labels.
+    labels: Vec<usize>,
     /// Top-level columns read, ascending.
     projected: Vec<usize>,
     dtype: Dtype,
@@ -258,7 +260,10 @@ impl Reader {
                     column_list(&schema)
                 ))
             })?),
-            (None, Layout::Wide) => (0..fields.len()).find(|&i| !excluded(i)),
+            (None, Layout::Wide) => match stated_labels(&meta) {
+                Some(0) => None,
+                _ => (0..fields.len()).find(|&i| !excluded(i)),
+            },
             (None, Layout::Tensor) => find("label").filter(|&i| !excluded(i)),
         };
         if let Some(l) = label {
@@ -276,8 +281,12 @@ impl Reader {
                 ))));
             }
         }
+        let mut labels: Vec<usize> = label.into_iter().collect();
+        if let (None, Layout::Wide, Some(k @ 2..)) = (&opts.label, layout, stated_labels(&meta)) {
+            labels = (0..k.min(fields.len())).filter(|&i| !excluded(i)).collect();
+        }
         let rest: Vec<usize> = (0..fields.len())
-            .filter(|&i| !excluded(i) && Some(i) != label)
+            .filter(|&i| !excluded(i) && !labels.contains(&i))
             .collect();
         let plan = match layout {
             Layout::Wide => {
@@ -377,13 +386,26 @@ impl Reader {
                 .iter()
                 .fold(None, |acc, &i| Some(join(acc, class(i)))),
         );
-        let label_dtype = dtype_of(label.map(class));
+        let label_dtype = dtype_of(
+            labels
+                .iter()
+                .fold(None, |acc, &i| Some(join(acc, class(i)))),
+        );
+        for &l in &labels {
+            let dt = fields[l].data_type();
+            if class_of(dt).is_none() && list_item(dt).and_then(class_of).is_none() {
+                return Err(located(Error::unsupported(format!(
+                    "the label column {:?} has type {dt}, not a number",
+                    fields[l].name()
+                ))));
+            }
+        }
         let mut projected: Vec<usize> = feature_cols;
         if let Plan::Sparse { keys, shape, .. } = &plan {
             projected.push(*keys);
             projected.extend(*shape);
         }
-        projected.extend(label);
+        projected.extend(labels.iter().copied());
         projected.sort_unstable();
         projected.dedup();
         let mut row_starts = Vec::new();
@@ -398,7 +420,7 @@ impl Reader {
             meta,
             name,
             plan,
-            label,
+            labels,
             projected,
             dtype,
             label_dtype,
@@ -645,9 +667,9 @@ impl Reader {
                 }
             }
         }
-        match self.label {
-            None => out.label_ends.resize(n, 0),
-            Some(l) => {
+        match self.labels[..] {
+            [] => out.label_ends.resize(n, 0),
+            [l] => {
                 let (array, name) = col(l);
                 if list_item(array.data_type()).is_some() {
                     lists(array, name, &mut out.labels, &mut out.label_ends)?;
@@ -658,9 +680,32 @@ impl Reader {
                     out.label_ends.extend(1..=n);
                 }
             }
+            ref many => {
+                let k = many.len();
+                out.labels.resize(n * k, 0.0);
+                for (j, &l) in many.iter().enumerate() {
+                    let (array, name) = col(l);
+                    let labels = &mut out.labels;
+                    numeric(array, name, &mut |i, v| labels[i * k + j] = v)?;
+                }
+                out.label_ends.extend((1..=n).map(|i| i * k));
+            }
         }
         Ok(())
     }
+}
+
+/// The number of label columns recorded by sm-data in a file it wrote.
+fn stated_labels(meta: &ArrowReaderMetadata) -> Option<usize> {
+    meta.metadata()
+        .file_metadata()
+        .key_value_metadata()?
+        .iter()
+        .find(|kv| kv.key == super::LABELS_KEY)?
+        .value
+        .as_deref()?
+        .parse()
+        .ok()
 }
 
 fn column_list(schema: &arrow_schema::Schema) -> String {

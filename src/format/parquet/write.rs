@@ -219,11 +219,18 @@ impl Writer {
         }
         if self.shape.is_none() {
             let shape = self.decide(batch)?;
-            self.inner = Some(arrow_writer(shape.schema.clone(), &self.opts)?);
+            let mut w = arrow_writer(shape.schema.clone(), &self.opts)?;
+            // How many leading columns are labels, so that sm-data reads
+            // unlabeled files back without taking a feature as the label.
+            w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                super::LABELS_KEY.to_string(),
+                shape.labels.to_string(),
+            ));
+            self.inner = Some(w);
             self.shape = Some(shape);
         }
         let shape = self.shape.as_ref().expect("set above");
-        let rb = to_record_batch(batch, shape, self.num_features.is_some(), &mut self.scratch)?;
+        let rb = to_record_batch(batch, shape, self.num_features, &mut self.scratch)?;
         self.inner
             .as_mut()
             .expect("set with the shape")
@@ -309,9 +316,10 @@ fn list_item(f: &Field) -> &Field {
 fn to_record_batch(
     batch: &Batch,
     shape: &Shape,
-    pad: bool,
+    num_features: Option<u64>,
     scratch: &mut Vec<f64>,
 ) -> Result<RecordBatch> {
+    let pad = num_features.is_some();
     let n = batch.len();
     let fields = shape.schema.fields();
     let mut cols: Vec<ArrayRef> = Vec::with_capacity(fields.len());
@@ -407,7 +415,7 @@ fn to_record_batch(
             if batch.sparse {
                 keys = batch.indices.clone();
                 vals = column(batch.values.len(), shape.dtype, |i| batch.values[i])?;
-                shapes.extend((0..n).map(|i| batch.row_shape(i)));
+                shapes.extend((0..n).map(|i| batch.row_shape(i).or(num_features)));
                 cols.push(list(
                     list_item(&fields[k]),
                     &batch.row_ends,
