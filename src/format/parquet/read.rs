@@ -220,8 +220,15 @@ impl Reader {
 
     /// Like [`Reader::open`] over bytes already in memory.
     pub fn from_bytes(bytes: Bytes, name: String, opts: &ParquetOptions) -> Result<Reader> {
-        let located = |e: Error| e.in_file(name.clone());
         let (meta, _) = load(&bytes, &name)?;
+        // Schema problems are located at the footer, which holds the schema.
+        let footer_len = u32::from_le_bytes(
+            bytes[bytes.len() - 8..bytes.len() - 4]
+                .try_into()
+                .expect("4 bytes"),
+        ) as u64;
+        let footer_start = bytes.len() as u64 - 8 - footer_len;
+        let located = |e: Error| e.at_byte(footer_start).in_file(name.clone());
         let schema = meta.schema().clone();
         let fields = schema.fields();
         let find = |n: &str| fields.iter().position(|f| f.name() == n);
