@@ -201,6 +201,10 @@ pub fn convert_path(
     opts: &ConvertOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Summary> {
+    #[cfg(feature = "parquet")]
+    if opts.typed {
+        return crate::table::convert_path(input, output, overwrite, opts);
+    }
     let to = output_format(output, opts.to.as_ref())?;
     let input = Input::open(input)?;
     let mut out = Output::create(output, overwrite)?;

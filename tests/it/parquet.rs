@@ -377,3 +377,76 @@ fn cli_converts_counts_and_refuses_to_overwrite() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
+
+#[test]
+fn typed_csv_and_jsonl_to_parquet_and_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = "id,score,ok,name,at\n1,0.5,true,alpha,2024-01-02T03:04:05Z\n2,,false,\"with \"\"quotes\"\", comma\",\n,1e-7,,,1999-12-31T23:59:59.5Z\n-4,-2,TRUE,\"\",2024-01-02 00:00:00\n";
+    std::fs::write(dir.path().join("t.csv"), csv).unwrap();
+    // Small chunks: inference and parsing cross chunk boundaries.
+    let o = sm_data(
+        dir.path(),
+        &["convert", "t.csv", "t.parquet", "--typed", "--chunk-size", "16", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (schema, batches, ..) = read_back(&std::fs::read(dir.path().join("t.parquet")).unwrap());
+    let types: Vec<String> = schema
+        .fields()
+        .iter()
+        .map(|f| format!("{}:{}", f.name(), f.data_type()))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "id:Int64",
+            "score:Float64",
+            "ok:Boolean",
+            "name:Utf8",
+            "at:Timestamp(µs, \"UTC\")"
+        ]
+    );
+    let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+    assert_eq!(rows, 4);
+    let want = "id,score,ok,name,at\n1,0.5,true,alpha,2024-01-02T03:04:05Z\n2,,false,\"with \"\"quotes\"\", comma\",\n,1e-7,,,1999-12-31T23:59:59.500000Z\n-4,-2.0,true,\"\",2024-01-02T00:00:00Z\n";
+    let o = sm_data(dir.path(), &["convert", "t.parquet", "-", "--to", "csv", "--typed", "-q"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{}", stderr(&o));
+    let o = sm_data(dir.path(), &["convert", "t.parquet", "t.jsonl", "--typed", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let jsonl = std::fs::read_to_string(dir.path().join("t.jsonl")).unwrap();
+    assert_eq!(
+        jsonl.lines().nth(1).unwrap(),
+        r#"{"id":2,"score":null,"ok":false,"name":"with \"quotes\", comma","at":null}"#
+    );
+    let o = sm_data(dir.path(), &["convert", "t.jsonl", "t2.parquet", "--typed", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = sm_data(dir.path(), &["convert", "t2.parquet", "-", "--to", "csv", "--typed", "-q"]);
+    // JSON Lines has no empty string/null distinction problem: "" stays "".
+    assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{}", stderr(&o));
+    // A late cell widens the column (two passes): int then float then text.
+    std::fs::write(dir.path().join("w.csv"), "a,b\n1,1\n2,2.5\n3,x\n").unwrap();
+    let o = sm_data(dir.path(), &["convert", "w.csv", "w.parquet", "--typed", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let (schema, ..) = read_back(&std::fs::read(dir.path().join("w.parquet")).unwrap());
+    assert_eq!(schema.field(0).data_type(), &DataType::Int64);
+    assert_eq!(schema.field(1).data_type(), &DataType::Utf8);
+    // Nested JSON is a located error and leaves no output.
+    std::fs::write(dir.path().join("n.jsonl"), "{\"a\":1}\n{\"a\":[1]}\n").unwrap();
+    let o = sm_data(dir.path(), &["convert", "n.jsonl", "n.parquet", "--typed"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("n.jsonl: line 2, byte offset 8"), "{}", stderr(&o));
+    assert!(!dir.path().join("n.parquet").exists());
+}
+
+#[test]
+fn typed_parquet_from_pyarrow_prints_every_type() {
+    let bytes = read_testdata("parquet/typed.parquet");
+    let opts = ConvertOptions {
+        typed: true,
+        ..ConvertOptions::default()
+    };
+    let out = convert_bytes(&bytes, "typed.parquet", "csv", &opts).unwrap();
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "id,score,ok,name,at\n1,0.5,true,alpha,2024-01-02T03:04:05Z\n2,,false,\"with \"\"quotes\"\", comma\",\n,1e-7,,,1999-12-31T23:59:59.500000Z\n-4,-2.0,true,\"\",2024-01-02T00:00:00Z\n"
+    );
+}

@@ -72,50 +72,55 @@ impl AsRef<[u8]> for MapOwner {
 
 /// The whole input as `Bytes`: a mapped file in place, a stream spooled to
 /// an unlinked temporary file and mapped.
-fn whole(input: Input) -> Result<(Bytes, String)> {
+pub(crate) fn whole(input: Input) -> Result<(Bytes, String)> {
     match input {
         Input::Mapped { map, name } => Ok((Bytes::from_owner(MapOwner(map)), name)),
         Input::Stream {
-            mut reader,
-            name,
-            head,
-            ..
+            reader, name, head, ..
         } => {
-            let fail = |e: std::io::Error| Error::from(e).in_file(name.clone());
-            let dir = std::env::temp_dir();
-            let mut n = 0u32;
-            let (file, path) = loop {
-                let path = dir.join(format!(".sm-data-spool-{}-{n}.parquet", std::process::id()));
-                match std::fs::File::options()
-                    .read(true)
-                    .write(true)
-                    .create_new(true)
-                    .open(&path)
-                {
-                    Ok(f) => break (f, path),
-                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
-                    Err(e) => {
-                        return Err(Error::from(e).in_file(path.display().to_string()));
-                    }
-                }
-            };
-            // The name goes away now; the open file lives until unmapped.
-            let _ = std::fs::remove_file(&path);
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
-            w.write_all(&head).map_err(fail)?;
-            std::io::copy(&mut reader, &mut w).map_err(fail)?;
-            w.flush().map_err(fail)?;
-            drop(w);
-            let len = file.metadata().map_err(fail)?.len();
-            if len == 0 {
-                return Ok((Bytes::new(), name));
-            }
-            // SAFETY: the file is private to this process (created with
-            // create_new and unlinked at once) and never written again.
-            let map = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
-            Ok((Bytes::from_owner(MapOwner(Arc::new(Mapped::Map(map)))), name))
+            let map = spool(reader, &head, &name)?;
+            Ok((Bytes::from_owner(MapOwner(map)), name))
         }
     }
+}
+
+/// Copies `head` and the rest of `reader` into a temporary file in the
+/// system temp directory, unlinked at once (it lives until unmapped), and
+/// maps it.
+pub(crate) fn spool(
+    mut reader: Box<dyn std::io::Read + Send>,
+    head: &[u8],
+    name: &str,
+) -> Result<Arc<Mapped>> {
+    let fail = |e: std::io::Error| Error::from(e).in_file(name.to_string());
+    let dir = std::env::temp_dir();
+    let mut n = 0u32;
+    let (file, path) = loop {
+        let path = dir.join(format!(".sm-data-spool-{}-{n}", std::process::id()));
+        match std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(f) => break (f, path),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && n < 1000 => n += 1,
+            Err(e) => return Err(Error::from(e).in_file(path.display().to_string())),
+        }
+    };
+    let _ = std::fs::remove_file(&path);
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, &file);
+    w.write_all(head).map_err(fail)?;
+    std::io::copy(&mut reader, &mut w).map_err(fail)?;
+    w.flush().map_err(fail)?;
+    drop(w);
+    if file.metadata().map_err(fail)?.len() == 0 {
+        return Ok(Arc::new(Mapped::Owned(Vec::new())));
+    }
+    // SAFETY: the file is private to this process (created with
+    // create_new and unlinked at once) and never written again.
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(fail)?;
+    Ok(Arc::new(Mapped::Map(map)))
 }
 
 /// Maps a parquet/arrow error to a located error.
