@@ -269,7 +269,7 @@ pub fn convert(
             from.format
         )));
     }
-        if from.format == Format::Parquet || opts.typed {
+    if from.format == Format::Parquet || opts.typed {
         return convert_parquet(input, &from, &to, sink, opts, opts.num_features, summary);
     }
     if from.format.is_recordio() && to.format.is_recordio() && !reencode {
@@ -561,7 +561,8 @@ fn convert_parquet(
         let name = reader.name().to_string();
         let threads = opts.pipeline.threads;
         if to.format == Format::Parquet {
-            let mut writer = Writer::new(&opts.parquet, opts.dtype, opts.label_dtype, num_features)?;
+            let mut writer =
+                Writer::new(&opts.parquet, opts.dtype, opts.label_dtype, num_features)?;
             reader.for_each(
                 threads,
                 |b: &Batch| Ok(b.clone()),

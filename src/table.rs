@@ -479,6 +479,10 @@ impl<T> Counted for Parsed<T> {
     }
 }
 
+/// The callback of [`for_each_record`]: line, offset, the record's cells.
+type EachRecord<'f> =
+    dyn FnMut(u64, usize, &mut dyn Iterator<Item = (String, Cell<'_>)>) -> Result<()> + 'f;
+
 /// Calls `each(line, offset, cells)` for every record of a chunk. For
 /// CSV the first record of the input is the header and is passed with
 /// `line == u64::MAX`.
@@ -487,7 +491,7 @@ fn for_each_record(
     csv: &CsvSplit,
     chunk: &[u8],
     first: bool,
-    each: &mut dyn FnMut(u64, usize, &mut dyn Iterator<Item = (String, Cell<'_>)>) -> Result<()>,
+    each: &mut EachRecord<'_>,
     header: &mut dyn FnMut(Vec<String>) -> Result<()>,
 ) -> Result<(u64, u64)> {
     let mut records = 0;
@@ -555,17 +559,19 @@ fn for_each_record(
                 if raw.iter().all(|c| c.is_ascii_whitespace()) {
                     continue;
                 }
-                let obj: Object = serde_json::from_slice(raw)
-                    .map_err(|e| {
-                        Error::syntax("jsonl", format!("expected a JSON object: {e}"))
-                            .at_line(here)
-                            .at_byte(off as u64 + e.column().saturating_sub(1) as u64)
-                    })?;
-                let mut bad = None;
-                if let Some(k) = obj.duplicate(){
-                    return Err(Error::syntax("jsonl", format!("key {k:?} appears twice in the object"))
+                let obj: Object = serde_json::from_slice(raw).map_err(|e| {
+                    Error::syntax("jsonl", format!("expected a JSON object: {e}"))
                         .at_line(here)
-                        .at_byte(off as u64));
+                        .at_byte(off as u64 + e.column().saturating_sub(1) as u64)
+                })?;
+                let mut bad = None;
+                if let Some(k) = obj.duplicate() {
+                    return Err(Error::syntax(
+                        "jsonl",
+                        format!("key {k:?} appears twice in the object"),
+                    )
+                    .at_line(here)
+                    .at_byte(off as u64));
                 }
                 let mut it = obj.0.into_iter().map(|(k, v)| {
                     let cell = match v {
@@ -768,7 +774,8 @@ fn to_parquet(
         &mut chunker,
         opts.pipeline,
         |chunk: &Chunk| {
-            let mut builders: Vec<ColumnBuilder> = kinds.iter().map(|&k| ColumnBuilder::new(k)).collect();
+            let mut builders: Vec<ColumnBuilder> =
+                kinds.iter().map(|&k| ColumnBuilder::new(k)).collect();
             let mut seen = vec![false; kinds.len()];
             let (records, lines) = for_each_record(
                 text,
@@ -875,18 +882,24 @@ impl ColumnBuilder {
             (ColumnBuilder::Ts(b), Cell::Null) => b.append_null(),
             (ColumnBuilder::Str(b), Cell::Text(s)) => b.append_value(&*s),
             (ColumnBuilder::Str(b), Cell::Raw(s)) => b.append_value(&s),
-            (ColumnBuilder::Str(b), Cell::Bool(v)) => b.append_value(if v { "true" } else { "false" }),
+            (ColumnBuilder::Str(b), Cell::Bool(v)) => {
+                b.append_value(if v { "true" } else { "false" })
+            }
             (ColumnBuilder::Str(b), Cell::Int(v)) => b.append_value(v.to_string()),
             (ColumnBuilder::Str(b), Cell::Float(v)) => b.append_value(v.to_string()),
             (ColumnBuilder::Bool(b), Cell::Bool(v)) => b.append_value(v),
-            (ColumnBuilder::Bool(b), Cell::Text(s)) => b.append_value(s.eq_ignore_ascii_case("true")),
+            (ColumnBuilder::Bool(b), Cell::Text(s)) => {
+                b.append_value(s.eq_ignore_ascii_case("true"))
+            }
             (ColumnBuilder::Int(b), Cell::Int(v)) => b.append_value(v),
-            (ColumnBuilder::Int(b), Cell::Text(s)) => b.append_value(s.parse().map_err(|_| mismatch())?),
+            (ColumnBuilder::Int(b), Cell::Text(s)) => {
+                b.append_value(s.parse().map_err(|_| mismatch())?)
+            }
             (ColumnBuilder::Float(b), Cell::Float(v)) => b.append_value(v),
             (ColumnBuilder::Float(b), Cell::Int(v)) => b.append_value(v as f64),
-            (ColumnBuilder::Float(b), Cell::Text(s)) => b.append_value(
-                crate::codec::text::parse_f64(s.as_bytes()).ok_or_else(mismatch)?,
-            ),
+            (ColumnBuilder::Float(b), Cell::Text(s)) => {
+                b.append_value(crate::codec::text::parse_f64(s.as_bytes()).ok_or_else(mismatch)?)
+            }
             (ColumnBuilder::Ts(b), Cell::Text(s)) => {
                 b.append_value(parse_timestamp(&s).ok_or_else(mismatch)?)
             }
@@ -953,7 +966,9 @@ fn from_parquet(
         .map_err(|e| located(Error::syntax("parquet", e.to_string())))?;
     for rb in reader {
         let rb = rb.map_err(|e| {
-            located(Error::syntax("parquet", format!("cannot decode: {e}")).at_record(summary.records))
+            located(
+                Error::syntax("parquet", format!("cannot decode: {e}")).at_record(summary.records),
+            )
         })?;
         for i in 0..rb.num_rows() {
             if text == TableFormat::Jsonl {
@@ -1102,10 +1117,18 @@ fn write_cell(out: &mut Vec<u8>, col: &dyn Array, i: usize, text: Text) {
         }
         DataType::Timestamp(unit, _) => {
             let v = match unit {
-                TimeUnit::Second => col.as_primitive::<TimestampSecondType>().value(i).saturating_mul(1_000_000),
-                TimeUnit::Millisecond => col.as_primitive::<TimestampMillisecondType>().value(i).saturating_mul(1000),
+                TimeUnit::Second => col
+                    .as_primitive::<TimestampSecondType>()
+                    .value(i)
+                    .saturating_mul(1_000_000),
+                TimeUnit::Millisecond => col
+                    .as_primitive::<TimestampMillisecondType>()
+                    .value(i)
+                    .saturating_mul(1000),
                 TimeUnit::Microsecond => col.as_primitive::<TimestampMicrosecondType>().value(i),
-                TimeUnit::Nanosecond => col.as_primitive::<TimestampNanosecondType>().value(i) / 1000,
+                TimeUnit::Nanosecond => {
+                    col.as_primitive::<TimestampNanosecondType>().value(i) / 1000
+                }
             };
             if json {
                 out.push(b'"');

@@ -244,7 +244,10 @@ mod tests {
 
     #[test]
     fn parses_compression_and_layout() {
-        assert_eq!("snappy".parse::<Compression>().unwrap(), Compression::Snappy);
+        assert_eq!(
+            "snappy".parse::<Compression>().unwrap(),
+            Compression::Snappy
+        );
         assert_eq!("ZSTD".parse::<Compression>().unwrap(), Compression::Zstd(3));
         assert_eq!(
             "zstd:9".parse::<Compression>().unwrap(),
@@ -266,7 +269,10 @@ mod tests {
         let e = check_framing(b"PAR1").unwrap_err();
         assert_eq!(e.position().byte, Some(0));
         let e = check_framing(b"PAR0\0\0\0\0\0\0\0\0PAR1").unwrap_err();
-        assert!(e.to_string().contains("at the start, found 50415230"), "{e}");
+        assert!(
+            e.to_string().contains("at the start, found 50415230"),
+            "{e}"
+        );
         let e = check_framing(b"PAR1\0\0\0\0\0\0\0\0PAR0").unwrap_err();
         assert_eq!(e.position().byte, Some(12));
         let e = check_framing(b"PAR1\0\0\0\0\x10\0\0\0PAR1").unwrap_err();

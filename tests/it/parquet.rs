@@ -149,7 +149,8 @@ fn string_columns_are_named_unless_excluded() {
             label: Some(label.clone()),
             ..ok.parquet.clone()
         });
-        let out = String::from_utf8(convert_bytes(&bytes, "s.parquet", "csv", &o).unwrap()).unwrap();
+        let out =
+            String::from_utf8(convert_bytes(&bytes, "s.parquet", "csv", &o).unwrap()).unwrap();
         assert!(out.starts_with(want), "{label:?}: {out}");
     }
 }
@@ -170,7 +171,11 @@ fn many_row_groups_read_in_order_with_any_thread_count() {
             },
             ..ConvertOptions::default()
         };
-        assert_eq!(to_csv("row_groups.parquet", &opts), want, "{threads} threads");
+        assert_eq!(
+            to_csv("row_groups.parquet", &opts),
+            want,
+            "{threads} threads"
+        );
     }
     // A stream (not mapped) is spooled and read the same way.
     let bytes = read_testdata("parquet/row_groups.parquet");
@@ -197,7 +202,12 @@ fn written_wide_parquet_has_the_expected_schema_and_values() {
         assert_eq!(groups, 1);
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
         assert_eq!(names, ["label", "f0", "f1", "f2", "f3"]);
-        assert!(schema.fields().iter().all(|f| f.data_type() == &DataType::Float64));
+        assert!(
+            schema
+                .fields()
+                .iter()
+                .all(|f| f.data_type() == &DataType::Float64)
+        );
         assert_eq!(f64_column(&batches, "label"), [1.0, 0.0]);
         assert_eq!(f64_column(&batches, "f3"), [3.25, 0.0]);
         let f2 = f64_column(&batches, "f2");
@@ -210,7 +220,12 @@ fn written_wide_parquet_has_the_expected_schema_and_values() {
     };
     let out = convert_bytes(csv.as_bytes(), "a.csv", "parquet", &opts).unwrap();
     let (schema, ..) = read_back(&out);
-    assert!(schema.fields().iter().all(|f| f.data_type() == &DataType::Float32));
+    assert!(
+        schema
+            .fields()
+            .iter()
+            .all(|f| f.data_type() == &DataType::Float32)
+    );
 }
 
 #[test]
@@ -315,8 +330,13 @@ fn recordio_protobuf_through_parquet_is_byte_identical() {
 #[test]
 fn sparse_libsvm_to_wide_needs_and_finds_a_width() {
     let text = sparse_libsvm(&mut Rng(9), 50, 12);
-    let p = convert_bytes(text.as_bytes(), "a.libsvm", "parquet", &ConvertOptions::default())
-        .unwrap();
+    let p = convert_bytes(
+        text.as_bytes(),
+        "a.libsvm",
+        "parquet",
+        &ConvertOptions::default(),
+    )
+    .unwrap();
     let (schema, ..) = read_back(&p);
     let max = text
         .split_whitespace()
@@ -343,7 +363,16 @@ fn cli_converts_counts_and_refuses_to_overwrite() {
     std::fs::write(dir.path().join("a.csv"), "1,2,3\n0,4,5\n1,6,7\n").unwrap();
     let o = sm_data(
         dir.path(),
-        &["convert", "a.csv", "a.pq", "--compression", "zstd", "--row-group-size", "2", "-q"],
+        &[
+            "convert",
+            "a.csv",
+            "a.pq",
+            "--compression",
+            "zstd",
+            "--row-group-size",
+            "2",
+            "-q",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let bytes = std::fs::read(dir.path().join("a.pq")).unwrap();
@@ -362,11 +391,19 @@ fn cli_converts_counts_and_refuses_to_overwrite() {
     assert!(stderr(&o).contains("already exists"), "{}", stderr(&o));
     // Sniffed by its magic without an extension, and read from stdin.
     std::fs::copy(dir.path().join("a.pq"), dir.path().join("noext")).unwrap();
-    let o = sm_data(dir.path(), &["convert", "noext", "-", "--to", "libsvm", "-q"]);
-    assert_eq!(String::from_utf8_lossy(&o.stdout), "1 0:2 1:3\n0 0:4 1:5\n1 0:6 1:7\n");
+    let o = sm_data(
+        dir.path(),
+        &["convert", "noext", "-", "--to", "libsvm", "-q"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&o.stdout),
+        "1 0:2 1:3\n0 0:4 1:5\n1 0:6 1:7\n"
+    );
     let o = super::util::sm_data_stdin(
         dir.path(),
-        &["convert", "-", "-", "--from", "parquet", "--to", "csv", "-q"],
+        &[
+            "convert", "-", "-", "--from", "parquet", "--to", "csv", "-q",
+        ],
         &bytes,
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout), "1,2,3\n0,4,5\n1,6,7\n");
@@ -386,7 +423,15 @@ fn typed_csv_and_jsonl_to_parquet_and_back() {
     // Small chunks: inference and parsing cross chunk boundaries.
     let o = sm_data(
         dir.path(),
-        &["convert", "t.csv", "t.parquet", "--typed", "--chunk-size", "16", "-q"],
+        &[
+            "convert",
+            "t.csv",
+            "t.parquet",
+            "--typed",
+            "--chunk-size",
+            "16",
+            "-q",
+        ],
     );
     assert!(o.status.success(), "{}", stderr(&o));
     let (schema, batches, ..) = read_back(&std::fs::read(dir.path().join("t.parquet")).unwrap());
@@ -408,23 +453,38 @@ fn typed_csv_and_jsonl_to_parquet_and_back() {
     let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
     assert_eq!(rows, 4);
     let want = "id,score,ok,name,at\n1,0.5,true,alpha,2024-01-02T03:04:05Z\n2,,false,\"with \"\"quotes\"\", comma\",\n,1e-7,,,1999-12-31T23:59:59.500000Z\n-4,-2.0,true,\"\",2024-01-02T00:00:00Z\n";
-    let o = sm_data(dir.path(), &["convert", "t.parquet", "-", "--to", "csv", "--typed", "-q"]);
+    let o = sm_data(
+        dir.path(),
+        &["convert", "t.parquet", "-", "--to", "csv", "--typed", "-q"],
+    );
     assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{}", stderr(&o));
-    let o = sm_data(dir.path(), &["convert", "t.parquet", "t.jsonl", "--typed", "-q"]);
+    let o = sm_data(
+        dir.path(),
+        &["convert", "t.parquet", "t.jsonl", "--typed", "-q"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let jsonl = std::fs::read_to_string(dir.path().join("t.jsonl")).unwrap();
     assert_eq!(
         jsonl.lines().nth(1).unwrap(),
         r#"{"id":2,"score":null,"ok":false,"name":"with \"quotes\", comma","at":null}"#
     );
-    let o = sm_data(dir.path(), &["convert", "t.jsonl", "t2.parquet", "--typed", "-q"]);
+    let o = sm_data(
+        dir.path(),
+        &["convert", "t.jsonl", "t2.parquet", "--typed", "-q"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = sm_data(dir.path(), &["convert", "t2.parquet", "-", "--to", "csv", "--typed", "-q"]);
+    let o = sm_data(
+        dir.path(),
+        &["convert", "t2.parquet", "-", "--to", "csv", "--typed", "-q"],
+    );
     // JSON Lines has no empty string/null distinction problem: "" stays "".
     assert_eq!(String::from_utf8_lossy(&o.stdout), want, "{}", stderr(&o));
     // A late cell widens the column (two passes): int then float then text.
     std::fs::write(dir.path().join("w.csv"), "a,b\n1,1\n2,2.5\n3,x\n").unwrap();
-    let o = sm_data(dir.path(), &["convert", "w.csv", "w.parquet", "--typed", "-q"]);
+    let o = sm_data(
+        dir.path(),
+        &["convert", "w.csv", "w.parquet", "--typed", "-q"],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let (schema, ..) = read_back(&std::fs::read(dir.path().join("w.parquet")).unwrap());
     assert_eq!(schema.field(0).data_type(), &DataType::Int64);
@@ -433,7 +493,11 @@ fn typed_csv_and_jsonl_to_parquet_and_back() {
     std::fs::write(dir.path().join("n.jsonl"), "{\"a\":1}\n{\"a\":[1]}\n").unwrap();
     let o = sm_data(dir.path(), &["convert", "n.jsonl", "n.parquet", "--typed"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("n.jsonl: line 2, byte offset 8"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("n.jsonl: line 2, byte offset 8"),
+        "{}",
+        stderr(&o)
+    );
     assert!(!dir.path().join("n.parquet").exists());
 }
 

@@ -13,7 +13,7 @@ use parquet::arrow::arrow_reader::{
     ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
 };
 
-use super::{Layout, LabelColumn, ParquetOptions, check_framing};
+use super::{LabelColumn, Layout, ParquetOptions, check_framing};
 use crate::batch::{Batch, Dtype};
 use crate::error::{Error, Result};
 use crate::store::{Input, Mapped};
@@ -322,7 +322,9 @@ impl Reader {
             Layout::Tensor => {
                 let list_named = |n: &str| {
                     find(n).filter(|&i| {
-                        !excluded(i) && Some(i) != label && list_item(fields[i].data_type()).is_some()
+                        !excluded(i)
+                            && Some(i) != label
+                            && list_item(fields[i].data_type()).is_some()
                     })
                 };
                 let plan = if let (Some(k), Some(v)) = (list_named("keys"), list_named("values")) {
@@ -361,7 +363,10 @@ impl Reader {
                         keys,
                         values,
                         shape,
-                    } => [Some(*keys), Some(*values), *shape].into_iter().flatten().collect(),
+                    } => [Some(*keys), Some(*values), *shape]
+                        .into_iter()
+                        .flatten()
+                        .collect(),
                     Plan::Wide { .. } => unreachable!(),
                 };
                 if let Some(&other) = rest.iter().find(|i| !used.contains(i)) {
@@ -653,7 +658,7 @@ impl Reader {
                 }
                 out.indices.reserve(kv.len());
                 for (k, &v) in kv.iter().enumerate() {
-                    if !(v >= 0.0 && v < 18_446_744_073_709_551_616.0 && v.fract() == 0.0) {
+                    if !((0.0..18_446_744_073_709_551_616.0).contains(&v) && v.fract() == 0.0) {
                         let row = out.row_ends.partition_point(|&e| e <= k);
                         return Err(Error::syntax(
                             FORMAT,
@@ -738,7 +743,12 @@ fn column_list(schema: &arrow_schema::Schema) -> String {
 /// Appends the values of a list column, row after row, to `values`, and
 /// each row's end offset (in `values`) to `ends`. A null row is empty; a
 /// null item is NaN.
-fn lists(array: &dyn Array, name: &str, values: &mut Vec<f64>, ends: &mut Vec<usize>) -> Result<()> {
+fn lists(
+    array: &dyn Array,
+    name: &str,
+    values: &mut Vec<f64>,
+    ends: &mut Vec<usize>,
+) -> Result<()> {
     let n = array.len();
     let (child, offsets): (&dyn Array, Vec<usize>) = match array.data_type() {
         DataType::List(_) => {
@@ -775,8 +785,10 @@ fn lists(array: &dyn Array, name: &str, values: &mut Vec<f64>, ends: &mut Vec<us
     for i in 0..n {
         let (lo, hi) = (offsets[i], offsets[i + 1]);
         if lo > hi || hi > flat.len() {
-            return Err(Error::syntax(FORMAT, format!("column {name:?}: bad list offsets"))
-                .at_record(i as u64));
+            return Err(
+                Error::syntax(FORMAT, format!("column {name:?}: bad list offsets"))
+                    .at_record(i as u64),
+            );
         }
         if !array.is_null(i) {
             values.extend_from_slice(&flat[lo..hi]);
@@ -818,8 +830,10 @@ fn numeric(array: &dyn Array, name: &str, put: &mut dyn FnMut(usize, f64)) -> Re
         DataType::UInt16 => prim!(UInt16Type, |v: u16| v as f64),
         DataType::UInt32 => prim!(UInt32Type, |v: u32| v as f64),
         DataType::UInt64 => prim!(UInt64Type, |v: u64| v as f64),
-        DataType::Float16 => prim!(Float16Type, |v: <Float16Type as ArrowPrimitiveType>::Native| v
-            .to_f64()),
+        DataType::Float16 => prim!(
+            Float16Type,
+            |v: <Float16Type as ArrowPrimitiveType>::Native| v.to_f64()
+        ),
         DataType::Float32 => prim!(Float32Type, |v: f32| v as f64),
         DataType::Float64 => prim!(Float64Type, |v: f64| v),
         DataType::Decimal32(_, s) => {

@@ -82,7 +82,10 @@ fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
 }
 
 /// Builds a writer over an in-memory buffer.
-pub(crate) fn arrow_writer(schema: SchemaRef, opts: &ParquetOptions) -> Result<ArrowWriter<Vec<u8>>> {
+pub(crate) fn arrow_writer(
+    schema: SchemaRef,
+    opts: &ParquetOptions,
+) -> Result<ArrowWriter<Vec<u8>>> {
     ArrowWriter::try_new(Vec::new(), schema, Some(properties(opts)?))
         .map_err(|e| Error::unsupported(format!("cannot start the Parquet writer: {e}")))
 }
@@ -168,9 +171,9 @@ impl Writer {
         match (layout, labels) {
             (_, 0) => {}
             (_, 1) => fields.push(Field::new("label", lt, nullable(label_dtype))),
-            (Layout::Wide, k) => {
-                fields.extend((0..k).map(|i| Field::new(format!("label_{i}"), lt.clone(), nullable(label_dtype))))
-            }
+            (Layout::Wide, k) => fields.extend(
+                (0..k).map(|i| Field::new(format!("label_{i}"), lt.clone(), nullable(label_dtype))),
+            ),
             (Layout::Tensor, _) => fields.push(Field::new(
                 "label",
                 DataType::List(Arc::new(Field::new_list_field(lt, nullable(label_dtype)))),
@@ -264,7 +267,9 @@ impl Writer {
 /// an int32 column.
 fn column(n: usize, dtype: Dtype, get: impl Fn(usize) -> f64) -> Result<ArrayRef> {
     Ok(match dtype {
-        Dtype::Float64 => Arc::new(PrimitiveArray::<Float64Type>::from_iter_values((0..n).map(get))),
+        Dtype::Float64 => Arc::new(PrimitiveArray::<Float64Type>::from_iter_values(
+            (0..n).map(get),
+        )),
         Dtype::Float32 => Arc::new(PrimitiveArray::<Float32Type>::from_iter_values(
             (0..n).map(|i| get(i) as f32),
         )),
@@ -349,8 +354,7 @@ fn to_record_batch(
     match (shape.layout, shape.sparse) {
         (Layout::Wide, _) => {
             let width = shape.width;
-            let dense: &[f64] = if batch.sparse || pad || batch.uniform_width() != Ok(Some(width))
-            {
+            let dense: &[f64] = if batch.sparse || pad || batch.uniform_width() != Ok(Some(width)) {
                 scratch.clear();
                 scratch.resize(n * width, 0.0);
                 for i in 0..n {
