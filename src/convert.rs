@@ -63,6 +63,12 @@ pub struct ConvertOptions {
     pub json: JsonOptions,
     /// Parallelism and chunking.
     pub pipeline: pipeline::Options,
+    /// How Parquet is read and written (layout, label, compression).
+    pub parquet: crate::format::parquet::ParquetOptions,
+    /// Typed-table mode: CSV with a header or JSON Lines with scalar
+    /// fields to and from Parquet with inferred column types (see
+    /// [`crate::table`]), instead of numeric examples.
+    pub typed: bool,
 }
 
 /// What a conversion did.
@@ -160,6 +166,11 @@ pub fn reading(spec: &FormatSpec, opts: &ConvertOptions) -> Result<Reading> {
                 decoder: Box::new(tf),
             }
         }
+        Format::Parquet => {
+            return Err(Error::unsupported(
+                "Parquet is read by row groups (format::parquet::Reader), not in chunks of records",
+            ));
+        }
     })
 }
 
@@ -205,6 +216,7 @@ fn encoder(
     num_features: Option<u64>,
 ) -> Box<dyn BatchEncoder> {
     match spec.format {
+        Format::Parquet => unreachable!("Parquet output is written by convert_parquet"),
         Format::Csv => Box::new(csv::Encoder::new(CsvWriteOptions {
             delimiter: opts.csv_out_delimiter.unwrap_or(b','),
             header: None,
@@ -243,6 +255,10 @@ pub fn convert_path(
     opts: &ConvertOptions,
     progress: &mut dyn FnMut(u64, Option<u64>),
 ) -> Result<Summary> {
+    #[cfg(feature = "parquet")]
+    if opts.typed {
+        return crate::table::convert_path(input, output, overwrite, opts);
+    }
     let to = output_format(output, opts.to.as_ref())?;
     let input = Input::open(input)?;
     let mut out = Output::create(output, overwrite)?;
@@ -299,6 +315,17 @@ pub fn convert(
         || opts.label_dtype.is_some()
         || opts.sparse.is_some()
         || opts.num_features.is_some();
+    if from.format != Format::Parquet
+        && let Some(crate::format::parquet::LabelColumn::Name(n)) = &opts.parquet.label
+    {
+        return Err(Error::config(format!(
+            "--label-column {n:?} names a column, which only Parquet input has: {} takes a column number",
+            from.format
+        )));
+    }
+    if from.format == Format::Parquet || opts.typed {
+        return convert_parquet(input, &from, &to, sink, opts, opts.num_features, summary);
+    }
     if from.format == Format::Tfrecord || to.format == Format::Tfrecord {
         return copy_tfrecord_frames(input, sink, opts, summary, reencode, &mut progress);
     }
@@ -354,6 +381,9 @@ pub fn convert(
     } else {
         input
     };
+    if to.format == Format::Parquet {
+        return convert_parquet(input, &from, &to, sink, opts, num_features, summary);
+    }
     let encoder = encoder(&to, opts, num_features);
     // Text inputs whose rows must all have one width (ragged rows are an
     // error, not a jagged output).
@@ -626,4 +656,158 @@ fn max_columns(input: Input, reading: &Reading, opts: &ConvertOptions) -> Result
         &mut |_| {},
     )?;
     Ok((max, again))
+}
+
+/// Conversions with Parquet on either side, and typed tables: without the
+/// `parquet` feature, an error saying so.
+#[cfg(not(feature = "parquet"))]
+fn convert_parquet(
+    _input: Input,
+    _from: &FormatSpec,
+    _to: &FormatSpec,
+    _sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    _opts: &ConvertOptions,
+    _num_features: Option<u64>,
+    _summary: Summary,
+) -> Result<Summary> {
+    Err(crate::format::parquet::not_built())
+}
+
+/// Conversions with Parquet on either side, and typed tables.
+#[cfg(feature = "parquet")]
+fn convert_parquet(
+    input: Input,
+    from: &FormatSpec,
+    to: &FormatSpec,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    opts: &ConvertOptions,
+    num_features: Option<u64>,
+    mut summary: Summary,
+) -> Result<Summary> {
+    use crate::format::parquet::{Reader, Writer};
+    if opts.typed {
+        return crate::table::convert(input, from, to, sink, opts, summary);
+    }
+    let mut emit = |summary: &mut Summary, bytes: &[u8]| -> Result<()> {
+        if !bytes.is_empty() {
+            sink(bytes)?;
+            summary.bytes_out += bytes.len() as u64;
+        }
+        Ok(())
+    };
+    if from.format == Format::Parquet {
+        let reader = Reader::open(input, &opts.parquet)?;
+        summary.bytes_in = reader.size();
+        let name = reader.name().to_string();
+        let threads = opts.pipeline.threads;
+        if to.format == Format::Parquet {
+            let mut writer =
+                Writer::new(&opts.parquet, opts.dtype, opts.label_dtype, num_features)?;
+            reader.for_each(
+                threads,
+                |b: &Batch| Ok(b.clone()),
+                |b: Batch| {
+                    let first = summary.records;
+                    writer.write(&b).map_err(|e| e.shift(first, 0, 0))?;
+                    summary.records += b.len() as u64;
+                    let bytes = writer.take_bytes();
+                    emit(&mut summary, &bytes)
+                },
+            )?;
+            let bytes = writer.finish()?;
+            emit(&mut summary, &bytes)?;
+            return Ok(summary);
+        }
+        let encoder = encoder(to, opts, num_features);
+        let check_width = encoder.needs_uniform_width();
+        let header = encoder.header();
+        emit(&mut summary, &header)?;
+        let mut seen: Option<usize> = None;
+        reader.for_each(
+            threads,
+            |b: &Batch| {
+                let width = if check_width && !b.sparse {
+                    b.uniform_width().map_err(|row| {
+                        Error::unsupported(format!(
+                            "record has {} features but the records before it have {}",
+                            b.row_values(row).len(),
+                            b.row_values(0).len()
+                        ))
+                        .at_record(row as u64)
+                    })?
+                } else {
+                    None
+                };
+                let mut bytes = Vec::new();
+                encoder.encode(b, &mut bytes)?;
+                Ok((bytes, b.len() as u64, width))
+            },
+            |(bytes, rows, width): (Vec<u8>, u64, Option<usize>)| {
+                if let Some(w) = width {
+                    match seen {
+                        Some(prev) if prev != w => {
+                            return Err(Error::unsupported(format!(
+                                "record has {w} features but the records before it have {prev}"
+                            ))
+                            .at_record(summary.records)
+                            .in_file(name.clone()));
+                        }
+                        _ => seen = Some(w),
+                    }
+                }
+                summary.records += rows;
+                emit(&mut summary, &bytes)
+            },
+        )?;
+        return Ok(summary);
+    }
+    // Text or RecordIO in, Parquet out: chunks decode in parallel, the
+    // writer encodes row groups in input order.
+    let reading = reading(from, opts)?;
+    let mut writer = Writer::new(&opts.parquet, opts.dtype, opts.label_dtype, num_features)?;
+    let batches: Mutex<Vec<Batch>> = Mutex::new(Vec::new());
+    let mut chunker = Chunker::new(input, reading.framer.as_ref(), opts.pipeline.chunk_size);
+    pipeline::run(
+        &mut chunker,
+        opts.pipeline,
+        |chunk: &Chunk| {
+            let mut batch = batches.lock().expect("lock").pop().unwrap_or_default();
+            match reading.decoder.decode(chunk, chunk.index == 0, &mut batch) {
+                Ok(()) => Ok(Decoded(batch)),
+                Err(e) => {
+                    batch.clear();
+                    batches.lock().expect("lock").push(batch);
+                    Err(e)
+                }
+            }
+        },
+        |Decoded(mut batch)| {
+            let r = writer.write(&batch);
+            summary.records += batch.len() as u64;
+            batch.clear();
+            batches.lock().expect("lock").push(batch);
+            r?;
+            let bytes = writer.take_bytes();
+            emit(&mut summary, &bytes)
+        },
+        &mut |_| {},
+    )?;
+    summary.bytes_in = chunker.position();
+    let bytes = writer.finish()?;
+    emit(&mut summary, &bytes)?;
+    Ok(summary)
+}
+
+/// A decoded chunk on its way to the Parquet writer.
+#[cfg(feature = "parquet")]
+struct Decoded(Batch);
+
+#[cfg(feature = "parquet")]
+impl Counted for Decoded {
+    fn records(&self) -> u64 {
+        self.0.len() as u64
+    }
+    fn lines(&self) -> u64 {
+        self.0.lines
+    }
 }

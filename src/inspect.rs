@@ -18,6 +18,16 @@ pub const MAX_CLASSES: usize = 32;
 /// framing but not decoding values where the format allows.
 pub fn count(input: Input, opts: &ConvertOptions) -> Result<(Format, u64)> {
     let spec = input_format(&input, opts.from.as_ref())?;
+    if spec.format == Format::Parquet {
+        // The footer states the number of rows.
+        #[cfg(feature = "parquet")]
+        {
+            let rows = crate::format::parquet::read::num_rows(input)?;
+            return Ok((Format::Parquet, rows));
+        }
+        #[cfg(not(feature = "parquet"))]
+        return Err(crate::format::parquet::not_built());
+    }
     let (input, opts) = prepare(input, &spec, opts)?;
     let opts = &opts;
     let reading = reading(&spec, opts)?;

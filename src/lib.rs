@@ -48,6 +48,8 @@ pub mod manifest;
 pub mod pipeline;
 pub mod shard;
 pub mod store;
+#[cfg(feature = "parquet")]
+pub mod table;
 
 pub use batch::{Batch, Dtype};
 pub use error::{Error, ErrorKind, Position, Result};

@@ -9,6 +9,7 @@ use crate::codec::recordio as rio;
 use crate::error::{Error, Result};
 
 pub mod json;
+pub mod parquet;
 pub mod recordio;
 pub mod tfrecord;
 
@@ -35,11 +36,14 @@ pub enum Format {
     /// `application/x-tfrecord`: TFRecord frames (masked CRC-32C) with
     /// opaque payloads.
     Tfrecord,
+    /// `application/x-parquet`: Apache Parquet, wide or tensor layout
+    /// ([`parquet`]; needs the Cargo feature `parquet`).
+    Parquet,
 }
 
 impl Format {
     /// Every format, for help texts and tests.
-    pub const ALL: [Format; 7] = [
+    pub const ALL: [Format; 8] = [
         Format::Csv,
         Format::Libsvm,
         Format::Recordio,
@@ -47,6 +51,7 @@ impl Format {
         Format::Jsonl,
         Format::Json,
         Format::Tfrecord,
+        Format::Parquet,
     ];
 
     /// The short name (`csv`, `libsvm`, `recordio`, `recordio-protobuf`).
@@ -59,6 +64,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Json => "json",
             Format::Tfrecord => "tfrecord",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -72,6 +78,7 @@ impl Format {
             Format::Jsonl => "application/jsonlines",
             Format::Json => "application/json",
             Format::Tfrecord => "application/x-tfrecord",
+            Format::Parquet => "application/x-parquet",
         }
     }
 
@@ -85,6 +92,7 @@ impl Format {
             Format::Jsonl => "jsonl",
             Format::Json => "json",
             Format::Tfrecord => "tfrecord",
+            Format::Parquet => "parquet",
         }
     }
 
@@ -115,6 +123,7 @@ impl Format {
             "jsonl" | "jsonlines" | "ndjson" => Format::Jsonl,
             "json" => Format::Json,
             "tfrecord" | "tfrecords" => Format::Tfrecord,
+            "parquet" | "pq" => Format::Parquet,
             _ => return None,
         })
     }
@@ -132,6 +141,9 @@ impl Format {
         }
         if head.starts_with(&rio::MAGIC_BYTES) {
             return Some(Format::RecordioProtobuf);
+        }
+        if head.starts_with(parquet::MAGIC) {
+            return Some(Format::Parquet);
         }
         if head.len() >= crate::codec::tfrecord::HEADER_LEN
             && crate::codec::tfrecord::masked_crc(&head[..8])
@@ -198,9 +210,10 @@ impl FromStr for FormatSpec {
             | "application/x-ndjson" => Format::Jsonl,
             "json" | "application/json" => Format::Json,
             "tfrecord" | "tfrecords" | "application/x-tfrecord" => Format::Tfrecord,
+            "parquet" | "application/x-parquet" | "application/parquet" => Format::Parquet,
             _ => {
                 return Err(Error::config(format!(
-                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf, jsonl, json, tfrecord or a SageMaker content type such as text/csv;label_size=0"
+                    "unknown format {s:?}: expected csv, libsvm, recordio, recordio-protobuf, jsonl, json, tfrecord, parquet or a SageMaker content type such as text/csv;label_size=0"
                 )));
             }
         };
@@ -303,5 +316,7 @@ mod tests {
             Format::from_path("a/b.tfrecords.gz"),
             Some(Format::Tfrecord)
         );
+        assert_eq!(Format::sniff(b"PAR1\x15\x04"), Some(Format::Parquet));
+        assert_eq!(Format::from_path("d/x.PQ"), Some(Format::Parquet));
     }
 }

@@ -777,6 +777,11 @@ fn framing(format: Format, conv: &ConvertOptions, input: bool) -> Result<Framing
             }
             Framing::Tfrecord(d)
         }
+        Format::Parquet => {
+            return Err(Error::unsupported(
+                "shard copies or re-encodes records one by one and cannot cut Parquet files yet; convert the Parquet file to RecordIO-protobuf, CSV or JSON Lines first, or shard from one of them",
+            ));
+        }
         Format::Json => {
             return Err(Error::unsupported(
                 "a JSON document cannot be split into objects that stand alone; shard JSON Lines (--to jsonl) instead",

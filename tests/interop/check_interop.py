@@ -6,7 +6,7 @@ Usage (from anywhere):
     .venv/bin/python tests/interop/check_interop.py path/to/sm-data
 
 The venv comes from testdata/requirements.txt (sagemaker 2.x, numpy, scipy,
-scikit-learn). The script runs `sm-data convert` on the golden files in testdata/,
+scikit-learn, pyarrow, polars). The script runs `sm-data convert` on the golden files in testdata/,
 writes only into a fresh temporary directory, reads the results back with
 sagemaker.amazon.common.read_records, sklearn's load_svmlight_file and numpy.loadtxt,
 and compares them with the golden data. It exits 1 listing every mismatch, 2 on a
@@ -155,6 +155,76 @@ def check_sparse_records(check, records, X_csr, y, kind, np_dtype):
             fail(check, "%s: label %r, want [%r]" % (where, list(t.values), float(y[i])))
 
 
+def check_parquet(binary, tmp, dense_X, dense_y, sp_X, sp_y):
+    """sm-data's Parquet read by pyarrow and polars: schema and values."""
+    import pyarrow.parquet as pq
+    import polars as pl
+
+    for codec in ["snappy", "zstd", "gzip", "none"]:
+        check = "csv->parquet wide %s" % codec
+        out = tmp / ("wide_%s.parquet" % codec)
+        if not run_convert(binary, check, TESTDATA / "csv" / "dense.csv", out, "--compression", codec):
+            continue
+        t = pq.read_table(out)
+        names = ["label"] + ["f%d" % j for j in range(dense_X.shape[1])]
+        if t.column_names != names:
+            fail(check, "pyarrow columns %s, expected %s" % (t.column_names, names))
+            continue
+        if any(str(f.type) != "double" for f in t.schema):
+            fail(check, "pyarrow types %s" % t.schema)
+        got = np.column_stack([t.column(n).to_numpy() for n in names])
+        want = np.column_stack([dense_y, dense_X])
+        if not np.array_equal(got, want):
+            fail(check, "pyarrow values differ")
+        want_codec = "UNCOMPRESSED" if codec == "none" else codec.upper()
+        c = pq.ParquetFile(out).metadata.row_group(0).column(0).compression
+        if c != want_codec:
+            fail(check, "compression %s, expected %s" % (c, want_codec))
+        df = pl.read_parquet(out)
+        if df.columns != names or not np.array_equal(df.to_numpy(), want):
+            fail(check, "polars columns %s or values differ" % df.columns)
+
+    check = "libsvm->parquet tensor"
+    out = tmp / "sparse_tensor.parquet"
+    if run_convert(
+        binary, check, TESTDATA / "libsvm" / "sparse.libsvm", out,
+        "--num-features", str(NUM_FEATURES), "--parquet-layout", "tensor",
+    ):
+        t = pq.read_table(out)
+        if t.column_names != ["label", "keys", "values", "shape"]:
+            fail(check, "columns %s" % t.column_names)
+        else:
+            keys = t.column("keys").to_pylist()
+            values = t.column("values").to_pylist()
+            for i in range(sp_X.shape[0]):
+                row = sp_X.getrow(i)
+                if list(row.indices) != keys[i] or list(row.data) != values[i]:
+                    fail(check, "row %d: %s %s vs %s %s" % (i, keys[i], values[i], row.indices, row.data))
+                    break
+            if t.column("shape").to_pylist() != [NUM_FEATURES] * sp_X.shape[0]:
+                fail(check, "shape column %s" % t.column("shape").to_pylist()[:5])
+            if not np.array_equal(t.column("label").to_numpy(), sp_y):
+                fail(check, "labels differ")
+        df = pl.read_parquet(out)
+        if df.columns != ["label", "keys", "values", "shape"] or df.height != sp_X.shape[0]:
+            fail(check, "polars: %s rows %d" % (df.columns, df.height))
+
+    check = "csv->parquet typed"
+    src = tmp / "typed.csv"
+    src.write_text("id,score,ok,name,at\n1,0.5,true,a,2024-01-02T03:04:05Z\n,2,false,,\n")
+    out = tmp / "typed.parquet"
+    if run_convert(binary, check, src, out, "--typed"):
+        t = pq.read_table(out)
+        types = [str(f.type) for f in t.schema]
+        if types != ["int64", "double", "bool", "string", "timestamp[us, tz=UTC]"]:
+            fail(check, "pyarrow types %s" % types)
+        if t.column("id").to_pylist() != [1, None] or t.column("name").to_pylist() != ["a", None]:
+            fail(check, "values %s" % t.to_pylist())
+        df = pl.read_parquet(out)
+        if df["score"].to_list() != [0.5, 2.0] or df["ok"].to_list() != [True, False]:
+            fail(check, "polars values %s" % df.to_dicts())
+
+
 def main(argv):
     if len(argv) != 2:
         print("usage: %s path/to/sm-data" % argv[0], file=sys.stderr)
@@ -175,6 +245,8 @@ def main(argv):
 
     with tempfile.TemporaryDirectory(prefix="sm-data-interop-") as tmp:
         tmp = Path(tmp)
+
+        check_parquet(binary, tmp, dense_X, dense_y, sp_X, sp_y)
 
         # 1. CSV -> RecordIO-protobuf (default: dense float32, label float32)
         check = "csv->pbr"

@@ -130,6 +130,40 @@ const FORMATS: [&str; 7] = [
     "tfrecord",
 ];
 
+/// Parquet files (made by `make_bad_parquet.py`), when Parquet is built in.
+#[cfg(feature = "parquet")]
+#[rustfmt::skip]
+const PARQUET_CASES: &[Case] = &[
+    ("parquet/bad_magic_start.parquet", "out.csv", &[], "byte offset 0", "expected the Parquet magic \"PAR1\" at the start, found 50415230"),
+    ("parquet/bad_magic_end.parquet", "out.pbr", &[], "byte offset 700", "expected the Parquet magic \"PAR1\" at the end, found 50415230"),
+    ("parquet/truncated.parquet", "out.csv", &[], "byte offset 348", "at the end, found 0000e03f (a truncated or unfinished file?)"),
+    ("parquet/too_short.parquet", "out.libsvm", &[], "byte offset 0", "truncated parquet: the record needs 12 more bytes but only 8 are left"),
+    ("parquet/footer_length_past_start.parquet", "out.csv", &[], "byte offset 696", "the footer length 704 runs past the start of the file"),
+    ("parquet/corrupt_footer.parquet", "out.pbr", &[], "byte offset 696", "cannot read the Parquet footer"),
+    ("parquet/corrupt_page_header.parquet", "out.csv", &[], "record 1, byte offset 4", "cannot decode row group 0"),
+    ("parquet/string_feature.parquet", "out.csv", &[], "byte offset 166", "column \"city\" has type Utf8, not a number: exclude it with --exclude-columns \"city\""),
+    ("parquet/string_label.parquet", "out.libsvm", &[], "byte offset 182", "the label column \"label\" has type Utf8, not a number"),
+    ("parquet/struct_column.parquet", "out.pbr", &[], "byte offset 298", "column \"point\" has type Struct"),
+    ("parquet/keys_values_mismatch.parquet", "out.libsvm", &[], "record 2, byte offset 4", "the row has 2 keys but 1 values"),
+    ("parquet/negative_key.parquet", "out.libsvm", &[], "record 2, byte offset 4", "column \"keys\": key -3 is not a non-negative integer index"),
+    ("parquet/ragged_tensor_to_csv.parquet", "out.csv", &[], "record 3, byte offset 4", "record has 1 features but the records before it have 2"),
+];
+
+#[cfg(not(feature = "parquet"))]
+const PARQUET_CASES: &[Case] = &[];
+
+/// Every case, Parquet included when built in.
+fn all_cases() -> impl Iterator<Item = &'static Case> {
+    CASES.iter().chain(PARQUET_CASES)
+}
+
+/// Every format directory, `parquet` included when built in.
+fn all_formats() -> impl Iterator<Item = &'static str> {
+    FORMATS
+        .into_iter()
+        .chain(cfg!(feature = "parquet").then_some("parquet"))
+}
+
 /// Runs one case in a fresh directory; `Err` says what went wrong.
 fn run_case(&(file, out, args, at, msg): &Case) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
@@ -172,12 +206,12 @@ fn run_case(&(file, out, args, at, msg): &Case) -> Result<(), String> {
 
 #[test]
 fn every_bad_file_fails_naming_file_position_and_problem() {
-    let failures: Vec<String> = CASES.iter().filter_map(|c| run_case(c).err()).collect();
+    let failures: Vec<String> = all_cases().filter_map(|c| run_case(c).err()).collect();
     assert!(
         failures.is_empty(),
         "{} of {} bad files:\n{}",
         failures.len(),
-        CASES.len(),
+        all_cases().count(),
         failures.join("\n")
     );
 }
@@ -186,7 +220,7 @@ fn every_bad_file_fails_naming_file_position_and_problem() {
 fn the_table_the_files_and_the_readme_agree() {
     let readme = std::fs::read_to_string(testdata("bad/README.md")).unwrap();
     let mut on_disk = Vec::new();
-    for format in FORMATS {
+    for format in all_formats() {
         let mut n = 0;
         for e in std::fs::read_dir(testdata("bad").join(format)).unwrap() {
             let file = format!("{format}/{}", e.unwrap().file_name().to_string_lossy());
@@ -196,10 +230,10 @@ fn the_table_the_files_and_the_readme_agree() {
         assert!(n >= 10, "only {n} bad {format} files");
     }
     on_disk.sort();
-    let mut in_table: Vec<String> = CASES.iter().map(|c| c.0.to_string()).collect();
+    let mut in_table: Vec<String> = all_cases().map(|c| c.0.to_string()).collect();
     in_table.sort();
     assert_eq!(on_disk, in_table, "testdata/bad/ and CASES differ");
-    for &(file, out, args, at, _) in CASES {
+    for &(file, out, args, at, _) in all_cases() {
         assert!(
             readme.contains(&format!("`{file}`")),
             "README.md does not list {file}"

@@ -8,6 +8,8 @@ mod faults;
 mod golden;
 mod json;
 mod manifest;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod roundtrip;
 mod shard;
 mod tfrecord;

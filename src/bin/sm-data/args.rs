@@ -5,6 +5,7 @@ use sm_data::codec::csv::{CsvOptions, LabelColumns};
 use sm_data::codec::json::{JsonOptions, JsonShape};
 use sm_data::codec::recordio::SplitConvention;
 use sm_data::convert::ConvertOptions;
+use sm_data::format::parquet::{Compression, LabelColumn, ParquetOptions};
 use sm_data::pipeline;
 use sm_data::{Dtype, FormatSpec};
 
@@ -43,9 +44,23 @@ pub struct ReadArgs {
     /// CSV input has a header row (skipped).
     #[arg(long)]
     pub header: bool,
-    /// CSV input: 0-based column of the (first) label, or "none" for unlabeled data.
-    #[arg(long, value_name = "N|none", default_value = "0")]
-    pub label_column: String,
+    /// CSV input: 0-based column of the (first) label, or "none" for unlabeled data
+    /// (default 0). Parquet input: a column index or name, or "none" (default: the first
+    /// column of the wide layout, the "label" column of the tensor layout).
+    #[arg(long, value_name = "N|NAME|none")]
+    pub label_column: Option<String>,
+    /// Parquet input: columns to skip (comma-separated names), e.g. string ids.
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub exclude_columns: Vec<String>,
+    /// Parquet layout: wide (label column, then one column per feature; what XGBoost
+    /// reads) or tensor (label + features list, or keys/values lists). Reading: default
+    /// detected from the schema; writing: default wide.
+    #[arg(long, value_name = "wide|tensor")]
+    pub parquet_layout: Option<sm_data::format::parquet::Layout>,
+    /// Typed tables: CSV with a header or JSON Lines with scalar fields to Parquet with
+    /// inferred column types (int64, float64, bool, string, timestamp), and back.
+    #[arg(long)]
+    pub typed: bool,
     /// CSV input: number of label columns (label_size). 0 means no label.
     #[arg(long, value_name = "N")]
     pub label_size: Option<usize>,
@@ -146,6 +161,12 @@ pub struct ConvertArgs {
     /// JSON output: a JSON object written as the request's "configuration".
     #[arg(long, value_name = "JSON")]
     pub configuration: Option<String>,
+    /// Parquet output compression: snappy, zstd[:LEVEL], gzip[:LEVEL] or none.
+    #[arg(long, value_name = "CODEC", default_value = "snappy")]
+    pub compression: Compression,
+    /// Parquet output: rows per row group.
+    #[arg(long, value_name = "ROWS", default_value_t = sm_data::format::parquet::DEFAULT_ROW_GROUP_SIZE)]
+    pub row_group_size: usize,
     /// Overwrite OUTPUT if it exists.
     #[arg(long, short = 'f')]
     pub force: bool,
@@ -169,7 +190,22 @@ fn delimiter(s: &str) -> anyhow::Result<u8> {
 impl ReadArgs {
     /// The library options these flags describe.
     pub fn options(&self) -> anyhow::Result<ConvertOptions> {
-        let label = match (self.label_column.as_str(), self.label_size) {
+        let label_column = self.label_column.as_deref().unwrap_or("0");
+        // Parquet columns have names; CSV takes only numbers (a name is
+        // refused when CSV is read).
+        let parquet_label = match label_column {
+            _ if self.label_column.is_none() => None,
+            "none" => Some(LabelColumn::None),
+            c => Some(match c.parse::<usize>() {
+                Ok(i) => LabelColumn::Index(i),
+                Err(_) => LabelColumn::Name(c.to_string()),
+            }),
+        };
+        let label_column = match &parquet_label {
+            Some(LabelColumn::Name(_)) => "0",
+            _ => label_column,
+        };
+        let label = match (label_column, self.label_size) {
             ("none", _) | (_, Some(0)) => None,
             (col, size) => Some(LabelColumns {
                 index: col.parse().map_err(|_| {
@@ -211,6 +247,13 @@ impl ReadArgs {
                 chunk_size: self.chunk_size,
                 window: 0,
             },
+            parquet: ParquetOptions {
+                layout: self.parquet_layout,
+                label: parquet_label,
+                exclude: self.exclude_columns.clone(),
+                ..ParquetOptions::default()
+            },
+            typed: self.typed,
             ..ConvertOptions::default()
         })
     }
@@ -244,6 +287,8 @@ impl ConvertArgs {
             }
         };
         o.json.configuration = self.configuration.clone();
+        o.parquet.compression = self.compression;
+        o.parquet.row_group_size = self.row_group_size;
         Ok(o)
     }
 }

@@ -1,0 +1,447 @@
+//! Writing numeric [`Batch`]es as Parquet, one row group at a time.
+
+use std::sync::Arc;
+
+use arrow_array::types::{Float32Type, Float64Type, Int32Type, UInt64Type};
+use arrow_array::{ArrayRef, ListArray, PrimitiveArray, RecordBatch};
+use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_schema::{DataType, Field, Schema, SchemaRef};
+use parquet::arrow::ArrowWriter;
+use parquet::basic::{GzipLevel, ZstdLevel};
+use parquet::file::properties::WriterProperties;
+
+use super::{Compression, Layout, ParquetOptions};
+use crate::batch::{Batch, Dtype, check_dense_width};
+use crate::error::{Error, Result};
+
+/// The most feature columns written in the wide layout; wider data needs
+/// the tensor layout.
+pub const MAX_WIDE_COLUMNS: u64 = 1 << 16;
+
+/// The shape of the file, fixed by the first batch.
+#[derive(Debug, Clone)]
+struct Shape {
+    layout: Layout,
+    sparse: bool,
+    /// Features per row (wide layout).
+    width: usize,
+    /// Labels per row.
+    labels: usize,
+    dtype: Dtype,
+    label_dtype: Dtype,
+    schema: SchemaRef,
+}
+
+/// Writes batches as one Parquet file. The encoded bytes are collected
+/// in memory a row group at a time: after each [`Writer::write`], take
+/// what is ready with [`Writer::take_bytes`] and send it on.
+pub struct Writer {
+    opts: ParquetOptions,
+    dtype: Option<Dtype>,
+    label_dtype: Option<Dtype>,
+    num_features: Option<u64>,
+    inner: Option<ArrowWriter<Vec<u8>>>,
+    shape: Option<Shape>,
+    rows: u64,
+    scratch: Vec<f64>,
+}
+
+impl std::fmt::Debug for Writer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "parquet::Writer({:?}, {} rows)", self.shape, self.rows)
+    }
+}
+
+fn arrow_type(d: Dtype) -> DataType {
+    match d {
+        Dtype::Float32 => DataType::Float32,
+        Dtype::Float64 => DataType::Float64,
+        Dtype::Int32 => DataType::Int32,
+    }
+}
+
+fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
+    let compression = match opts.compression {
+        Compression::Snappy => parquet::basic::Compression::SNAPPY,
+        Compression::None => parquet::basic::Compression::UNCOMPRESSED,
+        Compression::Zstd(l) => parquet::basic::Compression::ZSTD(
+            ZstdLevel::try_new(l).map_err(|e| Error::config(e.to_string()))?,
+        ),
+        Compression::Gzip(l) => parquet::basic::Compression::GZIP(
+            GzipLevel::try_new(l).map_err(|e| Error::config(e.to_string()))?,
+        ),
+    };
+    if opts.row_group_size == 0 {
+        return Err(Error::config("the row group size must be at least 1 row"));
+    }
+    Ok(WriterProperties::builder()
+        .set_compression(compression)
+        .set_max_row_group_row_count(Some(opts.row_group_size))
+        .set_created_by(format!("sm-data {}", env!("CARGO_PKG_VERSION")))
+        .build())
+}
+
+/// Builds a writer over an in-memory buffer.
+pub(crate) fn arrow_writer(
+    schema: SchemaRef,
+    opts: &ParquetOptions,
+) -> Result<ArrowWriter<Vec<u8>>> {
+    ArrowWriter::try_new(Vec::new(), schema, Some(properties(opts)?))
+        .map_err(|e| Error::unsupported(format!("cannot start the Parquet writer: {e}")))
+}
+
+fn write_error(e: impl std::fmt::Display) -> Error {
+    Error::unsupported(format!("cannot write Parquet: {e}"))
+}
+
+impl Writer {
+    /// A writer with the given options. `dtype` is the feature column type
+    /// (default: the precision of the input), `label_dtype` the label's
+    /// (default: `dtype` if given, else the input's); `num_features` fixes
+    /// the number of feature columns of the wide layout (densified sparse
+    /// rows, zero-padded dense rows).
+    pub fn new(
+        opts: &ParquetOptions,
+        dtype: Option<Dtype>,
+        label_dtype: Option<Dtype>,
+        num_features: Option<u64>,
+    ) -> Result<Writer> {
+        properties(opts)?;
+        Ok(Writer {
+            opts: opts.clone(),
+            dtype,
+            label_dtype: label_dtype.or(dtype),
+            num_features,
+            inner: None,
+            shape: None,
+            rows: 0,
+            scratch: Vec::new(),
+        })
+    }
+
+    /// Rows written so far.
+    pub fn rows(&self) -> u64 {
+        self.rows
+    }
+
+    fn decide(&self, batch: &Batch) -> Result<Shape> {
+        let layout = self.opts.layout.unwrap_or(Layout::Wide);
+        let labels = batch
+            .uniform_label_width()
+            .map_err(|row| {
+                Error::unsupported(format!(
+                    "record has {} labels but the records before it have {}",
+                    batch.row_labels(row).len(),
+                    batch.row_labels(0).len()
+                ))
+                .at_record(row as u64)
+            })?
+            .unwrap_or(0);
+        let dtype = self.dtype.unwrap_or(batch.dtype);
+        let label_dtype = self.label_dtype.unwrap_or(batch.label_dtype);
+        let sparse = batch.sparse && layout == Layout::Tensor;
+        let width = if layout == Layout::Tensor {
+            0
+        } else if let Some(n) = self.num_features {
+            n as usize
+        } else if batch.sparse {
+            match batch.row_shape(0) {
+                Some(s) => s as usize,
+                None => {
+                    return Err(Error::unsupported(
+                        "a sparse record has no known number of features: pass --num-features, or write the tensor layout",
+                    )
+                    .at_record(0));
+                }
+            }
+        } else {
+            batch.row_values(0).len()
+        };
+        if layout == Layout::Wide {
+            check_dense_width(width as u64)?;
+            if width as u64 > MAX_WIDE_COLUMNS {
+                return Err(Error::unsupported(format!(
+                    "{width} features would be {width} Parquet columns, more than the limit of {MAX_WIDE_COLUMNS}: write the tensor layout (--parquet-layout tensor)"
+                )));
+            }
+        }
+        let mut fields = Vec::new();
+        let lt = arrow_type(label_dtype);
+        let nullable = |d: Dtype| d == Dtype::Int32;
+        match (layout, labels) {
+            (_, 0) => {}
+            (_, 1) => fields.push(Field::new("label", lt, nullable(label_dtype))),
+            (Layout::Wide, k) => fields.extend(
+                (0..k).map(|i| Field::new(format!("label_{i}"), lt.clone(), nullable(label_dtype))),
+            ),
+            (Layout::Tensor, _) => fields.push(Field::new(
+                "label",
+                DataType::List(Arc::new(Field::new_list_field(lt, nullable(label_dtype)))),
+                false,
+            )),
+        }
+        let ft = arrow_type(dtype);
+        match (layout, sparse) {
+            (Layout::Wide, _) => fields.extend(
+                (0..width).map(|j| Field::new(format!("f{j}"), ft.clone(), nullable(dtype))),
+            ),
+            (Layout::Tensor, false) => fields.push(Field::new(
+                "features",
+                DataType::List(Arc::new(Field::new_list_field(ft, nullable(dtype)))),
+                false,
+            )),
+            (Layout::Tensor, true) => {
+                fields.push(Field::new(
+                    "keys",
+                    DataType::List(Arc::new(Field::new_list_field(DataType::UInt64, false))),
+                    false,
+                ));
+                fields.push(Field::new(
+                    "values",
+                    DataType::List(Arc::new(Field::new_list_field(ft, nullable(dtype)))),
+                    false,
+                ));
+                fields.push(Field::new("shape", DataType::UInt64, true));
+            }
+        }
+        Ok(Shape {
+            layout,
+            sparse,
+            width,
+            labels,
+            dtype,
+            label_dtype,
+            schema: Arc::new(Schema::new(fields)),
+        })
+    }
+
+    /// Appends the rows of `batch`. Errors name the row within the batch.
+    pub fn write(&mut self, batch: &Batch) -> Result<()> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if self.shape.is_none() {
+            let shape = self.decide(batch)?;
+            let mut w = arrow_writer(shape.schema.clone(), &self.opts)?;
+            // How many leading columns are labels, so that sm-data reads
+            // unlabeled files back without taking a feature as the label.
+            w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                super::LABELS_KEY.to_string(),
+                shape.labels.to_string(),
+            ));
+            self.inner = Some(w);
+            self.shape = Some(shape);
+        }
+        let shape = self.shape.as_ref().expect("set above");
+        let rb = to_record_batch(batch, shape, self.num_features, &mut self.scratch)?;
+        self.inner
+            .as_mut()
+            .expect("set with the shape")
+            .write(&rb)
+            .map_err(write_error)?;
+        self.rows += batch.len() as u64;
+        Ok(())
+    }
+
+    /// The encoded bytes that are ready (whole row groups), leaving the
+    /// buffer empty.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        match self.inner.as_mut() {
+            Some(w) => std::mem::take(w.inner_mut()),
+            None => Vec::new(),
+        }
+    }
+
+    /// Writes the last row group and the footer, and returns the bytes not
+    /// yet taken. Without any row, the file has no columns.
+    pub fn finish(mut self) -> Result<Vec<u8>> {
+        let w = match self.inner.take() {
+            Some(w) => w,
+            None => arrow_writer(Arc::new(Schema::empty()), &self.opts)?,
+        };
+        w.into_inner().map_err(write_error)
+    }
+}
+
+/// A column of `n` values of type `dtype` from `get(i)`; NaN is null in
+/// an int32 column.
+fn column(n: usize, dtype: Dtype, get: impl Fn(usize) -> f64) -> Result<ArrayRef> {
+    Ok(match dtype {
+        Dtype::Float64 => Arc::new(PrimitiveArray::<Float64Type>::from_iter_values(
+            (0..n).map(get),
+        )),
+        Dtype::Float32 => Arc::new(PrimitiveArray::<Float32Type>::from_iter_values(
+            (0..n).map(|i| get(i) as f32),
+        )),
+        Dtype::Int32 => {
+            let mut out = Vec::with_capacity(n);
+            for i in 0..n {
+                let v = get(i);
+                out.push(if v.is_nan() {
+                    None
+                } else if v.fract() == 0.0 && v >= i32::MIN as f64 && v <= i32::MAX as f64 {
+                    Some(v as i32)
+                } else {
+                    return Err(Error::unsupported(format!(
+                        "value {v} does not fit an int32 column: write float32 or float64 (--dtype)"
+                    ))
+                    .at_record(i as u64));
+                });
+            }
+            Arc::new(PrimitiveArray::<Int32Type>::from(out))
+        }
+    })
+}
+
+fn offsets(ends: &[usize]) -> Result<OffsetBuffer<i32>> {
+    let mut v = Vec::with_capacity(ends.len() + 1);
+    v.push(0i32);
+    for &e in ends {
+        v.push(i32::try_from(e).map_err(|_| {
+            Error::unsupported("more than 2^31 values in one batch of a list column")
+        })?);
+    }
+    Ok(OffsetBuffer::new(ScalarBuffer::from(v)))
+}
+
+fn list(item: &Field, ends: &[usize], values: ArrayRef) -> Result<ArrayRef> {
+    Ok(Arc::new(
+        ListArray::try_new(Arc::new(item.clone()), offsets(ends)?, values, None)
+            .map_err(write_error)?,
+    ))
+}
+
+fn list_item(f: &Field) -> &Field {
+    match f.data_type() {
+        DataType::List(item) => item,
+        _ => unreachable!("a list field"),
+    }
+}
+
+fn to_record_batch(
+    batch: &Batch,
+    shape: &Shape,
+    num_features: Option<u64>,
+    scratch: &mut Vec<f64>,
+) -> Result<RecordBatch> {
+    let pad = num_features.is_some();
+    let n = batch.len();
+    let fields = shape.schema.fields();
+    let mut cols: Vec<ArrayRef> = Vec::with_capacity(fields.len());
+    // Labels.
+    for i in 0..n {
+        let k = batch.row_labels(i).len();
+        if k != shape.labels {
+            return Err(Error::unsupported(format!(
+                "record has {k} labels but the records before it have {}",
+                shape.labels
+            ))
+            .at_record(i as u64));
+        }
+    }
+    match (shape.layout, shape.labels) {
+        (_, 0) => {}
+        (Layout::Tensor, k) if k > 1 => {
+            let vals = column(batch.labels.len(), shape.label_dtype, |i| batch.labels[i])?;
+            cols.push(list(list_item(&fields[0]), &batch.label_ends, vals)?);
+        }
+        (_, k) => {
+            for j in 0..k {
+                cols.push(column(n, shape.label_dtype, |i| batch.labels[i * k + j])?);
+            }
+        }
+    }
+    match (shape.layout, shape.sparse) {
+        (Layout::Wide, _) => {
+            let width = shape.width;
+            let dense: &[f64] = if batch.sparse || pad || batch.uniform_width() != Ok(Some(width)) {
+                scratch.clear();
+                scratch.resize(n * width, 0.0);
+                for i in 0..n {
+                    let row = &mut scratch[i * width..(i + 1) * width];
+                    let vals = batch.row_values(i);
+                    if batch.sparse {
+                        let stated = batch.row_shape(i);
+                        if !pad && stated.is_some_and(|s| s != width as u64) {
+                            return Err(Error::unsupported(format!(
+                                "sparse record has shape [{}] but the records before it have [{width}]: pass --num-features to write them at one width",
+                                stated.unwrap_or(0)
+                            ))
+                            .at_record(i as u64));
+                        }
+                        for (&j, &v) in batch.row_indices(i).iter().zip(vals) {
+                            if j >= width as u64 {
+                                return Err(Error::unsupported(format!(
+                                    "a sparse record has feature index {j} but the number of features is {width}"
+                                ))
+                                .at_record(i as u64));
+                            }
+                            row[j as usize] = v;
+                        }
+                    } else if vals.len() == width || (pad && vals.len() < width) {
+                        row[..vals.len()].copy_from_slice(vals);
+                    } else {
+                        return Err(Error::unsupported(format!(
+                            "record has {} features but {} {width}",
+                            vals.len(),
+                            if pad {
+                                "the number of features passed is"
+                            } else {
+                                "the records before it have"
+                            }
+                        ))
+                        .at_record(i as u64));
+                    }
+                }
+                scratch
+            } else {
+                &batch.values
+            };
+            for j in 0..width {
+                cols.push(column(n, shape.dtype, |i| dense[i * width + j])?);
+            }
+        }
+        (Layout::Tensor, false) => {
+            if batch.sparse {
+                return Err(Error::unsupported(
+                    "a sparse record after dense ones: the tensor layout of this file is dense",
+                )
+                .at_record(0));
+            }
+            let k = fields.len() - 1;
+            let vals = column(batch.values.len(), shape.dtype, |i| batch.values[i])?;
+            cols.push(list(list_item(&fields[k]), &batch.row_ends, vals)?);
+        }
+        (Layout::Tensor, true) => {
+            let k = fields.len() - 3;
+            let mut shapes: Vec<Option<u64>> = Vec::with_capacity(n);
+            let (keys, vals): (Vec<u64>, ArrayRef);
+            if batch.sparse {
+                keys = batch.indices.clone();
+                vals = column(batch.values.len(), shape.dtype, |i| batch.values[i])?;
+                shapes.extend((0..n).map(|i| batch.row_shape(i).or(num_features)));
+                cols.push(list(
+                    list_item(&fields[k]),
+                    &batch.row_ends,
+                    Arc::new(PrimitiveArray::<UInt64Type>::from(keys)),
+                )?);
+                cols.push(list(list_item(&fields[k + 1]), &batch.row_ends, vals)?);
+            } else {
+                // Dense rows in a sparse file: every column is a key.
+                keys = (0..n)
+                    .flat_map(|i| 0..batch.row_values(i).len() as u64)
+                    .collect();
+                vals = column(batch.values.len(), shape.dtype, |i| batch.values[i])?;
+                shapes.extend((0..n).map(|i| Some(batch.row_values(i).len() as u64)));
+                cols.push(list(
+                    list_item(&fields[k]),
+                    &batch.row_ends,
+                    Arc::new(PrimitiveArray::<UInt64Type>::from(keys)),
+                )?);
+                cols.push(list(list_item(&fields[k + 1]), &batch.row_ends, vals)?);
+            }
+            cols.push(Arc::new(PrimitiveArray::<UInt64Type>::from(shapes)));
+        }
+    }
+    RecordBatch::try_new(shape.schema.clone(), cols).map_err(write_error)
+}
