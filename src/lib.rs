@@ -16,6 +16,8 @@
 //!   a temporary name and renamed on success.
 //! - [`pipeline`] — the parallel, order-preserving, bounded-memory chunk
 //!   pipeline on rayon.
+//! - [`pipe`] — SageMaker Pipe mode: a feeder that streams channels into
+//!   `<channel>_<epoch>` FIFOs and a reader for training code.
 //! - [`convert`] and [`inspect`] — the logic of the `convert`, `count` and
 //!   `inspect` commands, as library calls.
 //!
@@ -41,6 +43,7 @@ pub mod convert;
 pub mod error;
 pub mod format;
 pub mod inspect;
+pub mod pipe;
 pub mod pipeline;
 pub mod store;
 
