@@ -485,6 +485,68 @@ pub fn check_channel_name(name: &str) -> Result<()> {
     }
 }
 
+/// Merges what the container files, a sources file and flags say into the
+/// channels to feed.
+///
+/// - Each channel with a source is fed. Its settings start from its
+///   `inputdataconfig.json` entry (if any; otherwise Pipe mode,
+///   FullyReplicated, no wrapper), then the sources file's settings, then
+///   `flags` (explicit flags win).
+/// - A channel whose final mode is not `Pipe` is skipped (a note says so).
+/// - A Pipe channel of `inputdataconfig.json` that has no source is an
+///   error; a source for a channel that `inputdataconfig.json` lacks is
+///   fed with a note (PipeModeDataset would refuse to read it).
+///
+/// Returns the channels and the notes.
+pub fn resolve_channels(
+    input_data: Option<&InputDataConfig>,
+    sources: Vec<(String, Source, ChannelOverrides)>,
+    flags: &ChannelOverrides,
+) -> Result<(Vec<Channel>, Vec<String>)> {
+    let mut notes = Vec::new();
+    let mut channels = Vec::new();
+    for (name, source, overrides) in sources {
+        check_channel_name(&name)?;
+        let mut config = match input_data.and_then(|c| c.get(&name)) {
+            Some(c) => c.clone(),
+            None => {
+                if input_data.is_some() {
+                    notes.push(format!(
+                        "channel {name} is not in inputdataconfig.json; feeding it anyway \
+                         (PipeModeDataset and the SageMaker toolkit will not know it)"
+                    ));
+                }
+                ChannelConfig::default()
+            }
+        };
+        overrides.apply(&mut config);
+        flags.apply(&mut config);
+        if config.input_mode != InputMode::Pipe {
+            notes.push(format!(
+                "channel {name} is in {:?} mode, not Pipe; not fed",
+                config.input_mode
+            ));
+            continue;
+        }
+        channels.push(Channel {
+            name,
+            source,
+            config,
+        });
+    }
+    if let Some(idc) = input_data {
+        for (name, c) in idc {
+            if c.input_mode == InputMode::Pipe && !channels.iter().any(|ch| ch.name == *name) {
+                return Err(Error::config(format!(
+                    "channel {name} is a Pipe channel in inputdataconfig.json but has no source: \
+                     pass --channel {name}=URI or list it in the sources file"
+                )));
+            }
+        }
+    }
+    Ok((channels, notes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,5 +587,50 @@ mod tests {
         assert!(check_channel_name("").is_err());
         assert!(check_channel_name("a/b").is_err());
         assert!(check_channel_name(&"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn channels_merge_container_file_sources_and_flags() {
+        let idc: InputDataConfig = serde_json::from_str(
+            r#"{"train": {"TrainingInputMode": "Pipe", "S3DistributionType": "ShardedByS3Key", "RecordWrapperType": "None"},
+                "test": {"TrainingInputMode": "File"}}"#,
+        )
+        .unwrap();
+        let src = |u: &str| Source {
+            uri: u.into(),
+            ..Source::default()
+        };
+        let flags = ChannelOverrides {
+            record_wrapper: Some(RecordWrapper::RecordIO),
+            ..ChannelOverrides::default()
+        };
+        let (ch, notes) = resolve_channels(
+            Some(&idc),
+            vec![
+                ("train".into(), src("a"), ChannelOverrides::default()),
+                ("test".into(), src("b"), ChannelOverrides::default()),
+                (
+                    "extra".into(),
+                    src("c"),
+                    ChannelOverrides {
+                        shuffle_seed: Some(3),
+                        ..Default::default()
+                    },
+                ),
+            ],
+            &flags,
+        )
+        .unwrap();
+        assert_eq!(ch.len(), 2);
+        assert_eq!(ch[0].config.distribution, Distribution::ShardedByS3Key);
+        assert_eq!(ch[0].config.record_wrapper, RecordWrapper::RecordIO);
+        assert_eq!(ch[1].name, "extra");
+        assert_eq!(ch[1].config.shuffle, Some(ShuffleConfig { seed: 3 }));
+        assert_eq!(notes.len(), 2, "{notes:?}");
+        let e = resolve_channels(Some(&idc), vec![], &flags).unwrap_err();
+        assert!(
+            e.to_string().contains("channel train is a Pipe channel"),
+            "{e}"
+        );
     }
 }

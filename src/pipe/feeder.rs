@@ -245,7 +245,7 @@ impl Feeder {
         let mut listed = Vec::with_capacity(self.channels.len());
         for c in &self.channels {
             let items = source::items(&c.source)?;
-            check_objects(&items)?;
+            check_objects(&items, c.config.record_wrapper == RecordWrapper::RecordIO)?;
             listed.push(items);
         }
         let results: Vec<Result<Vec<EpochReport>>> = std::thread::scope(|s| {
@@ -372,15 +372,24 @@ impl Feeder {
 }
 
 /// Checks that every local object exists and is readable (S3 objects were
-/// just listed).
-fn check_objects(items: &[Item]) -> Result<()> {
+/// just listed) and, when each is wrapped in one RecordIO record, that no
+/// uncompressed one is too large for it (gzip objects are checked as they
+/// are streamed).
+fn check_objects(items: &[Item], wrap: bool) -> Result<()> {
     let check = |uri: &str| -> Result<()> {
         if uri.contains("://") {
             return Ok(());
         }
-        std::fs::File::open(uri)
-            .map(drop)
-            .map_err(|e| Error::from(e).in_file(uri))
+        let mut f = std::fs::File::open(uri).map_err(|e| Error::from(e).in_file(uri))?;
+        if wrap {
+            let len = f.metadata().map_err(|e| Error::from(e).in_file(uri))?.len();
+            let mut magic = [0u8; 2];
+            let gz = f.read_exact(&mut magic).is_ok() && magic == crate::store::GZIP_MAGIC;
+            if len > MAX_PART_LEN as u64 && !gz {
+                return Err(too_large(uri, len));
+            }
+        }
+        Ok(())
     };
     for item in items {
         match item {
@@ -423,6 +432,17 @@ fn stream_items(
         }
     }
     Ok(())
+}
+
+fn too_large(uri: &str, len: u64) -> Error {
+    Error::new(ErrorKind::TooLarge {
+        len,
+        max: MAX_PART_LEN as u64,
+    })
+    .in_file(format!(
+        "{uri} (RecordWrapperType=RecordIO wraps each object in one RecordIO record, \
+         which holds at most 2^29 - 1 bytes)"
+    ))
 }
 
 /// Below this size a piece is copied into the gather buffer; above, it is
@@ -509,16 +529,7 @@ impl<'a> Out<'a> {
 
     /// Streams the object at `uri`.
     fn object(&mut self, uri: &str, wrap: bool) -> Result<()> {
-        let too_large = |len: u64| {
-            Error::new(ErrorKind::TooLarge {
-                len,
-                max: MAX_PART_LEN as u64,
-            })
-            .in_file(format!(
-                "{uri} (RecordWrapperType=RecordIO wraps each object in one RecordIO record, \
-                 which holds at most 2^29 - 1 bytes)"
-            ))
-        };
+        let too_large = |len: u64| too_large(uri, len);
         match Input::open(uri)? {
             Input::Mapped { map, .. } => {
                 if wrap && map.len() > MAX_PART_LEN {

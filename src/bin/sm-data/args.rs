@@ -25,6 +25,8 @@ pub enum Command {
     Count(FileArgs),
     /// Show the format, record count, feature dimension, labels and first records of a file.
     Inspect(InspectArgs),
+    /// SageMaker Pipe mode: feed channels into FIFOs, read them, write the container config.
+    Pipe(crate::cmd::pipe::PipeArgs),
 }
 
 /// Flags that say how input is read.

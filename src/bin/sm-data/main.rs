@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
+        args::Command::Pipe(a) => cmd::pipe::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
