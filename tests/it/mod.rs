@@ -5,5 +5,6 @@ mod bad_input;
 mod chunking;
 mod cli;
 mod golden;
+mod pipe;
 mod roundtrip;
 mod util;
