@@ -485,6 +485,15 @@ fn no_reader_gives_a_clear_timeout_and_removes_the_fifos() {
 
 #[test]
 fn sigint_removes_the_fifos_and_touches_nothing_else() {
+    signal_removes_fifos("-INT", 130);
+}
+
+#[test]
+fn sigterm_as_from_docker_stop_removes_the_fifos_too() {
+    signal_removes_fifos("-TERM", 143);
+}
+
+fn signal_removes_fifos(signal: &str, code: i32) {
     let t = tempfile::tempdir().unwrap();
     let (src, _) = objects(t.path(), 2, |_| 4 << 20);
     let data = t.path().join("data");
@@ -510,12 +519,12 @@ fn sigint_removes_the_fifos_and_touches_nothing_else() {
     stream.read_exact(&mut head).unwrap();
     wait_for(&data.join("validation_1"));
     let kill = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(kill.success());
     let out = finish(child);
-    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("removed the FIFOs"),
         "{}",
@@ -640,7 +649,7 @@ fn count_inspect_and_convert_read_a_pipe_channel() {
         "--config-dir",
         s(&t.path().join("cfg")),
         "--epochs",
-        "3",
+        "4",
     ]);
     let direct = sm_data(t.path(), &["count", s(&pbr)]);
     assert!(direct.status.success());
@@ -669,6 +678,34 @@ fn count_inspect_and_convert_read_a_pipe_channel() {
         std::fs::read(&out_csv).unwrap(),
         std::fs::read(&want).unwrap()
     );
+    let printed = sm_data(
+        t.path(),
+        &[
+            "pipe",
+            "read",
+            "train",
+            "--data-dir",
+            s(&data),
+            "--epoch",
+            "3",
+            "--format",
+            "recordio-protobuf",
+            "--print",
+        ],
+    );
+    assert!(printed.status.success(), "{}", stderr(&printed));
+    let text = String::from_utf8(printed.stdout.clone()).unwrap();
+    let n: usize = String::from_utf8_lossy(&direct.stdout)
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(text.lines().count(), n, "{text}");
+    assert!(
+        text.lines()
+            .all(|l| l.starts_with("label values=[") && l.contains(" features values=[")),
+        "{text}"
+    );
+    assert!(stderr(&printed).contains(&format!("train_3: {n} records")));
     let out = finish(child);
     assert!(out.status.success(), "{}", stderr(&out));
 }
@@ -761,4 +798,47 @@ fn container_config_files_drive_the_feeder() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn an_object_that_breaks_mid_run_stops_the_feeder_with_its_name() {
+    let t = tempfile::tempdir().unwrap();
+    let (src, objs) = objects(t.path(), 3, |_| 100);
+    let data = t.path().join("data");
+    let channel = format!("train={}", s(&src));
+    let child = feed(&[
+        "--channel",
+        &channel,
+        "--data-dir",
+        s(&data),
+        "--config-dir",
+        s(&t.path().join("cfg")),
+        "--epochs",
+        "3",
+        "--record-wrapper",
+        "RecordIO",
+    ]);
+    let mut reader = ChannelReader::new(&data, "train");
+    reader.timeout(Duration::from_secs(20));
+    let recs = Records::new(reader.clone(), RecordFormat::RecordIO, Some(1))
+        .unwrap()
+        .map(|r| r.unwrap().payload)
+        .collect::<Vec<_>>();
+    assert_eq!(recs, objs);
+    std::fs::remove_file(src.join("obj-01")).unwrap();
+    // Epoch 1 ends short (a FIFO cannot carry the error)...
+    let mut short = Vec::new();
+    reader.start_epoch(1);
+    reader
+        .next_epoch()
+        .unwrap()
+        .read_to_end(&mut short)
+        .unwrap();
+    let full = 3 * (8 + 100);
+    assert!(short.len() < full, "{} bytes", short.len());
+    // ...and the feeder says why, exits non-zero and removes its FIFOs.
+    let out = finish(child);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("obj-01"), "{}", stderr(&out));
+    assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
 }
