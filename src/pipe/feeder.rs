@@ -39,7 +39,10 @@
 //! Local files are memory-mapped and written to the FIFO straight from the
 //! map in large writes; small records are gathered into a 1 MiB buffer so
 //! that a manifest of short labels does not cost three system calls per
-//! record.
+//! record. Streamed objects (gzip, S3) are copied through a reused 1 MiB
+//! buffer; with the RecordIO wrapper a streamed object is first read whole
+//! into a reused buffer (its length goes in the header), so memory grows
+//! to the largest such object (at most 2^29 - 1 bytes).
 //!
 //! # When something fails mid-epoch
 //! A FIFO cannot carry an error: if an object cannot be read in the middle

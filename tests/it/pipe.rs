@@ -842,3 +842,64 @@ fn an_object_that_breaks_mid_run_stops_the_feeder_with_its_name() {
     assert!(stderr(&out).contains("obj-01"), "{}", stderr(&out));
     assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
 }
+
+#[test]
+fn library_feeder_stops_on_request_and_the_reader_ends_when_no_epoch_follows() {
+    use sm_data::pipe::config::{Channel, ChannelConfig, Source};
+    use sm_data::pipe::feeder::{FeedOptions, Feeder};
+    let t = tempfile::tempdir().unwrap();
+    let (src, objs) = objects(t.path(), 3, |i| 10 + i);
+    let data = t.path().join("data");
+    let text: Vec<u8> = objs.concat();
+    let channel = Channel {
+        name: "train".into(),
+        source: Source {
+            uri: s(&src).into(),
+            ..Source::default()
+        },
+        config: ChannelConfig::default(),
+    };
+    let opts = FeedOptions {
+        dir: data.clone(),
+        epochs: None,
+        open_timeout: Some(Duration::from_secs(20)),
+        ..FeedOptions::default()
+    };
+    let feeder = Feeder::new(opts, vec![channel]).unwrap();
+    let stop = feeder.stop_handle();
+    std::thread::scope(|scope| {
+        let run = scope.spawn(|| feeder.run(&|_| {}));
+        // Two epochs as text lines, then the feeder is stopped while it
+        // waits for a reader of epoch 2.
+        let mut reader = ChannelReader::new(&data, "train");
+        reader.timeout(Duration::from_secs(20));
+        let lines: Vec<(u64, Vec<u8>)> = Records::new(reader, RecordFormat::Lines, Some(2))
+            .unwrap()
+            .map(|r| {
+                let r = r.unwrap();
+                (r.epoch, r.payload)
+            })
+            .collect();
+        let want: Vec<Vec<u8>> = text
+            .split(|&b| b == b'\n')
+            .filter(|l| !l.is_empty())
+            .map(<[u8]>::to_vec)
+            .collect();
+        assert_eq!(lines.len(), 2 * want.len());
+        for (i, (epoch, line)) in lines.iter().enumerate() {
+            assert_eq!(*epoch, (i / want.len()) as u64);
+            assert_eq!(line, &want[i % want.len()]);
+        }
+        wait_for(&data.join("train_2"));
+        stop.stop();
+        let reports = run.join().unwrap().unwrap();
+        assert_eq!(reports.len(), 2);
+        assert!(reports.iter().all(|r| r.records == 3 && !r.closed_early));
+    });
+    assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
+    // Reading "until no next epoch appears" ends cleanly after the timeout.
+    let mut reader = ChannelReader::new(&data, "train");
+    reader.timeout(Duration::from_millis(200));
+    let mut none = Records::new(reader, RecordFormat::RecordIO, None).unwrap();
+    assert!(none.read_record().unwrap().is_none());
+}
