@@ -279,7 +279,22 @@ pub struct Records {
     epochs_left: Option<u64>,
     current: Option<(u64, Framed)>,
     index: u64,
+    bytes: u64,
     done: bool,
+    ended: Vec<EpochEnd>,
+}
+
+/// What one epoch delivered to a [`Records`] reader.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EpochEnd {
+    /// The epoch.
+    pub epoch: u64,
+    /// Records read from it.
+    pub records: u64,
+    /// Payload bytes read from it (framing not counted).
+    pub bytes: u64,
+    /// The reader closed it before its end ([`Records::next_epoch`]).
+    pub closed_early: bool,
 }
 
 impl std::fmt::Debug for Records {
@@ -309,14 +324,33 @@ impl Records {
             epochs_left: epochs,
             current: None,
             index: 0,
+            bytes: 0,
             done: false,
+            ended: Vec::new(),
         })
     }
 
     /// Closes the current epoch's FIFO now (the feeder sees the reader
     /// leave early); the next read opens the next epoch.
     pub fn next_epoch(&mut self) {
-        self.current = None;
+        self.end_epoch(true);
+    }
+
+    fn end_epoch(&mut self, closed_early: bool) {
+        if let Some((epoch, _)) = self.current.take() {
+            self.ended.push(EpochEnd {
+                epoch,
+                records: self.index,
+                bytes: self.bytes,
+                closed_early,
+            });
+        }
+    }
+
+    /// The epochs finished since the last call, in order, empty ones
+    /// included.
+    pub fn take_ended(&mut self) -> Vec<EpochEnd> {
+        std::mem::take(&mut self.ended)
     }
 
     /// The epoch being read, if one is open.
@@ -352,6 +386,7 @@ impl Records {
         };
         self.current = Some((epoch, framed));
         self.index = 0;
+        self.bytes = 0;
         Ok(true)
     }
 
@@ -375,7 +410,7 @@ impl Records {
                 }
             };
             if !got {
-                self.current = None;
+                self.end_epoch(false);
                 continue;
             }
             let index = self.index;
@@ -391,6 +426,7 @@ impl Records {
                     line
                 }
             };
+            self.bytes += payload.len() as u64;
             return Ok(Some(RecordRef {
                 epoch: *epoch,
                 index,

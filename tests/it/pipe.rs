@@ -903,3 +903,44 @@ fn library_feeder_stops_on_request_and_the_reader_ends_when_no_epoch_follows() {
     let mut none = Records::new(reader, RecordFormat::RecordIO, None).unwrap();
     assert!(none.read_record().unwrap().is_none());
 }
+
+#[test]
+fn a_host_with_no_share_gets_empty_epochs() {
+    let t = tempfile::tempdir().unwrap();
+    let (src, _) = objects(t.path(), 2, |_| 10);
+    let data = t.path().join("data");
+    let channel = format!("train={}", s(&src));
+    let child = feed(&[
+        "--channel",
+        &channel,
+        "--data-dir",
+        s(&data),
+        "--config-dir",
+        s(&t.path().join("cfg")),
+        "--epochs",
+        "2",
+        "--distribution",
+        "ShardedByS3Key",
+        "--host",
+        "3/3",
+    ]);
+    let out = sm_data(
+        t.path(),
+        &[
+            "pipe",
+            "read",
+            "train",
+            "--data-dir",
+            s(&data),
+            "--epochs",
+            "2",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "train_0: 0 records, 0 bytes\ntrain_1: 0 records, 0 bytes\n"
+    );
+    let out = finish(child);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

@@ -380,58 +380,58 @@ fn read(a: ReadArgs) -> anyhow::Result<()> {
     let mut records = Records::new(channel, format, (a.epochs > 0).then_some(a.epochs))?;
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
-    let mut current: Option<(u64, u64, u64)> = None; // epoch, records, bytes
-    let summary = |out: &mut dyn Write, print: bool, (e, n, b): (u64, u64, u64)| {
-        let line = format!("{}_{e}: {n} records, {b} bytes", a.channel);
-        if print {
-            eprintln!("sm-data: {line}");
-            Ok(())
-        } else {
-            writeln!(out, "{line}")
-        }
-    };
-    loop {
-        let rec = if format == RecordFormat::RecordIOProtobuf && a.print {
-            records
-                .read_example()?
-                .map(|(e, i, r)| (e, i, 0usize, Some(r), Vec::new()))
-        } else {
-            records.read_record()?.map(|r| {
-                let shown = if a.print {
-                    r.payload.to_vec()
+    let channel_name = a.channel.clone();
+    let print = a.print;
+    let summaries = |out: &mut dyn Write, records: &mut Records| -> std::io::Result<()> {
+        for e in records.take_ended() {
+            let line = format!(
+                "{channel_name}_{}: {} records, {} bytes{}",
+                e.epoch,
+                e.records,
+                e.bytes,
+                if e.closed_early {
+                    " (closed early)"
                 } else {
-                    Vec::new()
-                };
-                (r.epoch, r.index, r.payload.len(), None, shown)
-            })
-        };
-        let Some((epoch, _index, len, example, payload)) = rec else {
-            break;
-        };
-        if current.is_some_and(|c| c.0 != epoch) {
-            summary(&mut out, a.print, current.take().expect("set"))?;
-        }
-        let cur = current.get_or_insert((epoch, 0, 0));
-        cur.1 += 1;
-        cur.2 += len as u64;
-        if a.print {
-            match (&example, format) {
-                (Some(r), _) => writeln!(out, "{}", record_text(r))?,
-                (None, RecordFormat::Lines) => {
-                    out.write_all(&payload)?;
-                    out.write_all(b"\n")?;
+                    ""
                 }
-                (None, _) => writeln!(out, "{}", payload.escape_ascii())?,
+            );
+            if print {
+                eprintln!("sm-data: {line}");
+            } else {
+                writeln!(out, "{line}")?;
             }
         }
-        if a.max_records.is_some_and(|k| cur.1 >= k) {
-            summary(&mut out, a.print, current.take().expect("set"))?;
+        Ok(())
+    };
+    loop {
+        let index = if format == RecordFormat::RecordIOProtobuf {
+            let Some((_, index, r)) = records.read_example()? else {
+                break;
+            };
+            if print {
+                writeln!(out, "{}", record_text(&r))?;
+            }
+            index
+        } else {
+            let Some(r) = records.read_record()? else {
+                break;
+            };
+            if print {
+                if format == RecordFormat::Lines {
+                    out.write_all(r.payload)?;
+                    out.write_all(b"\n")?;
+                } else {
+                    writeln!(out, "{}", r.payload.escape_ascii())?;
+                }
+            }
+            r.index
+        };
+        if a.max_records.is_some_and(|k| index + 1 >= k) {
             records.next_epoch();
         }
+        summaries(&mut out, &mut records)?;
     }
-    if let Some(c) = current {
-        summary(&mut out, a.print, c)?;
-    }
+    summaries(&mut out, &mut records)?;
     out.flush()?;
     Ok(())
 }
