@@ -153,8 +153,22 @@ fn cfg_err(msg: String) -> anyhow::Error {
     sm_data::Error::config(msg).into()
 }
 
-fn parse_enum<T: serde::de::DeserializeOwned>(flag: &str, s: &str) -> anyhow::Result<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string()))
+/// Parses a SageMaker enum value, ignoring case (`recordio` = `RecordIO`).
+fn parse_enum<T: serde::de::DeserializeOwned>(
+    flag: &str,
+    s: &str,
+    variants: &[&str],
+) -> anyhow::Result<T> {
+    let v = variants
+        .iter()
+        .find(|v| v.eq_ignore_ascii_case(s))
+        .ok_or_else(|| {
+            cfg_err(format!(
+                "{flag} is one of {}, not {s:?}",
+                variants.join(", ")
+            ))
+        })?;
+    serde_json::from_value(serde_json::Value::String(v.to_string()))
         .map_err(|_| cfg_err(format!("{flag}: unknown value {s:?}")))
 }
 
@@ -239,12 +253,18 @@ fn resolve(a: &ChannelArgs, instance_type: &str) -> anyhow::Result<Resolved> {
         distribution: a
             .distribution
             .as_deref()
-            .map(|s| parse_enum::<Distribution>("--distribution", s))
+            .map(|s| {
+                parse_enum::<Distribution>(
+                    "--distribution",
+                    s,
+                    &["FullyReplicated", "ShardedByS3Key"],
+                )
+            })
             .transpose()?,
         record_wrapper: a
             .record_wrapper
             .as_deref()
-            .map(|s| parse_enum::<RecordWrapper>("--record-wrapper", s))
+            .map(|s| parse_enum::<RecordWrapper>("--record-wrapper", s, &["None", "RecordIO"]))
             .transpose()?,
         shuffle_seed: a.shuffle_seed,
     };
