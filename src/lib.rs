@@ -17,6 +17,8 @@
 //!   a temporary name and renamed on success.
 //! - [`pipeline`] — the parallel, order-preserving, bounded-memory chunk
 //!   pipeline on rayon.
+//! - [`pipe`] — SageMaker Pipe mode: a feeder that streams channels into
+//!   `<channel>_<epoch>` FIFOs and a reader for training code.
 //! - [`convert`] and [`inspect`] — the logic of the `convert`, `count` and
 //!   `inspect` commands, as library calls.
 //! - [`shard`] and [`manifest`] — balanced objects for `ShardedByS3Key`,
@@ -45,6 +47,7 @@ pub mod error;
 pub mod format;
 pub mod inspect;
 pub mod manifest;
+pub mod pipe;
 pub mod pipeline;
 pub mod shard;
 pub mod store;

@@ -77,10 +77,14 @@ impl Input {
     /// Opens `path`: `-` is standard input; a gzip file (detected by its
     /// magic bytes, whatever its name) is decompressed as a stream; another
     /// regular file is memory-mapped; anything else (a FIFO, a device) is
-    /// read as a stream.
+    /// read as a stream. `pipe://CHANNEL[:EPOCH]` waits for that epoch's
+    /// Pipe-mode FIFO (see [`crate::pipe::PipeUri`]).
     pub fn open(path: &str) -> Result<Input> {
         if path == "-" {
             return Input::from_reader(Box::new(io::stdin()), "<stdin>", None);
+        }
+        if path.starts_with("pipe://") {
+            return crate::pipe::open_uri(path);
         }
         let name = path.to_string();
         let file = File::open(path).map_err(|e| Error::from(e).in_file(&name))?;

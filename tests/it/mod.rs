@@ -10,6 +10,7 @@ mod json;
 mod manifest;
 #[cfg(feature = "parquet")]
 mod parquet;
+mod pipe;
 mod roundtrip;
 mod shard;
 mod tfrecord;

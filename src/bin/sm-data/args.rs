@@ -32,6 +32,8 @@ pub enum Command {
     Shard(Box<crate::cmd::shard::ShardArgs>),
     /// Build, expand or check a SageMaker ManifestFile.
     Manifest(crate::cmd::manifest::ManifestArgs),
+    /// SageMaker Pipe mode: feed channels into FIFOs, read them, write the container config.
+    Pipe(crate::cmd::pipe::PipeArgs),
 }
 
 /// Flags that say how input is read.

@@ -21,6 +21,7 @@ fn main() -> ExitCode {
         args::Command::Inspect(a) => cmd::inspect::run(a),
         args::Command::Shard(a) => cmd::shard::run(*a),
         args::Command::Manifest(a) => cmd::manifest::run(a),
+        args::Command::Pipe(a) => cmd::pipe::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

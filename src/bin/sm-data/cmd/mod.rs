@@ -4,4 +4,5 @@ pub mod convert;
 pub mod count;
 pub mod inspect;
 pub mod manifest;
+pub mod pipe;
 pub mod shard;
