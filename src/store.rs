@@ -86,6 +86,8 @@ impl Input {
         if path.starts_with("pipe://") {
             return crate::pipe::open_uri(path);
         }
+        // `file:///abs/path`, as manifests and SageMaker local mode write.
+        let path = path.strip_prefix("file://").unwrap_or(path);
         let name = path.to_string();
         let file = File::open(path).map_err(|e| Error::from(e).in_file(&name))?;
         let meta = file.metadata().map_err(|e| Error::from(e).in_file(&name))?;

@@ -269,6 +269,9 @@ impl FrameStream {
 
 enum Framed {
     RecordIO(FrameStream),
+    /// TFRecord frames (CRCs checked); the payload is copied out of the
+    /// reader's buffer.
+    TFRecord(Box<crate::format::tfrecord::Reader<EpochStream>>, Vec<u8>),
     Lines(BufReader<EpochStream>, Vec<u8>, u64),
 }
 
@@ -311,13 +314,6 @@ impl Records {
         format: RecordFormat,
         epochs: Option<u64>,
     ) -> Result<Records> {
-        if format == RecordFormat::TFRecord {
-            // TODO(merge): frame with crate::format::tfrecord::Reader once
-            // the TFRecord codec lands (issue 3).
-            return Err(Error::unsupported(
-                "reading TFRecord from a pipe needs the TFRecord codec, which is not in this build yet",
-            ));
-        }
         Ok(Records {
             channel,
             format,
@@ -382,6 +378,13 @@ impl Records {
             RecordFormat::Lines => {
                 Framed::Lines(BufReader::with_capacity(1 << 20, stream), Vec::new(), 0)
             }
+            RecordFormat::TFRecord => Framed::TFRecord(
+                Box::new(crate::format::tfrecord::Reader::new(
+                    stream,
+                    crate::codec::tfrecord::Decoder::new(),
+                )),
+                Vec::new(),
+            ),
             _ => Framed::RecordIO(FrameStream::new(stream)),
         };
         self.current = Some((epoch, framed));
@@ -398,6 +401,14 @@ impl Records {
             }
             let got = match &mut self.current.as_mut().expect("open epoch").1 {
                 Framed::RecordIO(r) => r.advance()?,
+                Framed::TFRecord(r, buf) => match r.read_record()? {
+                    Some(p) => {
+                        buf.clear();
+                        buf.extend_from_slice(p);
+                        true
+                    }
+                    None => false,
+                },
                 Framed::Lines(r, buf, offset) => {
                     buf.clear();
                     let n = r.read_until(b'\n', buf).map_err(|e| {
@@ -418,6 +429,7 @@ impl Records {
             let (epoch, framed) = self.current.as_mut().expect("open epoch");
             let payload: &[u8] = match framed {
                 Framed::RecordIO(r) => r.payload(),
+                Framed::TFRecord(_, buf) => buf,
                 Framed::Lines(_, buf, _) => {
                     let mut line: &[u8] = buf;
                     if let Some(l) = line.strip_suffix(b"\n") {

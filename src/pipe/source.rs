@@ -108,14 +108,18 @@ pub fn items(source: &Source) -> Result<Vec<Item>> {
             }
             Ok(objects.into_iter().map(|o| Item::Object(o.uri)).collect())
         }
-        // TODO(merge): ManifestFile via crate::manifest (the shard branch
-        // owns the plain manifest format): expand to its object URIs and
-        // return them as Item::Object in manifest order.
-        SourceKind::ManifestFile => Err(Error::unsupported(format!(
-            "{}: ManifestFile sources are not supported by the pipe feeder in this build yet; \
-             use the folder or prefix, or an AugmentedManifestFile",
-            source.uri
-        ))),
+        // The listed objects, in manifest order (what SageMaker streams).
+        SourceKind::ManifestFile => {
+            let manifest = crate::manifest::Manifest::read(&source.uri)?;
+            let uris = manifest.uris();
+            if uris.is_empty() {
+                return Err(Error::config(format!(
+                    "{} lists no objects to stream",
+                    source.uri
+                )));
+            }
+            Ok(uris.into_iter().map(Item::Object).collect())
+        }
         SourceKind::AugmentedManifestFile => {
             let bytes = read_all(&source.uri)?;
             let base = if source.uri.contains("://") {

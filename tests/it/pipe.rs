@@ -944,3 +944,78 @@ fn a_host_with_no_share_gets_empty_epochs() {
     let out = finish(child);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn a_manifest_file_streams_its_objects_in_manifest_order() {
+    let t = tempfile::tempdir().unwrap();
+    let (src, objs) = objects(t.path(), 4, |i| 50 + i * 700);
+    // Manifest order differs from listing order, and leaves one object out.
+    let prefix = format!("file://{}/", s(&src));
+    let manifest = t.path().join("train.manifest");
+    std::fs::write(
+        &manifest,
+        format!(r#"[{{"prefix": "{prefix}"}}, "obj-02", "obj-00", "obj-03"]"#),
+    )
+    .unwrap();
+    let data = t.path().join("data");
+    let channel = format!("train=manifest:{}", s(&manifest));
+    let child = feed(&[
+        "--channel",
+        &channel,
+        "--data-dir",
+        s(&data),
+        "--config-dir",
+        s(&t.path().join("cfg")),
+        "--epochs",
+        "3",
+    ]);
+    let expected = [objs[2].clone(), objs[0].clone(), objs[3].clone()].concat();
+    for epoch in 0..3 {
+        let fifo = data.join(format!("train_{epoch}"));
+        wait_for(&fifo);
+        let got = Command::new("cat").arg(&fifo).output().unwrap();
+        assert_eq!(got.stdout, expected, "epoch {epoch}");
+    }
+    let out = finish(child);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn tfrecord_frames_are_read_from_the_pipe_with_their_crcs_checked() {
+    let t = tempfile::tempdir().unwrap();
+    let file = testdata("tfrecord/dense_f32_label.tfrecord");
+    let bytes = std::fs::read(&file).unwrap();
+    let mut want = Vec::new();
+    let mut r = sm_data::format::tfrecord::SliceReader::new(
+        &bytes,
+        sm_data::codec::tfrecord::Decoder::new(),
+    );
+    while let Some(p) = r.next_record().unwrap() {
+        want.push(p.to_vec());
+    }
+    assert!(want.len() > 1);
+    let data = t.path().join("data");
+    let channel = format!("train={}", s(&file));
+    let child = feed(&[
+        "--channel",
+        &channel,
+        "--data-dir",
+        s(&data),
+        "--config-dir",
+        s(&t.path().join("cfg")),
+        "--epochs",
+        "3",
+    ]);
+    let mut reader = ChannelReader::new(&data, "train");
+    reader.timeout(Duration::from_secs(20));
+    let mut got: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 3];
+    for r in Records::new(reader, RecordFormat::TFRecord, Some(3)).unwrap() {
+        let r = r.unwrap();
+        got[r.epoch as usize].push(r.payload);
+    }
+    for (epoch, g) in got.iter().enumerate() {
+        assert_eq!(g, &want, "epoch {epoch}");
+    }
+    let out = finish(child);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
