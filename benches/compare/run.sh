@@ -71,9 +71,18 @@ log() { printf '[run.sh %7.1fs] %s\n' "$(elapsed "$EPOCHREALTIME" "$START")" "$*
 die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
 
 # --- build ------------------------------------------------------------------
-log "cargo build --release"
-cargo build --release --quiet
-SM="${CARGO_TARGET_DIR:-target}/release/sm-data"
+# --smoke checks that the script and every tool still work and agree, and
+# measures nothing worth reading: it uses the debug build (which CI has
+# already made for the tests) instead of waiting on a release build.
+if [[ $SMOKE == 1 ]]; then
+    log "cargo build (debug, --smoke)"
+    cargo build --quiet
+    SM="${CARGO_TARGET_DIR:-target}/debug/sm-data"
+else
+    log "cargo build --release"
+    cargo build --release --quiet
+    SM="${CARGO_TARGET_DIR:-target}/release/sm-data"
+fi
 [[ -x $SM ]] || die "no binary at $SM"
 
 # --- python venv with the reference tools ---------------------------------
@@ -82,9 +91,9 @@ if [[ ! -x $PY ]]; then
     log "creating .venv"
     python3 -m venv .venv
 fi
-if ! SAGEMAKER_SUPPRESS_V2_WARNING=1 "$PY" -c 'import numpy, scipy, sklearn, sagemaker.amazon.common' >/dev/null 2>&1; then
-    log "pip install -r testdata/requirements.txt"
-    "$PY" -m pip install --quiet -r testdata/requirements.txt
+if ! SAGEMAKER_SUPPRESS_V2_WARNING=1 "$PY" -c 'import numpy, scipy, sklearn, sagemaker.amazon.common, pyarrow, polars, duckdb, xgboost' >/dev/null 2>&1; then
+    log "pip install -r benches/compare/requirements.txt"
+    "$PY" -m pip install --quiet -r benches/compare/requirements.txt
 fi
 export SAGEMAKER_SUPPRESS_V2_WARNING=1
 
@@ -168,6 +177,8 @@ gen() { # kind size path
 for s in "${SIZES[@]}"; do
     gen csv "$s" "$DATA/dense-${s}mb.csv"
     gen libsvm "$s" "$DATA/sparse-${s}mb.libsvm"
+    gen mixed "$s" "$DATA/mixed-${s}mb.csv"
+    gen jsonl "$s" "$DATA/mixed-${s}mb.jsonl"
     # RecordIO-protobuf input: the CSV converted by this build of sm-data
     # (checked against the SDK below).
     log "making $DATA/dense-${s}mb.pbr with sm-data"
@@ -187,7 +198,7 @@ add() {
     # take well under 0.02 s/MB here, the Python peers ~0.15 s/MB).
     if [[ -n $TIMEOUT ]]; then
         J_LIMIT+=("$TIMEOUT")
-    elif [[ $1 == sdk-* ]]; then
+    elif [[ $1 == sdk-* || $1 == peer-* ]]; then
         J_LIMIT+=($((60 + $5)))
     else
         J_LIMIT+=($((30 + $5 / 5)))
@@ -225,6 +236,46 @@ for s in "${SIZES[@]}"; do
         "$SM convert - $OUT/sm-s2p-stdin-$s.pbr --from libsvm --to recordio-protobuf --num-features 100000 -q -f < $svm" /dev/null "$OUT/sm-s2p-stdin-$s.pbr"
     add "sm-p2c-stdin-$s" "RecordIO-protobuf → CSV" "$tool" pbr "$s" "$pbr" \
         "$SM convert - $OUT/sm-p2c-stdin-$s.csv --from recordio-protobuf --to csv -q -f < $pbr" /dev/null "$OUT/sm-p2c-stdin-$s.csv"
+    # RecordIO-protobuf → CSV into a pipe to /dev/null: the formatting alone,
+    # without the page-cache cost of writing 2× the input to a file.
+    add "sm-p2cnull-j0-$s" "RecordIO-protobuf → CSV" "sm-data -j0 ($NPROC threads) > /dev/null" pbr "$s" "$pbr" \
+        "$SM convert $pbr - --to csv -q"
+    mcsv="$DATA/mixed-${s}mb.csv" mjson="$DATA/mixed-${s}mb.jsonl"
+    add "cat-mixedcsv-$s" "limit (mixed csv)" "cat IN > /dev/null" mixedcsv "$s" "$mcsv" "cat $mcsv"
+    add "cat-jsonl-$s" "limit (jsonl)" "cat IN > /dev/null" jsonl "$s" "$mjson" "cat $mjson"
+    for j in 1 0; do
+        tool="sm-data -j$j"
+        [[ $j == 0 ]] && tool="sm-data -j0 ($NPROC threads)"
+        add "sm-c2q-j$j-$s" "CSV → Parquet (dense, 101 float columns)" "$tool" csv "$s" "$csv" \
+            "$SM convert $csv $OUT/sm-c2q-j$j-$s.parquet -q -f -j $j" /dev/null "$OUT/sm-c2q-j$j-$s.parquet"
+        add "sm-m2q-j$j-$s" "CSV → Parquet (mixed, typed, with header)" "$tool --header --typed" mixedcsv "$s" "$mcsv" \
+            "$SM convert $mcsv $OUT/sm-m2q-j$j-$s.parquet --header --typed -q -f -j $j" /dev/null "$OUT/sm-m2q-j$j-$s.parquet"
+        add "sm-j2q-j$j-$s" "JSON Lines → Parquet (typed)" "$tool --typed" jsonl "$s" "$mjson" \
+            "$SM convert $mjson $OUT/sm-j2q-j$j-$s.parquet --typed -q -f -j $j" /dev/null "$OUT/sm-j2q-j$j-$s.parquet"
+    done
+    for t in polars pyarrow duckdb; do
+        add "peer-c2q-$t-$s" "CSV → Parquet (dense, 101 float columns)" "$t" csv "$s" "$csv" \
+            "$PY $HERE/table_peers.py $t csv2parquet $csv $OUT/peer-c2q-$t-$s.parquet --no-header" /dev/null "$OUT/peer-c2q-$t-$s.parquet"
+        add "peer-m2q-$t-$s" "CSV → Parquet (mixed, typed, with header)" "$t" mixedcsv "$s" "$mcsv" \
+            "$PY $HERE/table_peers.py $t csv2parquet $mcsv $OUT/peer-m2q-$t-$s.parquet" /dev/null "$OUT/peer-m2q-$t-$s.parquet"
+        add "peer-j2q-$t-$s" "JSON Lines → Parquet (typed)" "$t" jsonl "$s" "$mjson" \
+            "$PY $HERE/table_peers.py $t jsonl2parquet $mjson $OUT/peer-j2q-$t-$s.parquet" /dev/null "$OUT/peer-j2q-$t-$s.parquet"
+    done
+    add "peer-svm-xgb-$s" "LibSVM parse" "xgboost DMatrix(uri?format=libsvm)" libsvm "$s" "$svm" \
+        "$PY $HERE/table_peers.py xgboost svmparse $svm 2>/dev/null" "$OUT/peer-svm-xgb-$s.txt"
+    # shard without conversion (4 instances, records copied undecoded) vs cp.
+    for in in "$csv" "$pbr"; do
+        kind=${in##*.}
+        add "sm-shard-$kind-$s" "shard, no conversion (→ local folder)" "sm-data shard -n 4" "$kind" "$s" "$in" \
+            "$SM shard $in -n 4 --out $OUT/shard-$kind-$s -q" /dev/null "$OUT/shard-$kind-$s"
+        add "peer-shardcp-$kind-$s" "shard, no conversion (→ local folder)" "cp IN OUT (one file)" "$kind" "$s" "$in" \
+            "cp $in $OUT/shardcp-$kind-$s" /dev/null "$OUT/shardcp-$kind-$s"
+    done
+    # Pipe mode: one epoch of the RecordIO-protobuf file through a FIFO to cat.
+    add "sm-pipe-$s" "pipe feed → cat > /dev/null (1 epoch)" "sm-data pipe feed" pbr "$s" "$pbr" \
+        "rm -rf $OUT/pipe-$s && mkdir -p $OUT/pipe-$s && { $SM pipe feed --channel train=$pbr --data-dir $OUT/pipe-$s --config-dir $OUT/pipe-$s/cfg --epochs 1 -q & while [[ ! -p $OUT/pipe-$s/train_0 ]]; do sleep 0.001; done; cat $OUT/pipe-$s/train_0 > /dev/null; wait; }"
+    add "peer-pipecat-$s" "pipe feed → cat > /dev/null (1 epoch)" "cat IN > fifo" pbr "$s" "$pbr" \
+        "rm -f $OUT/fifo-$s && mkfifo $OUT/fifo-$s && { cat $pbr > $OUT/fifo-$s & cat $OUT/fifo-$s > /dev/null; wait; }"
     if [[ $s == "$PEER_MB" ]]; then
         add "sdk-c2p-$s" "CSV → RecordIO-protobuf" "SDK: np.loadtxt + write_numpy_to_dense_tensor" csv "$s" "$csv" \
             "$SDK csv2pbr $csv $OUT/sdk-c2p-$s.pbr" /dev/null "$OUT/sdk-c2p-$s.pbr"
@@ -239,7 +290,8 @@ done
 
 # Warm the page cache so the first measurement is not the only cold one.
 for s in "${SIZES[@]}"; do
-    cat "$DATA/dense-${s}mb.csv" "$DATA/sparse-${s}mb.libsvm" "$DATA/dense-${s}mb.pbr" >/dev/null
+    cat "$DATA/dense-${s}mb.csv" "$DATA/sparse-${s}mb.libsvm" "$DATA/dense-${s}mb.pbr" \
+        "$DATA/mixed-${s}mb.csv" "$DATA/mixed-${s}mb.jsonl" >/dev/null
 done
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')
@@ -248,7 +300,7 @@ printf 'id\ttask\ttool\tkind\tsize_mb\tinput_bytes\trun\tseconds\tpeak_rss_kib\n
 log "timing ${#J_IDS[@]} commands × $RUNS runs, interleaved (timer: $TIMER)"
 for ((r = 1; r <= RUNS; r++)); do
     for i in "${!J_IDS[@]}"; do
-        [[ -n ${J_PRODUCT[$i]} ]] && rm -f "${J_PRODUCT[$i]}"
+        [[ -n ${J_PRODUCT[$i]} ]] && rm -rf "${J_PRODUCT[$i]}"
         # A command that runs far longer than it should is a hang: it is
         # reported (and makes the script fail at the end), then retried so
         # that the other measurements can still be made.
@@ -260,7 +312,7 @@ for ((r = 1; r <= RUNS; r++)); do
             [[ $secs != TIMEOUT ]] && break
             HANGS+=("${J_CMD[$i]} (run $r, attempt $attempt: killed after ${limit}s)")
             log "HANG: ${J_IDS[$i]} killed after ${limit}s; retrying"
-            [[ -n ${J_PRODUCT[$i]} ]] && rm -f "${J_PRODUCT[$i]}"
+            [[ -n ${J_PRODUCT[$i]} ]] && rm -rf "${J_PRODUCT[$i]}"
         done
         [[ $secs == TIMEOUT ]] && die "${J_CMD[$i]} hung 3 times"
         bytes=$(stat -c %s "${J_IN[$i]}")
@@ -294,6 +346,37 @@ import numpy as np
 a = np.loadtxt(sys.argv[1], delimiter=",", dtype=np.float32, ndmin=2)
 b = np.loadtxt(sys.argv[2], delimiter=",", dtype=np.float32, ndmin=2)
 sys.exit(0 if a.shape == b.shape and np.array_equal(a, b) else 1)
+PYEOF
+}
+parquet_same() { # two Parquet files hold the same table: by column position, values compared
+    # as float32 for floats, timestamps as microseconds (time zones ignored), string = large_string
+    "$PY" - "$1" "$2" <<'PYEOF'
+import sys
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+a, b = (pq.read_table(f) for f in sys.argv[1:3])
+if a.num_rows != b.num_rows or a.num_columns != b.num_columns:
+    sys.exit(f"shape {a.shape} != {b.shape}")
+for i in range(a.num_columns):
+    x, y = a.column(i).combine_chunks(), b.column(i).combine_chunks()
+    norm = []
+    for c in (x, y):
+        if pa.types.is_timestamp(c.type):
+            c = pc.cast(pc.cast(c, pa.timestamp("us")), pa.int64())
+        elif pa.types.is_large_string(c.type):
+            c = pc.cast(c, pa.string())
+        elif pa.types.is_floating(c.type) or pa.types.is_integer(c.type):
+            c = pc.cast(c, pa.float32() if pa.types.is_floating(x.type) or pa.types.is_floating(y.type) else pa.int64())
+        norm.append(c)
+    x, y = norm
+    if x.type != y.type:
+        sys.exit(f"column {i}: {a.schema.field(i)} vs {b.schema.field(i)}")
+    if x.null_count != y.null_count or not x.equals(y):
+        xs, ys = x.to_numpy(zero_copy_only=False), y.to_numpy(zero_copy_only=False)
+        if not (x.null_count == y.null_count and np.array_equal(xs, ys, equal_nan=True)):
+            sys.exit(f"column {i} ({a.schema.field(i).name}) differs")
 PYEOF
 }
 P=$PEER_MB
@@ -331,6 +414,25 @@ for s in "${SIZES[@]}"; do
         check "sm-data ${t%.*} output: -j1 = -j0 (${s} MB)" \
             same "$OUT/sm-${t%.*}-j1-$s.${t#*.}" "$OUT/sm-${t%.*}-j0-$s.${t#*.}"
     done
+    for t in polars pyarrow duckdb; do
+        check "sm-data CSV→Parquet (dense) = $t's values (${s} MB)" \
+            parquet_same "$OUT/sm-c2q-j0-$s.parquet" "$OUT/peer-c2q-$t-$s.parquet"
+        check "sm-data CSV→Parquet (mixed, typed) = $t's table (${s} MB)" \
+            parquet_same "$OUT/sm-m2q-j0-$s.parquet" "$OUT/peer-m2q-$t-$s.parquet"
+        check "sm-data JSON Lines→Parquet (typed) = $t's table (${s} MB)" \
+            parquet_same "$OUT/sm-j2q-j0-$s.parquet" "$OUT/peer-j2q-$t-$s.parquet"
+    done
+    for t in c2q m2q j2q; do
+        check "sm-data $t output: -j1 = -j0 (${s} MB)" same "$OUT/sm-$t-j1-$s.parquet" "$OUT/sm-$t-j0-$s.parquet"
+    done
+    check "xgboost DMatrix row count = wc -l (${s} MB LibSVM)" lines_are "$OUT/peer-svm-xgb-$s.txt" "$lines"
+    for kind in csv pbr; do
+        in="$DATA/dense-${s}mb.$kind"
+        check "sm-data shard: the 4 objects in key order = the input (${s} MB $kind)" \
+            bash -c "cat '$OUT/shard-$kind-$s'/train/part-* | cmp -s - '$in'"
+    done
+    check "sm-data pbr→CSV > /dev/null: same bytes as into a file (${s} MB)" \
+        bash -c "'$SM' convert '$DATA/dense-${s}mb.pbr' - --to csv -q | cmp -s - '$OUT/sm-p2c-j0-$s.csv'"
     check "sm-data pbr→CSV→pbr round trip is exact (${s} MB)" \
         bash -c "'$SM' convert '$OUT/sm-p2c-j0-$s.csv' '$OUT/rt-$s.pbr' -q -f && cmp -s '$OUT/rt-$s.pbr' '$DATA/dense-${s}mb.pbr'"
 done
@@ -363,12 +465,17 @@ def num(x):
 
 best_peer = {}
 for j in jobs.values():
-    if j["id"].startswith("sdk-"):
-        best_peer[j["task"]] = max(best_peer.get(j["task"], 0), j["mbps"])
+    if j["id"].startswith(("sdk-", "peer-")):
+        key = (j["task"], j["size_mb"], j["kind"]) if j["id"].startswith("peer-") else j["task"]
+        best_peer[key] = max(best_peer.get(key, 0), j["mbps"])
 cat = {(j["kind"], j["size_mb"]): j["mbps"] for j in jobs.values() if j["id"].startswith("cat-")}
+# The mixed table and JSON Lines have their own cat rows; the rest by extension.
 
 order = ["CSV → RecordIO-protobuf", "LibSVM → sparse RecordIO-protobuf", "RecordIO-protobuf → CSV",
-         "LibSVM parse", "limit (csv)", "limit (libsvm)", "limit (pbr)"]
+         "LibSVM parse", "CSV → Parquet (dense, 101 float columns)", "CSV → Parquet (mixed, typed, with header)",
+         "JSON Lines → Parquet (typed)", "shard, no conversion (→ local folder)",
+         "pipe feed → cat > /dev/null (1 epoch)",
+         "limit (csv)", "limit (libsvm)", "limit (pbr)", "limit (mixed csv)", "limit (jsonl)"]
 out = []
 out.append("# sm-data whole-program comparison\n")
 out.append("Command: \`$COMMAND\` (sizes: sm-data $SIZE_MB MB and $PEER_MB MB, SDK peers $PEER_MB MB, "
@@ -378,14 +485,15 @@ out.append("Load average (1/5/15 min) before timing: $LOAD_BEFORE, after: $LOAD_
            "(well above 0 before, or above $NPROC after, means something else was running)  ")
 out.append("MB = 10^6 bytes of input. Seconds are the median of $RUNS interleaved runs of the whole "
            "process (page cache warm). Ratios are throughput ratios (MB/s ÷ MB/s, > 1 = faster): "
-           "*vs best peer* against the fastest SDK/sklearn process for the task (which ran on the "
-           "$PEER_MB MB input), *vs cat* against \`cat IN > /dev/null\` on the same input file. "
+           "*vs best peer* against the fastest peer process for the task: the SDK/sklearn ones ran on the "
+           "$PEER_MB MB input, polars/pyarrow/duckdb/xgboost, \`cp\` (for shard) and \`cat > fifo\` (for pipe) on the "
+           "same input as the row, *vs cat* against \`cat IN > /dev/null\` on the same input file. "
            "Compare tools by MB/s, not by seconds: the peers ran on a smaller file.\n")
 out.append("| task | tool | input MB | seconds (median) | MB/s | vs best peer | vs cat | peak RSS MiB |")
 out.append("|---|---|---:|---:|---:|---:|---:|---:|")
 for task in order:
     for j in sorted((j for j in jobs.values() if j["task"] == task), key=lambda j: int(j["size_mb"])):
-        bp = best_peer.get(task)
+        bp = best_peer.get((task, j["size_mb"], j["kind"])) or best_peer.get(task)
         c = cat.get((j["kind"], j["size_mb"]))
         out.append("| {} | {} | {} | {:.3f} | {} | {} | {} | {:.0f} |".format(
             task, j["tool"], num(j["mb"]), j["med"], num(j["mbps"]),
