@@ -14,11 +14,13 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = args::Cli::parse();
-    let result = match cli.command {
+    // The S3 flags are global: configure the store before any command runs.
+    let s3 = cli.s3.config().map(sm_data::store::configure);
+    let result = s3.and_then(|()| match cli.command {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
