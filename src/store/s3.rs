@@ -181,10 +181,10 @@ fn is_not_found(e: &Error) -> bool {
     matches!(e.s3_code(), Some("NotFound" | "NoSuchKey"))
 }
 
-/// HeadObject: size and ETag. A bodiless 403 or 404 is followed by a
-/// one-byte GET so that the error names the real cause (`NoSuchBucket`
-/// rather than `NotFound`, `SignatureDoesNotMatch` rather than
-/// `Forbidden`).
+/// HeadObject: size and ETag. HEAD responses have no body, so a 404 or
+/// 403 carries no S3 error code; a second request finds it: ListObjectsV2 tells `NoSuchBucket` from `NoSuchKey`, a one-byte GET
+/// names the cause of a 403 (`AccessDenied`, `SignatureDoesNotMatch`,
+/// `InvalidAccessKeyId`).
 async fn head(shared: &Shared, url: &S3Url, uri: &str) -> Result<(u64, Option<String>)> {
     let r = shared
         .client
@@ -193,16 +193,38 @@ async fn head(shared: &Shared, url: &S3Url, uri: &str) -> Result<(u64, Option<St
         .key(&url.key)
         .send()
         .await;
-    match r {
-        Ok(out) => Ok((
-            out.content_length().unwrap_or(0).max(0) as u64,
-            out.e_tag().map(str::to_owned),
-        )),
-        Err(err) => {
-            let e = s3_error(uri, "HeadObject", err);
-            if !matches!(e.s3_code(), Some("NotFound" | "Forbidden")) {
-                return Err(e);
+    let err = match r {
+        Ok(out) => {
+            return Ok((
+                out.content_length().unwrap_or(0).max(0) as u64,
+                out.e_tag().map(str::to_owned),
+            ));
+        }
+        Err(err) => s3_error(uri, "HeadObject", err),
+    };
+    match err.s3_code() {
+        Some("NotFound") => {
+            let probe = shared
+                .client
+                .list_objects_v2()
+                .bucket(&url.bucket)
+                .prefix(&url.key)
+                .max_keys(1)
+                .send()
+                .await;
+            match probe {
+                Err(e) if e.code() == Some("NoSuchBucket") => {
+                    Err(s3_error(uri, "ListObjectsV2", e))
+                }
+                _ => Err(Error::new(ErrorKind::S3 {
+                    operation: "HeadObject",
+                    code: "NoSuchKey".into(),
+                    message: "The specified key does not exist.".into(),
+                })
+                .in_file(uri)),
             }
+        }
+        Some("Forbidden") => {
             let probe = shared
                 .client
                 .get_object()
@@ -212,12 +234,13 @@ async fn head(shared: &Shared, url: &S3Url, uri: &str) -> Result<(u64, Option<St
                 .send()
                 .await;
             match probe {
-                Err(err @ SdkError::ServiceError(_)) if err.code().is_some() => {
-                    Err(s3_error(uri, "GetObject", err))
+                Err(e @ SdkError::ServiceError(_)) if e.code().is_some() => {
+                    Err(s3_error(uri, "GetObject", e))
                 }
-                _ => Err(e),
+                _ => Err(err),
             }
         }
+        _ => Err(err),
     }
 }
 
@@ -464,12 +487,15 @@ impl Upload {
     pub(super) fn create(url: &S3Url, overwrite: bool) -> Result<Upload> {
         let shared = shared()?;
         let uri = url.to_string();
-        if !overwrite {
-            match block_on(head(&shared, url, &uri))? {
-                Ok(_) => return Err(already_exists(&uri)),
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => return Err(e),
-            }
+        // Also finds a missing bucket or bad credentials before any data
+        // is produced. Without s3:ListBucket permission S3 answers
+        // AccessDenied for a missing key: then the conditional final
+        // request (If-None-Match: *) is what keeps an existing object.
+        match block_on(head(&shared, url, &uri))? {
+            Ok(_) if !overwrite => return Err(already_exists(&uri)),
+            Ok(_) => {}
+            Err(e) if is_not_found(&e) || e.s3_code() == Some("AccessDenied") => {}
+            Err(e) => return Err(e),
         }
         Ok(Upload {
             target: part_size(shared.cfg.part_size, 1),
@@ -553,6 +579,12 @@ impl Upload {
         }
         self.part_number += 1;
         self.target = part_size(self.shared.cfg.part_size, self.part_number);
+        // At most `concurrency` parts in flight (and in memory, besides
+        // the one being filled): wait for the oldest first.
+        while self.in_flight.len() >= self.shared.cfg.concurrency.max(1) {
+            let handle = self.in_flight.pop_front().expect("not empty");
+            self.parts.push(join(handle, &self.uri)?);
+        }
         let body = std::mem::take(&mut self.buf);
         let shared = self.shared.clone();
         let (bucket, key, uri) = (self.bucket.clone(), self.key.clone(), self.uri.clone());
@@ -575,12 +607,8 @@ impl Upload {
                 .set_checksum_crc32(out.checksum_crc32().map(str::to_owned))
                 .build())
         }));
-        // Collect finished parts; block on the oldest while the window is
-        // full, so at most `concurrency` parts are held in memory.
-        while let Some(front) = self.in_flight.front() {
-            if !front.is_finished() && self.in_flight.len() <= self.shared.cfg.concurrency.max(1) {
-                break;
-            }
+        // Collect the parts that are done, so that errors show early.
+        while self.in_flight.front().is_some_and(|h| h.is_finished()) {
             let handle = self.in_flight.pop_front().expect("front exists");
             self.parts.push(join(handle, &self.uri)?);
         }

@@ -6,4 +6,6 @@ mod chunking;
 mod cli;
 mod golden;
 mod roundtrip;
+#[cfg(feature = "s3")]
+mod s3;
 mod util;
