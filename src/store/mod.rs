@@ -39,8 +39,9 @@
 //!   URIs alike.
 //!
 //! Credentials and region come from the standard AWS chain (environment,
-//! `~/.aws` profiles, SSO caches are *not* read — the lean build leaves
-//! out the SSO client —, web identity, ECS and EC2 metadata). The
+//! `~/.aws` profiles with `credential_process` and role assumption, web
+//! identity, ECS and EC2 metadata; not SSO profiles, whose client the lean
+//! build leaves out), or from [`S3Config::credentials`]. The
 //! endpoint is [`S3Config::endpoint_url`], else `AWS_ENDPOINT_URL_S3`, else
 //! `AWS_ENDPOINT_URL`, else AWS's own; any override switches to path-style
 //! addressing, which S3-compatible stores expect. Requests are retried in
@@ -729,7 +730,10 @@ mod tests {
                 "{e:?}"
             );
             let msg = e.to_string();
-            assert!(msg.contains("`s3` cargo feature") && msg.contains("s3://b/"), "{msg}");
+            assert!(
+                msg.contains("`s3` cargo feature") && msg.contains("s3://b/"),
+                "{msg}"
+            );
         }
     }
 }

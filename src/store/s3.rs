@@ -45,7 +45,11 @@ fn runtime() -> Result<&'static Runtime> {
             .map_err(|e| e.to_string())
     })
     .as_ref()
-    .map_err(|e| Error::new(ErrorKind::Internal(format!("cannot start the S3 runtime: {e}"))))
+    .map_err(|e| {
+        Error::new(ErrorKind::Internal(format!(
+            "cannot start the S3 runtime: {e}"
+        )))
+    })
 }
 
 /// Runs `fut` to completion on the store's runtime.
@@ -680,7 +684,8 @@ impl Upload {
         if !self.overwrite {
             complete = complete.if_none_match("*");
         }
-        block_on(complete.send())?.map_err(|e| s3_error(&self.uri, "CompleteMultipartUpload", e))?;
+        block_on(complete.send())?
+            .map_err(|e| s3_error(&self.uri, "CompleteMultipartUpload", e))?;
         Ok(())
     }
 
@@ -766,7 +771,9 @@ fn join(handle: JoinHandle<Result<CompletedPart>>, uri: &str) -> Result<Complete
 }
 
 fn already_exists(uri: &str) -> Error {
-    Error::config(format!("{uri} already exists; pass --force to overwrite it"))
+    Error::config(format!(
+        "{uri} already exists; pass --force to overwrite it"
+    ))
 }
 
 impl io::Write for Upload {
@@ -800,9 +807,7 @@ mod tests {
         assert_eq!(part_size(8 << 20, 1001), 16 << 20);
         assert_eq!(part_size(1, 1), MIN_PART);
         assert_eq!(part_size(8 << 20, MAX_PARTS), MAX_PART.min((8 << 20) << 9));
-        let total: u64 = (1..=MAX_PARTS)
-            .map(|n| part_size(8 << 20, n) as u64)
-            .sum();
+        let total: u64 = (1..=MAX_PARTS).map(|n| part_size(8 << 20, n) as u64).sum();
         assert!(total >= 5 << 40, "{total}");
     }
 }

@@ -269,7 +269,10 @@ impl Server {
             .env("AWS_REGION", "us-east-1")
             .env("AWS_EC2_METADATA_DISABLED", "true")
             .env("AWS_CONFIG_FILE", dir.join("no-aws-config"))
-            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("no-aws-credentials"));
+            .env(
+                "AWS_SHARED_CREDENTIALS_FILE",
+                dir.join("no-aws-credentials"),
+            );
         for (k, v) in env {
             cmd.env(k, v);
         }
@@ -511,11 +514,21 @@ fn gzip_objects_are_detected_by_magic_and_gz_keys_are_compressed() {
     s.put("gzip", "train.csv.gz", &gzip(&csv));
     s.put("gzip", "no-extension", &gzip(&csv));
     let dir = tempfile::tempdir().unwrap();
-    let o = s.sm_data(dir.path(), &["convert", "s3://gzip/train.csv.gz", "a.pbr"], &[]);
+    let o = s.sm_data(
+        dir.path(),
+        &["convert", "s3://gzip/train.csv.gz", "a.pbr"],
+        &[],
+    );
     assert!(o.status.success(), "{}", stderr(&o));
     let o = s.sm_data(
         dir.path(),
-        &["convert", "s3://gzip/no-extension", "b.pbr", "--from", "csv"],
+        &[
+            "convert",
+            "s3://gzip/no-extension",
+            "b.pbr",
+            "--from",
+            "csv",
+        ],
         &[],
     );
     assert!(o.status.success(), "{}", stderr(&o));
@@ -607,7 +620,11 @@ fn listing_follows_pages_and_prefixes() {
             "s3://listing/data/sub/part-2.csv"
         ]
     );
-    assert!(store::list("s3://listing/nothing-here/").unwrap().is_empty());
+    assert!(
+        store::list("s3://listing/nothing-here/")
+            .unwrap()
+            .is_empty()
+    );
     assert!(store::exists(&store::join("s3://listing/data", "part-0.csv")).unwrap());
     assert!(!store::exists("s3://listing/data/part-9.csv").unwrap());
     assert!(!store::exists("s3://listing/data/part").unwrap());
@@ -661,7 +678,11 @@ fn errors_name_the_uri_and_the_s3_error_code() {
         let o = s.sm_data(dir.path(), args, env);
         assert_eq!(o.status.code(), Some(1), "{args:?}: {}", stderr(&o));
         for w in want {
-            assert!(stderr(&o).contains(w), "{args:?}: want {w:?} in {}", stderr(&o));
+            assert!(
+                stderr(&o).contains(w),
+                "{args:?}: want {w:?} in {}",
+                stderr(&o)
+            );
         }
     };
     run(
@@ -680,7 +701,11 @@ fn errors_name_the_uri_and_the_s3_error_code() {
         &["s3://errors/data.csv", "SignatureDoesNotMatch"],
     );
     run(
-        &["convert", "s3://errors/data.csv", "s3://no-such-bucket/out.pbr"],
+        &[
+            "convert",
+            "s3://errors/data.csv",
+            "s3://no-such-bucket/out.pbr",
+        ],
         &[],
         &["s3://no-such-bucket/out.pbr", "NoSuchBucket"],
     );
@@ -703,7 +728,10 @@ fn errors_name_the_uri_and_the_s3_error_code() {
     // The library error carries the code.
     let e = Input::open("s3://errors/nothing.csv").unwrap_err();
     assert_eq!(e.s3_code(), Some("NoSuchKey"));
-    assert_eq!(e.position().file.as_deref(), Some("s3://errors/nothing.csv"));
+    assert_eq!(
+        e.position().file.as_deref(),
+        Some("s3://errors/nothing.csv")
+    );
 }
 
 /// An endpoint on 127.0.0.1 where nothing listens.
@@ -749,7 +777,13 @@ fn failed_or_abandoned_uploads_leave_no_object_and_no_upload() {
     std::fs::write(dir.path().join("bad.rec"), &bad).unwrap();
     let o = s.sm_data(
         dir.path(),
-        &["convert", "bad.rec", "s3://abandon/bad.rec", "--s3-part-size", "5MiB"],
+        &[
+            "convert",
+            "bad.rec",
+            "s3://abandon/bad.rec",
+            "--s3-part-size",
+            "5MiB",
+        ],
         &[],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -813,7 +847,11 @@ fn the_server_going_away_mid_upload_leaves_no_object_and_no_upload() {
         "{}",
         stderr(&o)
     );
-    assert_eq!(*s.mode.lock().unwrap(), Mode::Up, "the client never tried to abort");
+    assert_eq!(
+        *s.mode.lock().unwrap(),
+        Mode::Up,
+        "the client never tried to abort"
+    );
     let reqs = s.requests("fault", "big.rec");
     let count = |m: &str, q: &str, status: u16| {
         reqs.iter()
@@ -821,7 +859,10 @@ fn the_server_going_away_mid_upload_leaves_no_object_and_no_upload() {
             .count()
     };
     assert_eq!(count("PUT", "partNumber=1", 200), 1, "{reqs:#?}");
-    assert!(count("PUT", "partNumber=2", 0) >= 2, "part 2 retried: {reqs:#?}");
+    assert!(
+        count("PUT", "partNumber=2", 0) >= 2,
+        "part 2 retried: {reqs:#?}"
+    );
     assert_eq!(count("DELETE", "uploadId=", 0), 1, "{reqs:#?}");
     assert_eq!(count("DELETE", "uploadId=", 204), 1, "{reqs:#?}");
     assert_eq!(count("POST", "uploadId=", 200), 0, "never completed");
@@ -829,7 +870,35 @@ fn the_server_going_away_mid_upload_leaves_no_object_and_no_upload() {
     assert_eq!(s.get("fault", "big.rec"), None);
     assert_eq!(s.open_upload_files(None), Vec::<String>::new());
     assert_eq!(
-        std::fs::read_dir(s.root.path().join("fault")).unwrap().count(),
+        std::fs::read_dir(s.root.path().join("fault"))
+            .unwrap()
+            .count(),
         0
     );
+}
+
+#[test]
+fn the_endpoint_can_come_from_the_environment() {
+    let s = server();
+    s.bucket("envendpoint");
+    s.put("envendpoint", "in.csv", &read_testdata("csv/dense.csv"));
+    let dir = tempfile::tempdir().unwrap();
+    for var in ["AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"] {
+        // No --endpoint-url flag: the variable alone points at the server.
+        let o = Command::new(env!("CARGO_BIN_EXE_sm-data"))
+            .args(["count", "s3://envendpoint/in.csv"])
+            .current_dir(dir.path())
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("AWS_ENDPOINT_URL_S3")
+            .env_remove("AWS_PROFILE")
+            .env(var, &s.endpoint)
+            .env("AWS_ACCESS_KEY_ID", KEY_ID)
+            .env("AWS_SECRET_ACCESS_KEY", SECRET)
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{var}: {}", stderr(&o));
+        assert_eq!(String::from_utf8_lossy(&o.stdout), "6\n");
+    }
 }

@@ -119,7 +119,7 @@ pub struct ReadArgs {
 /// `count`.
 #[derive(Debug, Args)]
 pub struct FileArgs {
-    /// The file to read ("-" for stdin).
+    /// The file or s3://bucket/key to read ("-" for stdin).
     pub input: String,
     /// How to read it.
     #[command(flatten)]
@@ -129,7 +129,7 @@ pub struct FileArgs {
 /// `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The file to read ("-" for stdin).
+    /// The file or s3://bucket/key to read ("-" for stdin).
     pub input: String,
     /// How to read it.
     #[command(flatten)]
@@ -145,9 +145,10 @@ pub struct InspectArgs {
 /// `convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The file to read ("-" for stdin; gzip is detected by its magic).
+    /// The file or s3://bucket/key to read ("-" for stdin; gzip is detected by its magic).
     pub input: String,
-    /// The file to write ("-" for stdout; a name ending in .gz is compressed).
+    /// The file or s3://bucket/key to write ("-" for stdout; a name ending in .gz is
+    /// compressed).
     pub output: String,
     /// How to read the input.
     #[command(flatten)]
