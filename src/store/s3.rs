@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{ChecksumAlgorithm, CompletedMultipartUpload, CompletedPart};
 use bytes::Bytes;
@@ -129,6 +129,22 @@ async fn build(cfg: S3Config) -> Shared {
     }
 }
 
+/// An error and its causes, joined by ": " (without the debug dump that
+/// `DisplayErrorContext` appends).
+fn causes(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(cause) = next {
+        let text = cause.to_string();
+        if !out.ends_with(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = cause.source();
+    }
+    out
+}
+
 /// An S3 error naming the URI, the operation and the S3 error code.
 fn s3_error<E>(uri: &str, operation: &'static str, err: SdkError<E>) -> Error
 where
@@ -152,26 +168,17 @@ where
                 .map(str::to_owned)
                 .unwrap_or_else(|| match status {
                     Some(s) => format!("HTTP status {s}"),
-                    None => DisplayErrorContext(&err).to_string(),
+                    None => causes(&err),
                 });
             (code, message)
         }
         SdkError::DispatchFailure(_) => (
             "DispatchFailure".to_string(),
-            format!(
-                "could not reach the S3 endpoint: {}",
-                DisplayErrorContext(&err)
-            ),
+            format!("could not reach the S3 endpoint: {}", causes(&err)),
         ),
-        SdkError::TimeoutError(_) => ("Timeout".to_string(), DisplayErrorContext(&err).to_string()),
-        SdkError::ResponseError(_) => (
-            "ResponseError".to_string(),
-            DisplayErrorContext(&err).to_string(),
-        ),
-        _ => (
-            "ClientError".to_string(),
-            DisplayErrorContext(&err).to_string(),
-        ),
+        SdkError::TimeoutError(_) => ("Timeout".to_string(), causes(&err)),
+        SdkError::ResponseError(_) => ("ResponseError".to_string(), causes(&err)),
+        _ => ("ClientError".to_string(), causes(&err)),
     };
     Error::new(ErrorKind::S3 {
         operation,
@@ -402,7 +409,7 @@ async fn get_range(
                     code: "ResponseError".into(),
                     message: format!(
                         "the body broke off after {attempt} attempts: {}",
-                        DisplayErrorContext(&e)
+                        causes(&e)
                     ),
                 })
                 .in_file(uri)

@@ -114,6 +114,29 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Wrapper 
     }
 }
 
+/// Bucket policy of the test server: signed requests may do anything,
+/// except with the bucket named `forbidden` (AccessDenied).
+struct DenyBucket;
+
+#[async_trait::async_trait]
+impl s3s::access::S3Access for DenyBucket {
+    async fn check(&self, cx: &mut s3s::access::S3AccessContext<'_>) -> s3s::S3Result<()> {
+        let bucket = match cx.s3_path() {
+            s3s::path::S3Path::Bucket { bucket } | s3s::path::S3Path::Object { bucket, .. } => {
+                Some(&**bucket)
+            }
+            s3s::path::S3Path::Root => None,
+        };
+        if cx.credentials().is_none() || bucket == Some("forbidden") {
+            return Err(s3s::S3Error::with_message(
+                s3s::S3ErrorCode::AccessDenied,
+                "Access Denied",
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// An in-process s3s-fs server on an ephemeral port.
 struct Server {
     endpoint: String,
@@ -135,6 +158,7 @@ impl Server {
         let fs = s3s_fs::FileSystem::new(root.path()).unwrap();
         let mut b = s3s::service::S3ServiceBuilder::new(fs);
         b.set_auth(s3s::auth::SimpleAuth::from_single(KEY_ID, SECRET));
+        b.set_access(DenyBucket);
         let log = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(mode));
         let service = Wrapper {
@@ -696,6 +720,16 @@ fn errors_name_the_uri_and_the_s3_error_code() {
         &["s3://no-such-bucket/data.csv", "NoSuchBucket"],
     );
     run(
+        &["count", "s3://forbidden/data.csv"],
+        &[],
+        &["s3://forbidden/data.csv", "AccessDenied"],
+    );
+    run(
+        &["convert", "s3://errors/data.csv", "s3://forbidden/out.csv"],
+        &[],
+        &["s3://forbidden/out.csv", "AccessDenied"],
+    );
+    run(
         &["count", "s3://errors/data.csv"],
         &[("AWS_SECRET_ACCESS_KEY", "wrong")],
         &["s3://errors/data.csv", "SignatureDoesNotMatch"],
@@ -725,6 +759,14 @@ fn errors_name_the_uri_and_the_s3_error_code() {
         "{}",
         stderr(&o)
     );
+    // A bad size is a usage error.
+    let o = s.sm_data(
+        dir.path(),
+        &["count", "s3://errors/data.csv", "--s3-part-size", "lots"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("\"lots\""), "{}", stderr(&o));
     // The library error carries the code.
     let e = Input::open("s3://errors/nothing.csv").unwrap_err();
     assert_eq!(e.s3_code(), Some("NoSuchKey"));
