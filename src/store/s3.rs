@@ -167,6 +167,7 @@ where
                 .message()
                 .map(str::to_owned)
                 .unwrap_or_else(|| match status {
+                    Some(503) => "HTTP status 503: the service is unavailable or throttling".into(),
                     Some(s) => format!("HTTP status {s}"),
                     None => causes(&err),
                 });

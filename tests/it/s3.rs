@@ -61,6 +61,9 @@ struct Wrapper {
     inner: s3s::service::S3Service,
     log: Arc<Mutex<Vec<Req>>>,
     mode: Arc<Mutex<Mode>>,
+    /// How many of the next requests to bucket `throttled` are answered
+    /// 503 SlowDown, as S3 does when throttling.
+    slow_down: Arc<Mutex<u32>>,
 }
 
 type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
@@ -96,6 +99,22 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Wrapper 
                         "the server went away",
                     ))))
                 });
+            }
+        }
+        if entry.path.starts_with("/throttled/") {
+            let mut n = self.slow_down.lock().unwrap();
+            if *n > 0 {
+                *n -= 1;
+                entry.status = 503;
+                log.lock().unwrap().push(entry);
+                let body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code>\
+                            <Message>Please reduce your request rate.</Message></Error>";
+                let res = hyper::Response::builder()
+                    .status(503)
+                    .header("content-type", "application/xml")
+                    .body(s3s::Body::from(body.to_string()))
+                    .unwrap();
+                return Box::pin(async { Ok(res) });
             }
         }
         let fut = hyper::service::Service::call(&self.inner, req);
@@ -144,6 +163,7 @@ struct Server {
     rt: tokio::runtime::Runtime,
     log: Arc<Mutex<Vec<Req>>>,
     mode: Arc<Mutex<Mode>>,
+    slow_down: Arc<Mutex<u32>>,
     client: aws_sdk_s3::Client,
 }
 
@@ -161,10 +181,12 @@ impl Server {
         b.set_access(DenyBucket);
         let log = Arc::new(Mutex::new(Vec::new()));
         let mode = Arc::new(Mutex::new(mode));
+        let slow_down = Arc::new(Mutex::new(0));
         let service = Wrapper {
             inner: b.build(),
             log: log.clone(),
             mode: mode.clone(),
+            slow_down: slow_down.clone(),
         };
         let listener = rt
             .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
@@ -197,6 +219,7 @@ impl Server {
             rt,
             log,
             mode,
+            slow_down,
             client: aws_sdk_s3::Client::from_conf(config),
         }
     }
@@ -943,4 +966,33 @@ fn the_endpoint_can_come_from_the_environment() {
         assert!(o.status.success(), "{var}: {}", stderr(&o));
         assert_eq!(String::from_utf8_lossy(&o.stdout), "6\n");
     }
+}
+
+#[test]
+fn throttling_is_retried_with_backoff_up_to_the_attempt_limit() {
+    let s = server();
+    s.bucket("throttled");
+    let data = blob(1000, 17);
+    s.put("throttled", "x.bin", &data);
+    // Two 503 SlowDown answers, then success: within 3 attempts.
+    *s.slow_down.lock().unwrap() = 2;
+    assert_eq!(read_all(Input::open("s3://throttled/x.bin").unwrap()), data);
+    let statuses: Vec<u16> = s
+        .requests("throttled", "x.bin")
+        .iter()
+        .filter(|r| r.method == "HEAD")
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(statuses, [503, 503, 200]);
+    // More throttling than attempts: the error names the code (a HEAD
+    // answer has no body, so there only the status).
+    *s.slow_down.lock().unwrap() = 3;
+    let e = store::list("s3://throttled/").unwrap_err();
+    assert_eq!(e.s3_code(), Some("SlowDown"), "{e}");
+    assert!(e.to_string().contains("reduce your request rate"), "{e}");
+    *s.slow_down.lock().unwrap() = 3;
+    let e = Input::open("s3://throttled/x.bin").unwrap_err();
+    assert_eq!(e.s3_code(), Some("HTTP503"), "{e}");
+    assert!(e.to_string().contains("s3://throttled/x.bin"), "{e}");
+    assert_eq!(*s.slow_down.lock().unwrap(), 0);
 }
