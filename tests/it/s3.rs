@@ -54,6 +54,11 @@ enum Mode {
     /// Away: drops every connection without an answer, until it has
     /// dropped one AbortMultipartUpload; then it is back up.
     Away,
+    /// Serves, and goes away for good after the first successful
+    /// UploadPart.
+    GoneAfterFirstPart,
+    /// Drops every connection.
+    Gone,
 }
 
 #[derive(Clone)]
@@ -89,8 +94,8 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Wrapper 
         let (log, mode) = (self.log.clone(), self.mode.clone());
         {
             let mut m = mode.lock().unwrap();
-            if *m == Mode::Away {
-                if is_abort {
+            if *m == Mode::Away || *m == Mode::Gone {
+                if is_abort && *m == Mode::Away {
                     *m = Mode::Up;
                 }
                 log.lock().unwrap().push(entry);
@@ -123,8 +128,10 @@ impl hyper::service::Service<hyper::Request<hyper::body::Incoming>> for Wrapper 
             entry.status = res.as_ref().map_or(0, |r| r.status().as_u16());
             if is_part && entry.status == 200 {
                 let mut m = mode.lock().unwrap();
-                if *m == Mode::GoAwayAfterFirstPart {
-                    *m = Mode::Away;
+                match *m {
+                    Mode::GoAwayAfterFirstPart => *m = Mode::Away,
+                    Mode::GoneAfterFirstPart => *m = Mode::Gone,
+                    _ => {}
                 }
             }
             log.lock().unwrap().push(entry);
@@ -995,4 +1002,47 @@ fn throttling_is_retried_with_backoff_up_to_the_attempt_limit() {
     assert_eq!(e.s3_code(), Some("HTTP503"), "{e}");
     assert!(e.to_string().contains("s3://throttled/x.bin"), "{e}");
     assert_eq!(*s.slow_down.lock().unwrap(), 0);
+}
+
+#[test]
+fn an_upload_that_cannot_be_aborted_is_reported_with_its_id() {
+    // The server goes away for good after the first part: the upload and
+    // its abort both fail, and the error tells how to remove the upload.
+    let s = Server::start(Mode::GoneAfterFirstPart);
+    s.bucket("gone");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("big.rec"), recordio_file(2 * PART)).unwrap();
+    let o = s.sm_data(
+        dir.path(),
+        &[
+            "convert",
+            "big.rec",
+            "s3://gone/big.rec",
+            "--s3-part-size",
+            "5MiB",
+            "--s3-concurrency",
+            "1",
+        ],
+        &[("AWS_MAX_ATTEMPTS", "1")],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let ids = upload_ids(&s.requests("gone", "big.rec"));
+    assert_eq!(ids.len(), 1);
+    let hint = format!(
+        "aws s3api abort-multipart-upload --bucket gone --key big.rec --upload-id {}",
+        ids[0]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("AbortMultipartUpload") && err.contains("UploadPart") && err.contains(&hint),
+        "{err}"
+    );
+    let aborts = s
+        .requests("gone", "big.rec")
+        .iter()
+        .filter(|r| r.method == "DELETE")
+        .count();
+    assert_eq!(aborts, 3, "three abort rounds of one attempt each");
+    // The upload really is still open on the server.
+    assert!(!s.open_upload_files(Some(&ids)).is_empty());
 }
