@@ -102,19 +102,31 @@ pub(super) fn create(path: &str, overwrite: bool) -> Result<Output> {
     })
 }
 
-/// A file itself, or every file under a folder (recursively; symbolic
-/// links to files are followed, links to folders are not descended into,
-/// so a link cycle cannot loop).
+/// A file itself, every file under a folder (recursively; symbolic links
+/// to files are followed, links to folders are not descended into, so a
+/// link cycle cannot loop), or, for a path that does not exist, the files
+/// of its folder whose path starts with it (S3 prefix semantics: `data/tr`
+/// finds `data/train.csv` and `data/train/x.csv`; nothing found is an
+/// empty list, as for an S3 prefix).
 pub(super) fn list(path: &str) -> Result<Vec<ObjectInfo>> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::from(e).in_file(path))?;
     let mut out = Vec::new();
-    if meta.is_dir() {
-        walk(Path::new(path), &mut out)?;
-    } else {
-        out.push(ObjectInfo {
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => walk(Path::new(path), &mut out)?,
+        Ok(meta) => out.push(ObjectInfo {
             uri: path.to_string(),
             size: meta.len(),
-        });
+        }),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let (dir, want) = match path.rfind('/') {
+                Some(i) => (&path[..=i], path.to_string()),
+                None => ("./", format!("./{path}")),
+            };
+            if Path::new(dir).is_dir() {
+                walk(Path::new(dir), &mut out)?;
+            }
+            out.retain(|o| o.uri.starts_with(&want));
+        }
+        Err(e) => return Err(Error::from(e).in_file(path)),
     }
     Ok(out)
 }

@@ -136,6 +136,10 @@ pub struct ObjectInfo {
 /// - a local folder: every file below it, recursively (symbolic links to
 ///   files are followed, links to folders are not entered).
 /// - a local file: the file itself.
+/// - another local path: the files of its folder (recursively) whose path
+///   starts with it, the same prefix rule as S3's; none is an empty list.
+///
+/// Local paths may be written `file:///abs/path`; results are plain paths.
 ///
 /// Everything is included: hidden files (`.name`), markers such as
 /// `_SUCCESS`, and zero-byte "folder" objects whose key ends in `/`.
@@ -144,7 +148,7 @@ pub fn list(uri: &str) -> Result<Vec<ObjectInfo>> {
     let mut out = if is_s3(uri) {
         s3_list(&S3Url::parse(uri)?)?
     } else {
-        local::list(uri)?
+        local::list(local_path(uri))?
     };
     out.sort();
     Ok(out)
@@ -159,7 +163,13 @@ pub fn exists(uri: &str) -> Result<bool> {
         url.require_key()?;
         return s3_exists(&url);
     }
-    local::exists(uri)
+    local::exists(local_path(uri))
+}
+
+/// The local path of a local URI: `file:///abs/path` (what manifests and
+/// SageMaker local mode write) is `/abs/path`; other strings are paths.
+pub fn local_path(uri: &str) -> &str {
+    uri.strip_prefix("file://").unwrap_or(uri)
 }
 
 /// Joins a prefix (a folder or an `s3://` prefix) and a name with exactly
@@ -413,7 +423,7 @@ impl Input {
             url.require_key()?;
             return s3_open(&url);
         }
-        local::open(path)
+        local::open(local_path(path))
     }
 
     /// Wraps a stream, decompressing it when it starts with the gzip magic.
@@ -591,7 +601,7 @@ impl Output {
             url.require_key()?;
             return s3_create(&url, overwrite);
         }
-        local::create(path, overwrite)
+        local::create(local_path(path), overwrite)
     }
 
     /// The name used in error messages.
@@ -711,8 +721,18 @@ mod tests {
         );
         assert!(exists(&file).unwrap());
         assert!(!exists(&join(root, "nope")).unwrap());
-        let missing = list(&join(root, "nope")).unwrap_err();
-        assert!(missing.to_string().contains("nope"), "{missing}");
+        assert!(exists(&format!("file://{file}")).unwrap());
+        assert_eq!(list(&format!("file://{root}")).unwrap(), want);
+        // A path that is neither file nor folder is a prefix, as on S3.
+        let uris =
+            |p: &str| -> Vec<String> { list(p).unwrap().into_iter().map(|o| o.uri).collect() };
+        assert_eq!(
+            uris(&join(root, "sub/deep")),
+            [format!("{root}/sub/deeper/c.csv")]
+        );
+        assert_eq!(uris(&join(root, "sub/.h")), [format!("{root}/sub/.hidden")]);
+        assert!(uris(&join(root, "nope")).is_empty());
+        assert!(uris(&join(root, "no/such/folder/x")).is_empty());
     }
 
     #[cfg(not(feature = "s3"))]
