@@ -89,6 +89,19 @@ pub enum ErrorKind {
     Config(String),
     /// A bug in sm-data (a worker panicked). Please report it.
     Internal(String),
+    /// A request to S3 (or an S3-compatible store) failed after its
+    /// retries. The position names the `s3://` URI.
+    S3 {
+        /// The S3 operation, e.g. `GetObject` or `UploadPart`.
+        operation: &'static str,
+        /// The S3 error code (`NoSuchKey`, `NoSuchBucket`, `AccessDenied`,
+        /// `SignatureDoesNotMatch`, ...) when the service sent one; else a
+        /// client-side cause such as `DispatchFailure` (the endpoint could
+        /// not be reached) or `Timeout`.
+        code: String,
+        /// The service's message, or the chain of client-side causes.
+        message: String,
+    },
 }
 
 /// The error type of every fallible operation in this crate.
@@ -159,6 +172,15 @@ impl Error {
     pub fn is_broken_pipe(&self) -> bool {
         self.io_error()
             .is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+    }
+
+    /// The S3 error code (`NoSuchKey`, `AccessDenied`, ...) of an
+    /// [`ErrorKind::S3`] error.
+    pub fn s3_code(&self) -> Option<&str> {
+        match &self.inner.kind {
+            ErrorKind::S3 { code, .. } => Some(code),
+            _ => None,
+        }
     }
 
     /// True for configuration errors (bad options, nothing was read).
@@ -239,6 +261,11 @@ impl fmt::Display for ErrorKind {
                 f,
                 "internal error (a bug in sm-data, please report it): {msg}"
             ),
+            ErrorKind::S3 {
+                operation,
+                code,
+                message,
+            } => write!(f, "S3 {operation} failed: {code}: {message}"),
         }
     }
 }

@@ -12,6 +12,8 @@ mod manifest;
 mod parquet;
 mod pipe;
 mod roundtrip;
+#[cfg(feature = "s3")]
+mod s3;
 mod shard;
 mod tfrecord;
 mod util;

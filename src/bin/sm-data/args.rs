@@ -16,6 +16,61 @@ pub struct Cli {
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+    /// How s3:// paths are reached (flags accepted by every command).
+    #[command(flatten)]
+    pub s3: S3Args,
+}
+
+/// S3 flags, global so that every command that takes paths accepts them.
+#[derive(Debug, Args)]
+pub struct S3Args {
+    /// Endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (path-style addressing).
+    /// Default: $AWS_ENDPOINT_URL_S3, then $AWS_ENDPOINT_URL, then AWS.
+    #[arg(long, value_name = "URL", global = true)]
+    pub endpoint_url: Option<String>,
+    /// Part size of S3 multipart uploads and ranged reads, e.g. 8MiB, 64M (at least 5MiB for
+    /// uploads).
+    #[arg(long, value_name = "SIZE", default_value = "8MiB", global = true)]
+    pub s3_part_size: String,
+    /// Parts uploaded or ranges read at once per S3 object.
+    #[arg(long, value_name = "N", default_value_t = 4, global = true)]
+    pub s3_concurrency: usize,
+}
+
+impl S3Args {
+    /// The store configuration these flags describe.
+    pub fn config(&self) -> anyhow::Result<sm_data::store::S3Config> {
+        Ok(sm_data::store::S3Config {
+            endpoint_url: self.endpoint_url.clone(),
+            part_size: byte_size(&self.s3_part_size)?,
+            concurrency: self.s3_concurrency.max(1),
+            ..sm_data::store::S3Config::default()
+        })
+    }
+}
+
+/// `8388608`, `8MiB`, `8M`, `64k`, `1GiB` (binary units).
+fn byte_size(s: &str) -> anyhow::Result<usize> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let shift = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        _ => 64,
+    };
+    num.parse::<usize>()
+        .ok()
+        .filter(|&n| shift < 64 && n > 0)
+        .and_then(|n| n.checked_mul(1 << shift))
+        .ok_or_else(|| {
+            sm_data::Error::config(format!(
+                "a size is a positive number of bytes with an optional unit (8MiB, 64k), not {s:?}"
+            ))
+            .into()
+        })
 }
 
 /// The subcommands.
@@ -97,7 +152,7 @@ pub struct ReadArgs {
 /// `count`.
 #[derive(Debug, Args)]
 pub struct FileArgs {
-    /// The file to read ("-" for stdin).
+    /// The file or s3://bucket/key to read ("-" for stdin).
     pub input: String,
     /// How to read it.
     #[command(flatten)]
@@ -107,7 +162,7 @@ pub struct FileArgs {
 /// `inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// The file to read ("-" for stdin).
+    /// The file or s3://bucket/key to read ("-" for stdin).
     pub input: String,
     /// How to read it.
     #[command(flatten)]
@@ -123,9 +178,10 @@ pub struct InspectArgs {
 /// `convert`.
 #[derive(Debug, Args)]
 pub struct ConvertArgs {
-    /// The file to read ("-" for stdin; gzip is detected by its magic).
+    /// The file or s3://bucket/key to read ("-" for stdin; gzip is detected by its magic).
     pub input: String,
-    /// The file to write ("-" for stdout; a name ending in .gz is compressed).
+    /// The file or s3://bucket/key to write ("-" for stdout; a name ending in .gz is
+    /// compressed).
     pub output: String,
     /// How to read the input.
     #[command(flatten)]

@@ -15,14 +15,16 @@ use clap::Parser;
 fn main() -> ExitCode {
     ignore_file_size_signal();
     let cli = args::Cli::parse();
-    let result = match cli.command {
+    // The S3 flags are global: configure the store before any command runs.
+    let s3 = cli.s3.config().map(sm_data::store::configure);
+    let result = s3.and_then(|()| match cli.command {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
         args::Command::Shard(a) => cmd::shard::run(*a),
         args::Command::Manifest(a) => cmd::manifest::run(a),
         args::Command::Pipe(a) => cmd::pipe::run(a),
-    };
+    });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
