@@ -7,7 +7,9 @@
 //!   [`recordio`] (MXNet RecordIO), [`tfrecord`] (TFRecord, masked
 //!   CRC-32C), [`lines`] (newline framing, quote aware for CSV) and
 //!   [`json::DocumentFramer`] (the elements of a JSON document's array).
-//!   They implement [`Framer`].
+//!   They implement [`Framer`]; the length-prefixed ones ([`recordio`],
+//!   [`tfrecord`]) implement [`FrameCodec`], which finds one frame at a
+//!   time and lends its payload, and get [`Framer`] from it.
 //! - **payload** codecs turn whole records into a [`Batch`] and back:
 //!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`], [`libsvm`] and
 //!   [`json`] (JSON Lines and JSON documents).
@@ -44,6 +46,78 @@ pub trait Framer: Send + Sync {
     fn boundary_at(&self, buf: &[u8], eof: bool, offset: u64) -> Result<usize> {
         let _ = offset;
         self.boundary(buf, eof)
+    }
+}
+
+/// A framing codec that finds one frame at a time at the start of a
+/// buffer: the sans-IO core shared by the RecordIO and TFRecord readers
+/// (over memory and streams), the chunker ([`Framer`] comes with it) and
+/// sharding. Error offsets are relative to the buffer passed in.
+pub trait FrameCodec: Send + Sync {
+    /// What finding a frame learns: enough to know its length and to
+    /// find its payload again in the same buffer.
+    type Found: Copy + std::fmt::Debug;
+
+    /// Finds and fully checks the frame at the start of `buf`. `Ok(None)`
+    /// means more bytes are needed; with `eof` (`buf` is the rest of the
+    /// input) it is returned only for an empty `buf`.
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Self::Found>>;
+
+    /// Like [`FrameCodec::next_frame`], making only the checks needed to
+    /// know where the frame ends (what [`Framer::boundary`] uses; the
+    /// default makes them all).
+    #[inline]
+    fn next_boundary(&self, buf: &[u8], eof: bool) -> Result<Option<Self::Found>> {
+        self.next_frame(buf, eof)
+    }
+
+    /// Bytes the frame occupies in the buffer it was found in.
+    fn frame_len(found: &Self::Found) -> usize;
+
+    /// The payload of a frame found at the start of `buf`: borrowed from
+    /// `buf`, or assembled in `scratch` when the format must join parts.
+    fn payload<'a>(&self, buf: &'a [u8], found: Self::Found, scratch: &'a mut Vec<u8>) -> &'a [u8];
+}
+
+/// Walks the frames at the start of `buf` one after another, calling
+/// `each(offset, found)` for each, and returns the bytes of the whole
+/// frames found; it stops early only at an incomplete frame when not
+/// `eof`. `checked` selects [`FrameCodec::next_frame`] over
+/// [`FrameCodec::next_boundary`]. Errors name the record index and byte
+/// offset within `buf`.
+#[inline]
+pub(crate) fn walk_frames<C: FrameCodec + ?Sized>(
+    codec: &C,
+    buf: &[u8],
+    eof: bool,
+    checked: bool,
+    mut each: impl FnMut(usize, C::Found),
+) -> Result<usize> {
+    let mut pos = 0;
+    let mut n = 0u64;
+    while pos < buf.len() {
+        let rest = &buf[pos..];
+        let found = if checked {
+            codec.next_frame(rest, eof)
+        } else {
+            codec.next_boundary(rest, eof)
+        };
+        match found.map_err(|e| e.shift(0, 0, pos as u64).at_record(n))? {
+            Some(found) => {
+                each(pos, found);
+                pos += C::frame_len(&found);
+                n += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(pos)
+}
+
+/// Frame codecs cut chunks at frame boundaries.
+impl<C: FrameCodec> Framer for C {
+    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
+        walk_frames(self, buf, eof, false, |_, _| {})
     }
 }
 

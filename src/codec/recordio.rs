@@ -19,7 +19,7 @@
 //! at the very end of the input is tolerated (the SageMaker SDK reader does
 //! too); anything else incomplete is an error.
 
-use crate::codec::Framer;
+use crate::codec::FrameCodec;
 use crate::error::{Error, ErrorKind, Result};
 
 /// The RecordIO magic number.
@@ -260,6 +260,7 @@ impl Decoder {
     /// The payload of a record found by [`Decoder::next_record`] on the
     /// same buffer: borrowed when it is a single part, otherwise joined
     /// into `scratch`.
+    #[inline]
     pub fn payload<'a>(&self, buf: &'a [u8], found: Found, scratch: &'a mut Vec<u8>) -> &'a [u8] {
         if found.parts == 1 {
             let len = found.payload_len;
@@ -339,29 +340,30 @@ fn incomplete(
     }
 }
 
-impl Framer for Decoder {
-    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < buf.len() {
-            match self
-                .next_record(&buf[pos..], eof)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-            {
-                Some(found) => {
-                    pos += found.consumed;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        Ok(pos)
+/// RecordIO frames are logical records: every part of a split record.
+impl FrameCodec for Decoder {
+    type Found = Found;
+
+    #[inline]
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.next_record(buf, eof)
+    }
+
+    #[inline]
+    fn frame_len(found: &Found) -> usize {
+        found.consumed
+    }
+
+    #[inline]
+    fn payload<'a>(&self, buf: &'a [u8], found: Found, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        Decoder::payload(self, buf, found, scratch)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Framer;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();

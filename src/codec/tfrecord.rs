@@ -20,7 +20,7 @@
 //! Whole-file GZIP (TF `TFRecordOptions`) is handled by the input layer,
 //! which decompresses gzip streams.
 
-use crate::codec::Framer;
+use crate::codec::FrameCodec;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes before the payload: length and its masked CRC.
@@ -240,25 +240,29 @@ fn incomplete(available: usize, needed: usize, eof: bool, empty: bool) -> Result
     }
 }
 
-/// Cuts at record boundaries, checking the header CRCs (data CRCs are
-/// checked when the records are read).
-impl Framer for Decoder {
-    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < buf.len() {
-            match self
-                .frame(&buf[pos..], eof)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-            {
-                Some(found) => {
-                    pos += found.consumed;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        Ok(pos)
+impl FrameCodec for Decoder {
+    type Found = Found;
+
+    #[inline]
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.next_record(buf, eof)
+    }
+
+    /// Cuts at record boundaries, checking the header CRCs (data CRCs are
+    /// checked when the records are read).
+    #[inline]
+    fn next_boundary(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.frame(buf, eof)
+    }
+
+    #[inline]
+    fn frame_len(found: &Found) -> usize {
+        found.consumed
+    }
+
+    #[inline]
+    fn payload<'a>(&self, buf: &'a [u8], found: Found, _scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        found.payload(buf)
     }
 }
 
@@ -279,6 +283,7 @@ impl crate::codec::ChunkDecoder for Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::Framer;
 
     fn hex(s: &str) -> Vec<u8> {
         let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();

@@ -3,173 +3,34 @@
 //! - [`SliceReader`] walks bytes already in memory — typically a memory
 //!   map from [`crate::store::Input::open`] — and yields payloads
 //!   **borrowed** from them.
-//! - [`Reader`] reads any [`Read`] (stdin, a FIFO, an S3 body) through one
+//! - [`Reader`] reads any [`Read`](std::io::Read) (stdin, a FIFO, an S3 body) through one
 //!   reused buffer, yielding each payload as a slice valid until the next
 //!   call.
 //! - [`Writer`] writes framed records to any [`Write`].
 //!
 //! All three use the sans-IO [`Decoder`] for framing and CRC checks, so
 //! they agree on every input; errors carry the record index and absolute
-//! byte offset.
+//! byte offset. The readers are the generic [`frames`] readers over
+//! [`Decoder`].
 
-use std::io::{Read, Write};
+use std::io::Write;
 
-use crate::codec::tfrecord::{Decoder, FOOTER_LEN, HEADER_LEN, encode_header, masked_crc};
-use crate::error::{Error, Result};
+use crate::codec::tfrecord::{Decoder, FOOTER_LEN, Found, HEADER_LEN, encode_header, masked_crc};
+use crate::error::Result;
+use crate::format::frames::{self, SlicePayload};
 
-/// Yields the payloads of TFRecord bytes held in memory.
-#[derive(Debug)]
-pub struct SliceReader<'a> {
-    buf: &'a [u8],
-    pos: usize,
-    record: u64,
-    decoder: Decoder,
-}
-
-impl<'a> SliceReader<'a> {
-    /// A reader over `buf` with the given framing options.
-    pub fn new(buf: &'a [u8], decoder: Decoder) -> SliceReader<'a> {
-        SliceReader {
-            buf,
-            pos: 0,
-            record: 0,
-            decoder,
-        }
-    }
-
-    /// Byte offset of the next record.
-    pub fn position(&self) -> u64 {
-        self.pos as u64
-    }
-
-    /// The next payload, or `None` at the end.
-    pub fn next_record(&mut self) -> Result<Option<&'a [u8]>> {
-        if self.pos >= self.buf.len() {
-            return Ok(None);
-        }
-        let rest = &self.buf[self.pos..];
-        let found = self
-            .decoder
-            .next_record(rest, true)
-            .map_err(|e| {
-                e.shift(self.record, 0, self.pos as u64)
-                    .at_record(self.record)
-            })?
-            .expect("complete at eof");
-        let payload = found.payload(rest);
-        self.pos += found.consumed;
-        self.record += 1;
-        Ok(Some(payload))
-    }
-}
-
-impl<'a> Iterator for SliceReader<'a> {
-    type Item = Result<&'a [u8]>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        match self.next_record() {
-            Ok(Some(p)) => Some(Ok(p)),
-            Ok(None) => None,
-            Err(e) => {
-                self.pos = self.buf.len();
-                Some(Err(e))
-            }
-        }
-    }
-}
+/// Yields the payloads of TFRecord bytes held in memory, borrowed.
+pub type SliceReader<'a> = frames::SliceReader<'a, Decoder>;
 
 /// Reads TFRecord records from a stream through one reused buffer.
-#[derive(Debug)]
-pub struct Reader<R> {
-    inner: R,
-    decoder: Decoder,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    offset: u64,
-    record: u64,
-}
+pub type Reader<R> = frames::Reader<R, Decoder>;
 
-impl<R: Read> Reader<R> {
-    /// A reader with a 1 MiB initial buffer.
-    pub fn new(inner: R, decoder: Decoder) -> Reader<R> {
-        Reader {
-            inner,
-            decoder,
-            buf: vec![0; 1 << 20],
-            start: 0,
-            end: 0,
-            eof: false,
-            offset: 0,
-            record: 0,
-        }
-    }
+impl SlicePayload for Decoder {
+    type Payload<'a> = &'a [u8];
 
-    /// Byte offset of the next record in the stream.
-    pub fn position(&self) -> u64 {
-        self.offset
-    }
-
-    /// Records read so far.
-    pub fn records(&self) -> u64 {
-        self.record
-    }
-
-    /// The next payload, valid until the next call, or `None` at the end.
-    pub fn read_record(&mut self) -> Result<Option<&[u8]>> {
-        loop {
-            let window = &self.buf[self.start..self.end];
-            let found = self
-                .decoder
-                .next_record(window, self.eof)
-                .map_err(|e| e.shift(self.record, 0, self.offset).at_record(self.record))?;
-            match found {
-                Some(found) => {
-                    let start = self.start;
-                    self.start += found.consumed;
-                    self.offset += found.consumed as u64;
-                    self.record += 1;
-                    let window = &self.buf[start..start + found.consumed];
-                    return Ok(Some(found.payload(window)));
-                }
-                None if self.eof => return Ok(None),
-                None => self.fill()?,
-            }
-        }
-    }
-
-    /// Moves the unread bytes to the front, grows the buffer when it is
-    /// full of one incomplete record, and reads more.
-    fn fill(&mut self) -> Result<()> {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        if self.end == self.buf.len() {
-            let grown = self.buf.len().saturating_mul(2);
-            self.buf.resize(grown, 0);
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(Error::from(e).at_byte(self.offset)),
-            }
-        }
-    }
-
-    /// The underlying stream.
-    pub fn into_inner(self) -> R {
-        self.inner
+    #[inline]
+    fn slice_payload<'a>(&self, buf: &'a [u8], found: Found) -> &'a [u8] {
+        found.payload(buf)
     }
 }
 
@@ -215,17 +76,7 @@ mod tests {
     use super::*;
     use crate::codec::tfrecord::encode_record;
     use crate::error::ErrorKind;
-
-    /// A stream that returns at most `step` bytes per read.
-    struct Trickle<'a>(&'a [u8], usize);
-    impl Read for Trickle<'_> {
-        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-            let n = self.1.min(self.0.len()).min(out.len());
-            out[..n].copy_from_slice(&self.0[..n]);
-            self.0 = &self.0[n..];
-            Ok(n)
-        }
-    }
+    use crate::format::frames::Trickle;
 
     fn sample() -> (Vec<u8>, Vec<Vec<u8>>) {
         let payloads: Vec<Vec<u8>> = (0..50).map(|i| vec![i as u8; (i * 7) % 23]).collect();
