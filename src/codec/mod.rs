@@ -56,7 +56,7 @@ pub trait Framer: Send + Sync {
 pub trait FrameCodec: Send + Sync {
     /// What finding a frame learns: enough to know its length and to
     /// find its payload again in the same buffer.
-    type Found: Copy + std::fmt::Debug;
+    type Found: FoundFrame;
 
     /// Finds and fully checks the frame at the start of `buf`. `Ok(None)`
     /// means more bytes are needed; with `eof` (`buf` is the rest of the
@@ -71,27 +71,40 @@ pub trait FrameCodec: Send + Sync {
         self.next_frame(buf, eof)
     }
 
-    /// Bytes the frame occupies in the buffer it was found in.
-    fn frame_len(found: &Self::Found) -> usize;
-
     /// The payload of a frame found at the start of `buf`: borrowed from
     /// `buf`, or assembled in `scratch` when the format must join parts.
     fn payload<'a>(&self, buf: &'a [u8], found: Self::Found, scratch: &'a mut Vec<u8>) -> &'a [u8];
 }
 
+/// The writing side of a framing codec: the bytes around a payload.
+pub trait FrameEncode {
+    /// Appends the bytes that go before a payload of `len` bytes; lengths
+    /// the format cannot describe are refused.
+    fn head(&self, len: usize, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Appends the bytes that go after `payload`.
+    fn tail(&self, payload: &[u8], out: &mut Vec<u8>);
+}
+
+/// What a [`FrameCodec`] learns when it finds a frame.
+pub trait FoundFrame: Copy + std::fmt::Debug {
+    /// Bytes the frame occupies in the buffer it was found in.
+    fn frame_len(&self) -> usize;
+}
+
 /// Walks the frames at the start of `buf` one after another, calling
-/// `each(offset, found)` for each, and returns the bytes of the whole
-/// frames found; it stops early only at an incomplete frame when not
+/// `each(offset, index, found)` for each, and returns the bytes of the
+/// whole frames found; it stops early only at an incomplete frame when not
 /// `eof`. `checked` selects [`FrameCodec::next_frame`] over
-/// [`FrameCodec::next_boundary`]. Errors name the record index and byte
-/// offset within `buf`.
+/// [`FrameCodec::next_boundary`]. Errors from the codec name the record
+/// index and byte offset within `buf`; errors from `each` pass unchanged.
 #[inline]
 pub(crate) fn walk_frames<C: FrameCodec + ?Sized>(
     codec: &C,
     buf: &[u8],
     eof: bool,
     checked: bool,
-    mut each: impl FnMut(usize, C::Found),
+    mut each: impl FnMut(usize, u64, C::Found) -> Result<()>,
 ) -> Result<usize> {
     let mut pos = 0;
     let mut n = 0u64;
@@ -104,8 +117,8 @@ pub(crate) fn walk_frames<C: FrameCodec + ?Sized>(
         };
         match found.map_err(|e| e.shift(0, 0, pos as u64).at_record(n))? {
             Some(found) => {
-                each(pos, found);
-                pos += C::frame_len(&found);
+                each(pos, n, found)?;
+                pos += found.frame_len();
                 n += 1;
             }
             None => break,
@@ -114,10 +127,20 @@ pub(crate) fn walk_frames<C: FrameCodec + ?Sized>(
     Ok(pos)
 }
 
+/// Decodes a test vector written as hex digits and spaces.
+#[cfg(test)]
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
 /// Frame codecs cut chunks at frame boundaries.
 impl<C: FrameCodec> Framer for C {
     fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
-        walk_frames(self, buf, eof, false, |_, _| {})
+        walk_frames(self, buf, eof, false, |_, _, _| Ok(()))
     }
 }
 

@@ -9,12 +9,13 @@
 //! - [`Reader`] reads any [`Read`] through one reused buffer that grows
 //!   only while one frame does not fit (the codec's record limit bounds
 //!   it), yielding each payload as a slice valid until the next call.
+//! - [`Writer`] frames payloads with a [`FrameEncode`] onto any [`Write`].
 //!
 //! Errors carry the record index and the absolute byte offset.
 
-use std::io::Read;
+use std::io::{Read, Write};
 
-use crate::codec::FrameCodec;
+use crate::codec::{FoundFrame, FrameCodec, FrameEncode};
 use crate::error::{Error, Result};
 
 /// Initial size of a [`Reader`]'s buffer.
@@ -71,7 +72,7 @@ impl<'a, C: SlicePayload> SliceReader<'a, C> {
             })?
             .expect("complete at eof");
         let payload = self.codec.slice_payload(rest, found);
-        self.pos += C::frame_len(&found);
+        self.pos += found.frame_len();
         self.record += 1;
         Ok(Some(payload))
     }
@@ -159,7 +160,7 @@ impl<R: Read, C: FrameCodec> Reader<R, C> {
                 .map_err(|e| e.shift(self.record, 0, self.offset).at_record(self.record))?;
             match found {
                 Some(found) => {
-                    let len = C::frame_len(&found);
+                    let len = found.frame_len();
                     self.current = Some((self.start, found));
                     self.start += len;
                     self.offset += len as u64;
@@ -178,7 +179,7 @@ impl<R: Read, C: FrameCodec> Reader<R, C> {
     pub(crate) fn payload(&mut self) -> &[u8] {
         match self.current {
             Some((at, found)) => {
-                let window = &self.buf[at..at + C::frame_len(&found)];
+                let window = &self.buf[at..at + found.frame_len()];
                 self.codec.payload(window, found, &mut self.scratch)
             }
             None => &[],
@@ -224,6 +225,54 @@ impl<R: Read, C: FrameCodec> Reader<R, C> {
     }
 }
 
+/// Writes framed records to a stream.
+#[derive(Debug)]
+pub struct Writer<W: Write, E> {
+    inner: W,
+    encoder: E,
+    /// The head, then the tail, of the record being written.
+    frame: Vec<u8>,
+    records: u64,
+    bytes: u64,
+}
+
+impl<W: Write, E: FrameEncode + Default> Writer<W, E> {
+    /// A writer over `inner` (wrap it in a `BufWriter` for small records).
+    pub fn new(inner: W) -> Writer<W, E> {
+        Writer {
+            inner,
+            encoder: E::default(),
+            frame: Vec::new(),
+            records: 0,
+            bytes: 0,
+        }
+    }
+
+    /// Writes one record; payloads the format cannot describe are
+    /// refused.
+    #[inline]
+    pub fn write_record(&mut self, payload: &[u8]) -> Result<()> {
+        self.frame.clear();
+        self.encoder
+            .head(payload.len(), &mut self.frame)
+            .map_err(|e| e.at_record(self.records))?;
+        let head = self.frame.len();
+        self.encoder.tail(payload, &mut self.frame);
+        self.inner.write_all(&self.frame[..head])?;
+        self.inner.write_all(payload)?;
+        self.inner.write_all(&self.frame[head..])?;
+        self.records += 1;
+        self.bytes += (self.frame.len() + payload.len()) as u64;
+        Ok(())
+    }
+
+    /// Flushes and returns the stream, the records and the bytes written.
+    pub fn finish(mut self) -> Result<(W, u64, u64)> {
+        self.inner.flush()?;
+        Ok((self.inner, self.records, self.bytes))
+    }
+}
+
 /// A stream that returns at most `step` bytes per read, for tests.
 #[cfg(test)]
 pub(crate) struct Trickle<'a>(pub(crate) &'a [u8], pub(crate) usize);
@@ -242,6 +291,8 @@ impl Read for Trickle<'_> {
 mod tests {
     use super::*;
     use crate::codec::{recordio, tfrecord};
+    use crate::error::ErrorKind;
+    use crate::format::{recordio as rio_format, tfrecord as tf_format};
 
     /// A stream that fails once with `Interrupted`, then with `kind`.
     struct Failing(bool, std::io::ErrorKind);
@@ -254,6 +305,86 @@ mod tests {
             };
             Err(kind.into())
         }
+    }
+
+    /// 50 payloads of 0 to 22 bytes, written by a [`Writer`], which must
+    /// frame them as the codec's `encode_record` does.
+    fn sample<E: FrameEncode + Default>(
+        encode_record: impl Fn(&mut Vec<u8>, &[u8]),
+    ) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let payloads: Vec<Vec<u8>> = (0..50).map(|i| vec![i as u8; (i * 7) % 23]).collect();
+        let mut w = Writer::<_, E>::new(Vec::new());
+        let mut by_codec = Vec::new();
+        for p in &payloads {
+            w.write_record(p).unwrap();
+            encode_record(&mut by_codec, p);
+        }
+        let (bytes, n, len) = w.finish().unwrap();
+        assert_eq!((n, len), (50, bytes.len() as u64));
+        assert_eq!(bytes, by_codec, "writer and codec agree");
+        (bytes, payloads)
+    }
+
+    /// The slice reader and the stream reader, reading `steps` bytes at a
+    /// time, yield `payloads` from `bytes`.
+    fn readers_agree<C>(codec: C, bytes: &[u8], payloads: &[Vec<u8>], steps: &[usize])
+    where
+        C: SlicePayload + Copy,
+        for<'a> C::Payload<'a>: AsRef<[u8]>,
+    {
+        let got: Vec<Vec<u8>> = SliceReader::new(bytes, codec)
+            .map(|p| p.unwrap().as_ref().to_vec())
+            .collect();
+        assert_eq!(got, payloads);
+        for &step in steps {
+            let mut r = Reader::new(Trickle(bytes, step), codec);
+            let mut got = Vec::new();
+            while let Some(p) = r.read_record().unwrap() {
+                got.push(p.to_vec());
+            }
+            assert_eq!(got, payloads, "step {step}");
+            assert_eq!(r.position(), bytes.len() as u64);
+            assert_eq!(r.records(), payloads.len() as u64);
+        }
+    }
+
+    #[test]
+    fn slice_and_stream_readers_agree_whatever_the_read_size() {
+        const STEPS: &[usize] = &[1, 3, 8, 12, 64, 1 << 20];
+        let (bytes, payloads) = sample::<recordio::Encoder>(|o, p| {
+            recordio::encode_record(o, p).unwrap();
+        });
+        readers_agree(recordio::Decoder::new(), &bytes, &payloads, STEPS);
+        let (bytes, payloads) = sample::<tfrecord::Encoder>(tfrecord::encode_record);
+        readers_agree(tfrecord::Decoder::new(), &bytes, &payloads, STEPS);
+    }
+
+    #[test]
+    fn a_record_larger_than_the_buffer_grows_it() {
+        let big = vec![7u8; 3 << 20];
+        let payloads = [big, b"tail".to_vec()];
+        let mut rio = rio_format::Writer::new(Vec::new());
+        let mut tf = tf_format::Writer::new(Vec::new());
+        for p in &payloads {
+            rio.write_record(p).unwrap();
+            tf.write_record(p).unwrap();
+        }
+        let (rio, tf) = (rio.finish().unwrap().0, tf.finish().unwrap().0);
+        readers_agree(recordio::Decoder::new(), &rio, &payloads, &[1 << 16]);
+        readers_agree(tfrecord::Decoder::new(), &tf, &payloads, &[1 << 16]);
+    }
+
+    #[test]
+    fn writers_refuse_what_the_format_cannot_describe() {
+        let mut w = rio_format::Writer::new(Vec::new());
+        w.write_record(b"ok").unwrap();
+        // Zeroed pages: the payload is never touched.
+        let big = vec![0u8; recordio::MAX_PART_LEN + 1];
+        let e = w.write_record(&big).unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::TooLarge { .. }), "{e}");
+        assert_eq!(e.position().record, Some(1), "{e}");
+        let (bytes, n, len) = w.finish().unwrap();
+        assert_eq!((bytes.len(), n, len), (12, 1, 12), "nothing of it written");
     }
 
     #[test]

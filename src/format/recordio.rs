@@ -4,21 +4,19 @@
 //!   map from [`crate::store::Input::open`] — and yields payloads
 //!   **borrowed** from them (a split record, rare, is joined into an owned
 //!   buffer).
-//! - [`Reader`] reads any [`Read`](std::io::Read) (stdin, a FIFO, an S3 body) through one
-//!   reused buffer, yielding each payload as a slice valid until the next
-//!   call.
-//! - [`Writer`] writes whole records (cflag 0) to any [`Write`].
+//! - [`Reader`] reads any [`Read`](std::io::Read) (stdin, a FIFO, an S3
+//!   body) through one reused buffer, yielding each payload as a slice
+//!   valid until the next call.
+//! - [`Writer`] writes whole records (cflag 0) to any [`Write`](std::io::Write).
 //!
 //! All three use the sans-IO [`Decoder`] for framing, so they agree on
 //! every input; errors carry the record index and absolute byte offset.
-//! The readers are the generic [`frames`] readers over [`Decoder`].
+//! All three are the generic [`frames`] types over this format's
+//! [`Decoder`] and [`Encoder`].
 
-use std::borrow::Cow;
-use std::io::Write;
-
-use crate::codec::recordio::{Decoder, Found, HEADER_LEN, encode_header};
-use crate::error::Result;
+use crate::codec::recordio::{Decoder, Encoder, Found, HEADER_LEN};
 use crate::format::frames::{self, SlicePayload};
+use std::borrow::Cow;
 
 /// Yields the payloads of RecordIO bytes held in memory: a whole record
 /// borrowed, a split record joined into an owned buffer.
@@ -42,43 +40,9 @@ impl SlicePayload for Decoder {
     }
 }
 
-/// Writes whole RecordIO records (cflag 0) to a stream.
-#[derive(Debug)]
-pub struct Writer<W: Write> {
-    inner: W,
-    records: u64,
-    bytes: u64,
-}
-
-impl<W: Write> Writer<W> {
-    /// A writer over `inner` (wrap it in a `BufWriter` for small records).
-    pub fn new(inner: W) -> Writer<W> {
-        Writer {
-            inner,
-            records: 0,
-            bytes: 0,
-        }
-    }
-
-    /// Writes one record; payloads of 2^29 bytes or more are refused.
-    pub fn write_record(&mut self, payload: &[u8]) -> Result<()> {
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        let pad =
-            encode_header(&mut header, payload.len()).map_err(|e| e.at_record(self.records))?;
-        self.inner.write_all(&header)?;
-        self.inner.write_all(payload)?;
-        self.inner.write_all(&[0u8; 3][..pad])?;
-        self.records += 1;
-        self.bytes += (HEADER_LEN + payload.len() + pad) as u64;
-        Ok(())
-    }
-
-    /// Flushes and returns the stream, the records and the bytes written.
-    pub fn finish(mut self) -> Result<(W, u64, u64)> {
-        self.inner.flush()?;
-        Ok((self.inner, self.records, self.bytes))
-    }
-}
+/// Writes whole RecordIO records (cflag 0) to a stream; payloads of
+/// 2^29 bytes or more are refused.
+pub type Writer<W> = frames::Writer<W, Encoder>;
 
 #[cfg(test)]
 mod tests {
@@ -87,52 +51,15 @@ mod tests {
     use crate::error::ErrorKind;
     use crate::format::frames::Trickle;
 
-    fn sample() -> (Vec<u8>, Vec<Vec<u8>>) {
-        let payloads: Vec<Vec<u8>> = (0..50).map(|i| vec![i as u8; (i * 7) % 23]).collect();
-        let mut w = Writer::new(Vec::new());
-        for p in &payloads {
-            w.write_record(p).unwrap();
-        }
-        let (bytes, n, len) = w.finish().unwrap();
-        assert_eq!(n, 50);
-        assert_eq!(len, bytes.len() as u64);
-        (bytes, payloads)
-    }
-
     #[test]
-    fn slice_and_stream_readers_agree_whatever_the_read_size() {
-        let (bytes, payloads) = sample();
-        let got: Vec<Vec<u8>> = SliceReader::new(&bytes, Decoder::new())
-            .map(|p| p.unwrap().into_owned())
-            .collect();
-        assert_eq!(got, payloads);
-        // Whole records are borrowed, not copied.
+    fn whole_records_are_borrowed_not_copied() {
+        let mut bytes = Vec::new();
+        encode_record(&mut bytes, b"whole").unwrap();
         let first = SliceReader::new(&bytes, Decoder::new())
             .next()
             .unwrap()
             .unwrap();
-        assert!(matches!(first, Cow::Borrowed(_)));
-        for step in [1, 3, 8, 64, 1 << 20] {
-            let mut r = Reader::new(Trickle(&bytes, step), Decoder::new());
-            let mut got = Vec::new();
-            while let Some(p) = r.read_record().unwrap() {
-                got.push(p.to_vec());
-            }
-            assert_eq!(got, payloads, "step {step}");
-            assert_eq!(r.position(), bytes.len() as u64);
-        }
-    }
-
-    #[test]
-    fn a_record_larger_than_the_buffer_grows_it() {
-        let big = vec![7u8; 3 << 20];
-        let mut bytes = Vec::new();
-        encode_record(&mut bytes, &big).unwrap();
-        encode_record(&mut bytes, b"tail").unwrap();
-        let mut r = Reader::new(Trickle(&bytes, 1 << 16), Decoder::new());
-        assert_eq!(r.read_record().unwrap().unwrap().len(), big.len());
-        assert_eq!(r.read_record().unwrap().unwrap(), b"tail");
-        assert!(r.read_record().unwrap().is_none());
+        assert!(matches!(first, Cow::Borrowed(b"whole")));
     }
 
     #[test]

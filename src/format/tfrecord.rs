@@ -3,20 +3,17 @@
 //! - [`SliceReader`] walks bytes already in memory — typically a memory
 //!   map from [`crate::store::Input::open`] — and yields payloads
 //!   **borrowed** from them.
-//! - [`Reader`] reads any [`Read`](std::io::Read) (stdin, a FIFO, an S3 body) through one
-//!   reused buffer, yielding each payload as a slice valid until the next
-//!   call.
-//! - [`Writer`] writes framed records to any [`Write`].
+//! - [`Reader`] reads any [`Read`](std::io::Read) (stdin, a FIFO, an S3
+//!   body) through one reused buffer, yielding each payload as a slice
+//!   valid until the next call.
+//! - [`Writer`] writes framed records to any [`Write`](std::io::Write).
 //!
 //! All three use the sans-IO [`Decoder`] for framing and CRC checks, so
 //! they agree on every input; errors carry the record index and absolute
-//! byte offset. The readers are the generic [`frames`] readers over
-//! [`Decoder`].
+//! byte offset. All three are the generic [`frames`] types over this
+//! format's [`Decoder`] and [`Encoder`].
 
-use std::io::Write;
-
-use crate::codec::tfrecord::{Decoder, FOOTER_LEN, Found, HEADER_LEN, encode_header, masked_crc};
-use crate::error::Result;
+use crate::codec::tfrecord::{Decoder, Encoder, Found};
 use crate::format::frames::{self, SlicePayload};
 
 /// Yields the payloads of TFRecord bytes held in memory, borrowed.
@@ -35,96 +32,14 @@ impl SlicePayload for Decoder {
 }
 
 /// Writes TFRecord records to a stream.
-#[derive(Debug)]
-pub struct Writer<W: Write> {
-    inner: W,
-    records: u64,
-    bytes: u64,
-}
-
-impl<W: Write> Writer<W> {
-    /// A writer over `inner` (wrap it in a `BufWriter` for small records).
-    pub fn new(inner: W) -> Writer<W> {
-        Writer {
-            inner,
-            records: 0,
-            bytes: 0,
-        }
-    }
-
-    /// Writes one record.
-    pub fn write_record(&mut self, payload: &[u8]) -> Result<()> {
-        let mut header = Vec::with_capacity(HEADER_LEN);
-        encode_header(&mut header, payload.len());
-        self.inner.write_all(&header)?;
-        self.inner.write_all(payload)?;
-        self.inner.write_all(&masked_crc(payload).to_le_bytes())?;
-        self.records += 1;
-        self.bytes += (HEADER_LEN + payload.len() + FOOTER_LEN) as u64;
-        Ok(())
-    }
-
-    /// Flushes and returns the stream, the records and the bytes written.
-    pub fn finish(mut self) -> Result<(W, u64, u64)> {
-        self.inner.flush()?;
-        Ok((self.inner, self.records, self.bytes))
-    }
-}
+pub type Writer<W> = frames::Writer<W, Encoder>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codec::tfrecord::encode_record;
+    use crate::codec::tfrecord::{HEADER_LEN, encode_record};
     use crate::error::ErrorKind;
     use crate::format::frames::Trickle;
-
-    fn sample() -> (Vec<u8>, Vec<Vec<u8>>) {
-        let payloads: Vec<Vec<u8>> = (0..50).map(|i| vec![i as u8; (i * 7) % 23]).collect();
-        let mut w = Writer::new(Vec::new());
-        for p in &payloads {
-            w.write_record(p).unwrap();
-        }
-        let (bytes, n, len) = w.finish().unwrap();
-        assert_eq!(n, 50);
-        assert_eq!(len, bytes.len() as u64);
-        (bytes, payloads)
-    }
-
-    #[test]
-    fn slice_and_stream_readers_agree_whatever_the_read_size() {
-        let (bytes, payloads) = sample();
-        let mut by_codec = Vec::new();
-        for p in &payloads {
-            encode_record(&mut by_codec, p);
-        }
-        assert_eq!(bytes, by_codec, "writer and codec agree");
-        let got: Vec<Vec<u8>> = SliceReader::new(&bytes, Decoder::new())
-            .map(|p| p.unwrap().to_vec())
-            .collect();
-        assert_eq!(got, payloads);
-        for step in [1, 3, 12, 64, 1 << 20] {
-            let mut r = Reader::new(Trickle(&bytes, step), Decoder::new());
-            let mut got = Vec::new();
-            while let Some(p) = r.read_record().unwrap() {
-                got.push(p.to_vec());
-            }
-            assert_eq!(got, payloads, "step {step}");
-            assert_eq!(r.position(), bytes.len() as u64);
-            assert_eq!(r.records(), 50);
-        }
-    }
-
-    #[test]
-    fn a_record_larger_than_the_buffer_grows_it() {
-        let big = vec![7u8; 3 << 20];
-        let mut bytes = Vec::new();
-        encode_record(&mut bytes, &big);
-        encode_record(&mut bytes, b"tail");
-        let mut r = Reader::new(Trickle(&bytes, 1 << 16), Decoder::new());
-        assert_eq!(r.read_record().unwrap().unwrap().len(), big.len());
-        assert_eq!(r.read_record().unwrap().unwrap(), b"tail");
-        assert!(r.read_record().unwrap().is_none());
-    }
 
     #[test]
     fn errors_name_the_record_and_absolute_offset() {

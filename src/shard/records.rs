@@ -9,7 +9,7 @@
 //! valid on its own.
 
 use crate::codec::lines::LineFramer;
-use crate::codec::{FrameCodec, Framer, recordio, tfrecord, walk_frames};
+use crate::codec::{FoundFrame, FrameCodec, Framer, recordio, tfrecord, walk_frames};
 use crate::error::Result;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -127,8 +127,9 @@ impl Framing {
 /// checked) to `out`.
 #[inline]
 fn frame_spans<C: FrameCodec>(codec: &C, chunk: &[u8], out: &mut Vec<Span>) -> Result<()> {
-    walk_frames(codec, chunk, true, true, |pos, found| {
-        out.push((pos, pos + C::frame_len(&found)))
+    walk_frames(codec, chunk, true, true, |pos, _, found| {
+        out.push((pos, pos + found.frame_len()));
+        Ok(())
     })?;
     Ok(())
 }
