@@ -7,7 +7,9 @@
 //!   [`recordio`] (MXNet RecordIO), [`tfrecord`] (TFRecord, masked
 //!   CRC-32C), [`lines`] (newline framing, quote aware for CSV) and
 //!   [`json::DocumentFramer`] (the elements of a JSON document's array).
-//!   They implement [`Framer`].
+//!   They implement [`Framer`]; the length-prefixed ones ([`recordio`],
+//!   [`tfrecord`]) implement [`FrameCodec`], which finds one frame at a
+//!   time and lends its payload, and get [`Framer`] from it.
 //! - **payload** codecs turn whole records into a [`Batch`] and back:
 //!   [`protobuf`] (SageMaker `aialgs.data.Record`), [`csv`], [`libsvm`] and
 //!   [`json`] (JSON Lines and JSON documents).
@@ -44,6 +46,101 @@ pub trait Framer: Send + Sync {
     fn boundary_at(&self, buf: &[u8], eof: bool, offset: u64) -> Result<usize> {
         let _ = offset;
         self.boundary(buf, eof)
+    }
+}
+
+/// A framing codec that finds one frame at a time at the start of a
+/// buffer: the sans-IO core shared by the RecordIO and TFRecord readers
+/// (over memory and streams), the chunker ([`Framer`] comes with it) and
+/// sharding. Error offsets are relative to the buffer passed in.
+pub trait FrameCodec: Send + Sync {
+    /// What finding a frame learns: enough to know its length and to
+    /// find its payload again in the same buffer.
+    type Found: FoundFrame;
+
+    /// Finds and fully checks the frame at the start of `buf`. `Ok(None)`
+    /// means more bytes are needed; with `eof` (`buf` is the rest of the
+    /// input) it is returned only for an empty `buf`.
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Self::Found>>;
+
+    /// Like [`FrameCodec::next_frame`], making only the checks needed to
+    /// know where the frame ends (what [`Framer::boundary`] uses; the
+    /// default makes them all).
+    #[inline]
+    fn next_boundary(&self, buf: &[u8], eof: bool) -> Result<Option<Self::Found>> {
+        self.next_frame(buf, eof)
+    }
+
+    /// The payload of a frame found at the start of `buf`: borrowed from
+    /// `buf`, or assembled in `scratch` when the format must join parts.
+    fn payload<'a>(&self, buf: &'a [u8], found: Self::Found, scratch: &'a mut Vec<u8>) -> &'a [u8];
+}
+
+/// The writing side of a framing codec: the bytes around a payload.
+pub trait FrameEncode {
+    /// Appends the bytes that go before a payload of `len` bytes; lengths
+    /// the format cannot describe are refused.
+    fn head(&self, len: usize, out: &mut Vec<u8>) -> Result<()>;
+
+    /// Appends the bytes that go after `payload`.
+    fn tail(&self, payload: &[u8], out: &mut Vec<u8>);
+}
+
+/// What a [`FrameCodec`] learns when it finds a frame.
+pub trait FoundFrame: Copy + std::fmt::Debug {
+    /// Bytes the frame occupies in the buffer it was found in.
+    fn frame_len(&self) -> usize;
+}
+
+/// Walks the frames at the start of `buf` one after another, calling
+/// `each(offset, index, found)` for each, and returns the bytes of the
+/// whole frames found; it stops early only at an incomplete frame when not
+/// `eof`. `checked` selects [`FrameCodec::next_frame`] over
+/// [`FrameCodec::next_boundary`]. Errors from the codec name the record
+/// index and byte offset within `buf`; errors from `each` pass unchanged.
+#[inline]
+pub(crate) fn walk_frames<C: FrameCodec + ?Sized>(
+    codec: &C,
+    buf: &[u8],
+    eof: bool,
+    checked: bool,
+    mut each: impl FnMut(usize, u64, C::Found) -> Result<()>,
+) -> Result<usize> {
+    let mut pos = 0;
+    let mut n = 0u64;
+    while pos < buf.len() {
+        let rest = &buf[pos..];
+        let found = if checked {
+            codec.next_frame(rest, eof)
+        } else {
+            codec.next_boundary(rest, eof)
+        };
+        match found.map_err(|e| e.shift(0, 0, pos as u64).at_record(n))? {
+            Some(found) => {
+                each(pos, n, found)?;
+                pos += found.frame_len();
+                n += 1;
+            }
+            None => break,
+        }
+    }
+    Ok(pos)
+}
+
+/// Decodes a test vector written as hex digits and spaces.
+#[cfg(test)]
+pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+/// Frame codecs cut chunks at frame boundaries.
+impl<C: FrameCodec> Framer for C {
+    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
+        walk_frames(self, buf, eof, false, |_, _, _| Ok(()))
     }
 }
 

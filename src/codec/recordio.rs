@@ -19,7 +19,7 @@
 //! at the very end of the input is tolerated (the SageMaker SDK reader does
 //! too); anything else incomplete is an error.
 
-use crate::codec::Framer;
+use crate::codec::{FoundFrame, FrameCodec, FrameEncode, walk_frames};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The RecordIO magic number.
@@ -131,6 +131,23 @@ pub fn encode_header(out: &mut Vec<u8>, len: usize) -> Result<usize> {
     Ok(padded(len) - len)
 }
 
+/// Frames whole records (cflag 0) with their padding, for
+/// [`crate::format::recordio::Writer`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Encoder;
+
+impl FrameEncode for Encoder {
+    #[inline]
+    fn head(&self, len: usize, out: &mut Vec<u8>) -> Result<()> {
+        encode_header(out, len).map(|_| ())
+    }
+
+    #[inline]
+    fn tail(&self, payload: &[u8], out: &mut Vec<u8>) {
+        out.resize(out.len() + padded(payload.len()) - payload.len(), 0);
+    }
+}
+
 /// The sans-IO RecordIO decoder: finds logical records (joining split
 /// parts) in a buffer.
 #[derive(Debug, Clone, Copy)]
@@ -155,6 +172,13 @@ pub struct Found {
     pub parts: usize,
     /// Payload length after joining.
     pub payload_len: usize,
+}
+
+impl FoundFrame for Found {
+    #[inline]
+    fn frame_len(&self) -> usize {
+        self.consumed
+    }
 }
 
 impl Decoder {
@@ -191,7 +215,7 @@ impl Decoder {
         let mut parts = 0;
         let mut payload_len = 0usize;
         loop {
-            let Some(h) = decode_header(&buf[pos..]).map_err(|e| shift_err(e, pos))? else {
+            let Some(h) = decode_header(&buf[pos..]).map_err(|e| e.shift(0, 0, pos as u64))? else {
                 return incomplete(buf.len() - pos, HEADER_LEN, pos, eof, buf.is_empty());
             };
             match (parts, h.cflag) {
@@ -260,6 +284,7 @@ impl Decoder {
     /// The payload of a record found by [`Decoder::next_record`] on the
     /// same buffer: borrowed when it is a single part, otherwise joined
     /// into `scratch`.
+    #[inline]
     pub fn payload<'a>(&self, buf: &'a [u8], found: Found, scratch: &'a mut Vec<u8>) -> &'a [u8] {
         if found.parts == 1 {
             let len = found.payload_len;
@@ -288,14 +313,10 @@ impl Decoder {
     where
         F: FnMut(&[u8], usize) -> Result<()>,
     {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < chunk.len() {
-            let found = self
-                .next_record(&chunk[pos..], true)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-                .expect("next_record never asks for more at eof");
+        let mut records = 0;
+        walk_frames(self, chunk, true, true, |pos, n, found| {
             let payload = self.payload(&chunk[pos..], found, scratch);
+            records += 1;
             f(payload, pos).map_err(|mut e| {
                 // A payload offset maps to the file for a single part;
                 // for a joined record, name the record's first header.
@@ -305,19 +326,10 @@ impl Decoder {
                     _ => pos as u64,
                 });
                 e.at_record(n)
-            })?;
-            pos += found.consumed;
-            n += 1;
-        }
-        Ok(n)
+            })
+        })?;
+        Ok(records)
     }
-}
-
-fn shift_err(mut e: Error, by: usize) -> Error {
-    if let Some(b) = e.position_mut().byte.as_mut() {
-        *b += by as u64;
-    }
-    e
 }
 
 fn incomplete(
@@ -339,37 +351,25 @@ fn incomplete(
     }
 }
 
-impl Framer for Decoder {
-    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < buf.len() {
-            match self
-                .next_record(&buf[pos..], eof)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-            {
-                Some(found) => {
-                    pos += found.consumed;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        Ok(pos)
+/// RecordIO frames are logical records: every part of a split record.
+impl FrameCodec for Decoder {
+    type Found = Found;
+
+    #[inline]
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.next_record(buf, eof)
+    }
+
+    #[inline]
+    fn payload<'a>(&self, buf: &'a [u8], found: Found, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        Decoder::payload(self, buf, found, scratch)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::codec::{Framer, hex};
 
     fn records(d: &Decoder, buf: &[u8]) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::new();

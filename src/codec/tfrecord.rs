@@ -20,7 +20,7 @@
 //! Whole-file GZIP (TF `TFRecordOptions`) is handled by the input layer,
 //! which decompresses gzip streams.
 
-use crate::codec::Framer;
+use crate::codec::{FoundFrame, FrameCodec, FrameEncode, walk_frames};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Bytes before the payload: length and its masked CRC.
@@ -66,6 +66,24 @@ pub fn encode_header(out: &mut Vec<u8>, len: usize) {
     out.extend_from_slice(&masked_crc(&len).to_le_bytes());
 }
 
+/// Frames records with their length and CRCs, for
+/// [`crate::format::tfrecord::Writer`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Encoder;
+
+impl FrameEncode for Encoder {
+    #[inline]
+    fn head(&self, len: usize, out: &mut Vec<u8>) -> Result<()> {
+        encode_header(out, len);
+        Ok(())
+    }
+
+    #[inline]
+    fn tail(&self, payload: &[u8], out: &mut Vec<u8>) {
+        out.extend_from_slice(&masked_crc(payload).to_le_bytes());
+    }
+}
+
 #[inline]
 fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_le_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
@@ -78,6 +96,13 @@ pub struct Found {
     pub consumed: usize,
     /// Payload length.
     pub payload_len: usize,
+}
+
+impl FoundFrame for Found {
+    #[inline]
+    fn frame_len(&self) -> usize {
+        self.consumed
+    }
 }
 
 impl Found {
@@ -183,22 +208,16 @@ impl Decoder {
     where
         F: FnMut(&[u8], usize) -> Result<()>,
     {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < chunk.len() {
-            let found = self
-                .next_record(&chunk[pos..], true)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-                .expect("next_record never asks for more at eof");
+        let mut records = 0;
+        walk_frames(self, chunk, true, true, |pos, n, found| {
+            records += 1;
             f(found.payload(&chunk[pos..]), pos).map_err(|mut e| {
                 let byte = &mut e.position_mut().byte;
                 *byte = Some((pos + HEADER_LEN) as u64 + byte.unwrap_or(0));
                 e.at_record(n)
-            })?;
-            pos += found.consumed;
-            n += 1;
-        }
-        Ok(n)
+            })
+        })?;
+        Ok(records)
     }
 }
 
@@ -220,13 +239,6 @@ fn check_data(buf: &[u8], found: Found) -> Result<()> {
     Ok(())
 }
 
-fn shift_err(mut e: Error, by: usize) -> Error {
-    if let Some(b) = e.position_mut().byte.as_mut() {
-        *b += by as u64;
-    }
-    e
-}
-
 fn incomplete(available: usize, needed: usize, eof: bool, empty: bool) -> Result<Option<Found>> {
     if eof && !empty {
         Err(Error::new(ErrorKind::Truncated {
@@ -240,25 +252,24 @@ fn incomplete(available: usize, needed: usize, eof: bool, empty: bool) -> Result
     }
 }
 
-/// Cuts at record boundaries, checking the header CRCs (data CRCs are
-/// checked when the records are read).
-impl Framer for Decoder {
-    fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
-        let mut pos = 0;
-        let mut n = 0u64;
-        while pos < buf.len() {
-            match self
-                .frame(&buf[pos..], eof)
-                .map_err(|e| shift_err(e, pos).at_record(n))?
-            {
-                Some(found) => {
-                    pos += found.consumed;
-                    n += 1;
-                }
-                None => break,
-            }
-        }
-        Ok(pos)
+impl FrameCodec for Decoder {
+    type Found = Found;
+
+    #[inline]
+    fn next_frame(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.next_record(buf, eof)
+    }
+
+    /// Cuts at record boundaries, checking the header CRCs (data CRCs are
+    /// checked when the records are read).
+    #[inline]
+    fn next_boundary(&self, buf: &[u8], eof: bool) -> Result<Option<Found>> {
+        self.frame(buf, eof)
+    }
+
+    #[inline]
+    fn payload<'a>(&self, buf: &'a [u8], found: Found, _scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        found.payload(buf)
     }
 }
 
@@ -279,14 +290,7 @@ impl crate::codec::ChunkDecoder for Decoder {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn hex(s: &str) -> Vec<u8> {
-        let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
-        (0..s.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
-            .collect()
-    }
+    use crate::codec::{Framer, hex};
 
     #[test]
     fn crc32c_and_mask_match_the_spec() {

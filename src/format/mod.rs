@@ -8,6 +8,7 @@ use std::str::FromStr;
 use crate::codec::recordio as rio;
 use crate::error::{Error, Result};
 
+pub mod frames;
 pub mod json;
 pub mod parquet;
 pub mod recordio;

@@ -29,8 +29,9 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::codec::protobuf::Record;
-use crate::codec::recordio::{Decoder, Found};
+use crate::codec::{FrameCodec, recordio, tfrecord};
 use crate::error::{Error, Result};
+use crate::format::frames;
 use crate::pipe::{DEFAULT_READ_TIMEOUT, fifo, fifo_path};
 
 /// Opens a channel's epoch FIFOs in turn.
@@ -172,106 +173,20 @@ pub struct OwnedRecord {
     pub payload: Vec<u8>,
 }
 
-/// RecordIO framing over an epoch stream through one reused buffer, in
-/// two steps (find the next record, then borrow its payload) so that
-/// [`Records::read_record`] can lend payloads without copying them.
-struct FrameStream {
-    inner: EpochStream,
-    decoder: Decoder,
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-    eof: bool,
-    scratch: Vec<u8>,
-    offset: u64,
-    record: u64,
-    current: Option<(usize, Found)>,
-}
+/// An epoch stream framed through one reused buffer; payloads are lent
+/// without copying.
+type FrameStream<C> = frames::Reader<EpochStream, C>;
 
-impl FrameStream {
-    fn new(inner: EpochStream) -> FrameStream {
-        FrameStream {
-            inner,
-            decoder: Decoder::new(),
-            buf: vec![0; 1 << 20],
-            start: 0,
-            end: 0,
-            eof: false,
-            scratch: Vec::new(),
-            offset: 0,
-            record: 0,
-            current: None,
-        }
-    }
-
-    /// Finds the next record; false at the end of the epoch.
-    fn advance(&mut self) -> Result<bool> {
-        if let Some((at, found)) = self.current.take() {
-            self.start = at + found.consumed;
-            self.offset += found.consumed as u64;
-            self.record += 1;
-        }
-        loop {
-            let window = &self.buf[self.start..self.end];
-            let found = self.decoder.next_record(window, self.eof).map_err(|e| {
-                e.shift(self.record, 0, self.offset)
-                    .at_record(self.record)
-                    .in_file(self.inner.name().to_string())
-            })?;
-            match found {
-                Some(found) => {
-                    self.current = Some((self.start, found));
-                    return Ok(true);
-                }
-                None if self.eof => return Ok(false),
-                None => self.fill()?,
-            }
-        }
-    }
-
-    fn fill(&mut self) -> Result<()> {
-        if self.start > 0 {
-            self.buf.copy_within(self.start..self.end, 0);
-            self.end -= self.start;
-            self.start = 0;
-        }
-        if self.end == self.buf.len() {
-            let grown = self.buf.len().saturating_mul(2);
-            self.buf.resize(grown, 0);
-        }
-        loop {
-            match self.inner.read(&mut self.buf[self.end..]) {
-                Ok(0) => {
-                    self.eof = true;
-                    return Ok(());
-                }
-                Ok(n) => {
-                    self.end += n;
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => {
-                    return Err(Error::from(e)
-                        .at_byte(self.offset)
-                        .in_file(self.inner.name().to_string()));
-                }
-            }
-        }
-    }
-
-    /// The payload of the record found by the last `advance`.
-    fn payload(&mut self) -> &[u8] {
-        let (at, found) = self.current.expect("a record");
-        let window = &self.buf[at..at + found.consumed];
-        self.decoder.payload(window, found, &mut self.scratch)
-    }
+/// Finds the next frame of an epoch stream; errors name the FIFO.
+fn advance<C: FrameCodec>(r: &mut FrameStream<C>) -> Result<bool> {
+    r.advance()
+        .map_err(|e| e.in_file(r.get_ref().name().to_string()))
 }
 
 enum Framed {
-    RecordIO(FrameStream),
-    /// TFRecord frames (CRCs checked); the payload is copied out of the
-    /// reader's buffer.
-    TFRecord(Box<crate::format::tfrecord::Reader<EpochStream>>, Vec<u8>),
+    RecordIO(FrameStream<recordio::Decoder>),
+    /// TFRecord frames (CRCs checked).
+    TFRecord(FrameStream<tfrecord::Decoder>),
     Lines(BufReader<EpochStream>, Vec<u8>, u64),
 }
 
@@ -378,14 +293,10 @@ impl Records {
             RecordFormat::Lines => {
                 Framed::Lines(BufReader::with_capacity(1 << 20, stream), Vec::new(), 0)
             }
-            RecordFormat::TFRecord => Framed::TFRecord(
-                Box::new(crate::format::tfrecord::Reader::new(
-                    stream,
-                    crate::codec::tfrecord::Decoder::new(),
-                )),
-                Vec::new(),
-            ),
-            _ => Framed::RecordIO(FrameStream::new(stream)),
+            RecordFormat::TFRecord => {
+                Framed::TFRecord(FrameStream::new(stream, tfrecord::Decoder::new()))
+            }
+            _ => Framed::RecordIO(FrameStream::new(stream, recordio::Decoder::new())),
         };
         self.current = Some((epoch, framed));
         self.index = 0;
@@ -400,15 +311,8 @@ impl Records {
                 return Ok(None);
             }
             let got = match &mut self.current.as_mut().expect("open epoch").1 {
-                Framed::RecordIO(r) => r.advance()?,
-                Framed::TFRecord(r, buf) => match r.read_record()? {
-                    Some(p) => {
-                        buf.clear();
-                        buf.extend_from_slice(p);
-                        true
-                    }
-                    None => false,
-                },
+                Framed::RecordIO(r) => advance(r)?,
+                Framed::TFRecord(r) => advance(r)?,
                 Framed::Lines(r, buf, offset) => {
                     buf.clear();
                     let n = r.read_until(b'\n', buf).map_err(|e| {
@@ -429,7 +333,7 @@ impl Records {
             let (epoch, framed) = self.current.as_mut().expect("open epoch");
             let payload: &[u8] = match framed {
                 Framed::RecordIO(r) => r.payload(),
-                Framed::TFRecord(_, buf) => buf,
+                Framed::TFRecord(r) => r.payload(),
                 Framed::Lines(_, buf, _) => {
                     let mut line: &[u8] = buf;
                     if let Some(l) = line.strip_suffix(b"\n") {

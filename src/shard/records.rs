@@ -8,9 +8,8 @@
 //! readers fail on a leading blank line, and every output object must be
 //! valid on its own.
 
-use crate::codec::Framer;
 use crate::codec::lines::LineFramer;
-use crate::codec::{recordio, tfrecord};
+use crate::codec::{FoundFrame, FrameCodec, Framer, recordio, tfrecord, walk_frames};
 use crate::error::Result;
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
@@ -52,34 +51,8 @@ impl Framing {
     /// Error positions are relative to the chunk.
     pub(crate) fn spans(&self, chunk: &[u8], first: bool, out: &mut Vec<Span>) -> Result<()> {
         match *self {
-            Framing::Recordio(d) => {
-                let mut pos = 0;
-                let mut n = 0u64;
-                while pos < chunk.len() {
-                    let found = d
-                        .next_record(&chunk[pos..], true)
-                        .map_err(|e| e.shift(0, 0, pos as u64).at_record(n))?
-                        .expect("next_record never asks for more at eof");
-                    out.push((pos, pos + found.consumed));
-                    pos += found.consumed;
-                    n += 1;
-                }
-                Ok(())
-            }
-            Framing::Tfrecord(d) => {
-                let mut pos = 0;
-                let mut n = 0u64;
-                while pos < chunk.len() {
-                    let found = d
-                        .next_record(&chunk[pos..], true)
-                        .map_err(|e| e.shift(0, 0, pos as u64).at_record(n))?
-                        .expect("next_record never asks for more at eof");
-                    out.push((pos, pos + found.consumed));
-                    pos += found.consumed;
-                    n += 1;
-                }
-                Ok(())
-            }
+            Framing::Recordio(d) => frame_spans(&d, chunk, out),
+            Framing::Tfrecord(d) => frame_spans(&d, chunk, out),
             Framing::Lines {
                 quote,
                 comment,
@@ -148,6 +121,17 @@ impl Framing {
             }
         }
     }
+}
+
+/// Appends the span of every frame of `chunk` (whole frames, fully
+/// checked) to `out`.
+#[inline]
+fn frame_spans<C: FrameCodec>(codec: &C, chunk: &[u8], out: &mut Vec<Span>) -> Result<()> {
+    walk_frames(codec, chunk, true, true, |pos, _, found| {
+        out.push((pos, pos + found.frame_len()));
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// Offset just after the `\n` ending the line at `pos` (or the end).

@@ -43,6 +43,20 @@ fn finish(mut child: Child) -> Output {
     }
 }
 
+/// Waits for the feeder, which must succeed.
+#[track_caller]
+fn finish_ok(child: Child) -> Output {
+    let out = finish(child);
+    assert!(out.status.success(), "{}", stderr(&out));
+    out
+}
+
+/// Asserts that the stderr of `out` contains `text`.
+#[track_caller]
+fn assert_stderr_has(out: &Output, text: &str) {
+    assert!(stderr(out).contains(text), "{}", stderr(out));
+}
+
 fn wait_for(path: &Path) {
     let start = Instant::now();
     while !path.exists() {
@@ -74,10 +88,39 @@ fn objects(root: &Path, n: usize, size: impl Fn(usize) -> usize) -> (PathBuf, Ve
     (dir, all)
 }
 
-/// Reads `epochs` epochs of `channel` as RecordIO payloads.
-fn read_records(data: &Path, channel: &str, epochs: u64) -> Vec<Vec<Vec<u8>>> {
+/// Starts the feeder of one `--channel` spec into `data`, with its
+/// config directory `<root>/cfg` and the `extra` flags.
+fn feed_channel(root: &Path, channel: &str, data: &Path, extra: &[&str]) -> Child {
+    let cfg = root.join("cfg");
+    let mut args = vec![
+        "--channel",
+        channel,
+        "--data-dir",
+        s(data),
+        "--config-dir",
+        s(&cfg),
+    ];
+    args.extend_from_slice(extra);
+    feed(&args)
+}
+
+/// A reader of `channel` in `data` that waits 20 s for each epoch.
+fn channel_reader(data: &Path, channel: &str) -> ChannelReader {
     let mut reader = ChannelReader::new(data, channel);
     reader.timeout(Duration::from_secs(20));
+    reader
+}
+
+/// Waits for the FIFO of `epoch` of `channel` and reads it with `cat`.
+fn cat_epoch(data: &Path, channel: &str, epoch: u64) -> Output {
+    let fifo = data.join(format!("{channel}_{epoch}"));
+    wait_for(&fifo);
+    Command::new("cat").arg(&fifo).output().unwrap()
+}
+
+/// Reads `epochs` epochs of `channel` as RecordIO payloads.
+fn read_records(data: &Path, channel: &str, epochs: u64) -> Vec<Vec<Vec<u8>>> {
+    let reader = channel_reader(data, channel);
     let mut out: Vec<Vec<Vec<u8>>> = vec![Vec::new(); epochs as usize];
     let records = Records::new(reader, RecordFormat::RecordIO, Some(epochs)).unwrap();
     for r in records {
@@ -106,31 +149,15 @@ fn cat_reads_objects_back_to_back_for_three_epochs() {
     let (src, objs) = objects(t.path(), 5, |i| 100 + i * 3000);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-    ]);
+    let child = feed_channel(t.path(), &channel, &data, &["--epochs", "3"]);
     let expected: Vec<u8> = objs.concat();
     for epoch in 0..3 {
-        let fifo = data.join(format!("train_{epoch}"));
-        wait_for(&fifo);
-        let got = Command::new("cat").arg(&fifo).output().unwrap();
+        let got = cat_epoch(&data, "train", epoch);
         assert!(got.status.success());
         assert_eq!(got.stdout, expected, "epoch {epoch}");
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("train_2: 5 records"),
-        "{}",
-        stderr(&out)
-    );
+    let out = finish_ok(child);
+    assert_stderr_has(&out, "train_2: 5 records");
     // Every FIFO is gone, nothing else was created in the data directory.
     assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
 }
@@ -141,18 +168,12 @@ fn recordio_wrapper_frames_each_object_for_the_library_and_cli_readers() {
     let (src, objs) = objects(t.path(), 4, |i| [0, 5, 1 << 20, 3][i]);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let child = feed(&[
-        "--channel",
+    let child = feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "4",
-        "--record-wrapper",
-        "RecordIO",
-    ]);
+        &data,
+        &["--epochs", "4", "--record-wrapper", "RecordIO"],
+    );
     let epochs = read_records(&data, "train", 3);
     for (e, recs) in epochs.iter().enumerate() {
         assert_eq!(recs, &objs, "epoch {e}");
@@ -176,15 +197,10 @@ fn recordio_wrapper_frames_each_object_for_the_library_and_cli_readers() {
         String::from_utf8_lossy(&out.stdout),
         format!("train_3: 4 records, {total} bytes\n")
     );
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = finish_ok(child);
     // On the wire: 8-byte headers and padding to 4 bytes.
     let framed: usize = objs.iter().map(|o| 8 + o.len().div_ceil(4) * 4).sum();
-    assert!(
-        stderr(&out).contains(&format!("train_0: 4 records, {framed} bytes")),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, &format!("train_0: 4 records, {framed} bytes"));
 }
 
 #[test]
@@ -206,18 +222,12 @@ fn augmented_manifest_streams_each_listed_attribute_as_a_record() {
     .unwrap();
     let data = t.path().join("data");
     let channel = format!("train=augmented:{}#source-ref,class", s(&manifest));
-    let child = feed(&[
-        "--channel",
+    let child = feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-        "--record-wrapper",
-        "RecordIO",
-    ]);
+        &data,
+        &["--epochs", "3", "--record-wrapper", "RecordIO"],
+    );
     let expected: Vec<Vec<u8>> = vec![
         b"\xff\xd8 cat bytes".to_vec(),
         b"1".to_vec(),
@@ -227,19 +237,11 @@ fn augmented_manifest_streams_each_listed_attribute_as_a_record() {
     for (e, recs) in read_records(&data, "train", 3).iter().enumerate() {
         assert_eq!(recs, &expected, "epoch {e}");
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
 
     // A line missing a listed attribute is refused before any FIFO exists.
     let channel = format!("train=augmented:{}#source-ref,box", s(&manifest));
-    let out = finish(feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-    ]));
+    let out = finish(feed_channel(t.path(), &channel, &data, &[]));
     assert_eq!(out.status.code(), Some(1));
     assert!(
         stderr(&out).contains("train.manifest: line 1")
@@ -271,8 +273,7 @@ fn epoch_orders(t: &Path, src: &Path, data: &str, args: &[&str]) -> Vec<Vec<usiz
     all.extend_from_slice(args);
     let child = feed(&all);
     let epochs = read_records(&data, "train", 3);
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
     epochs
         .into_iter()
         .map(|recs| {
@@ -364,18 +365,8 @@ fn a_reader_that_closes_early_ends_the_epoch_and_the_feeder_moves_on() {
     let (src, objs) = objects(t.path(), 2, |_| 6 << 20);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-    ]);
-    let mut reader = ChannelReader::new(&data, "train");
-    reader.timeout(Duration::from_secs(20));
+    let child = feed_channel(t.path(), &channel, &data, &["--epochs", "3"]);
+    let mut reader = channel_reader(&data, "train");
     let mut first = reader.next_epoch().unwrap();
     let mut head = [0u8; 100];
     first.read_exact(&mut head).unwrap();
@@ -388,8 +379,7 @@ fn a_reader_that_closes_early_ends_the_epoch_and_the_feeder_moves_on() {
         stream.read_to_end(&mut all).unwrap();
         assert_eq!(all, objs.concat(), "epoch {epoch}");
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    let out = finish_ok(child);
     let err = stderr(&out);
     assert!(
         err.contains("train_0:") && err.contains("(the reader closed the FIFO early)"),
@@ -403,16 +393,7 @@ fn a_reader_that_closes_early_ends_the_epoch_and_the_feeder_moves_on() {
 
     // The CLI reader closing early, with --on-early-close stop: the channel
     // ends after epoch 0 and the FIFO made in advance for epoch 1 is gone.
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--on-early-close",
-        "stop",
-    ]);
+    let child = feed_channel(t.path(), &channel, &data, &["--on-early-close", "stop"]);
     let out = sm_data(
         t.path(),
         &[
@@ -428,13 +409,8 @@ fn a_reader_that_closes_early_ends_the_epoch_and_the_feeder_moves_on() {
         ],
     );
     assert!(out.status.success(), "{}", stderr(&out));
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("closed the FIFO early"),
-        "{}",
-        stderr(&out)
-    );
+    let out = finish_ok(child);
+    assert_stderr_has(&out, "closed the FIFO early");
     assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
 }
 
@@ -444,21 +420,16 @@ fn no_reader_gives_a_clear_timeout_and_removes_the_fifos() {
     let (src, _) = objects(t.path(), 1, |_| 10);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let out = finish(feed(&[
-        "--channel",
+    let out = finish(feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--open-timeout",
-        "0.3",
-    ]));
+        &data,
+        &["--open-timeout", "0.3"],
+    ));
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("no reader opened the FIFO of channel train epoch 0 within 0.3 s"),
-        "{}",
-        stderr(&out)
+    assert_stderr_has(
+        &out,
+        "no reader opened the FIFO of channel train epoch 0 within 0.3 s",
     );
     assert!(dir_names(&data).is_empty());
 
@@ -476,11 +447,8 @@ fn no_reader_gives_a_clear_timeout_and_removes_the_fifos() {
         ],
     );
     assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("train_0") && stderr(&out).contains("did not appear within 0.2 s"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "train_0");
+    assert_stderr_has(&out, "did not appear within 0.2 s");
 }
 
 #[test]
@@ -512,8 +480,7 @@ fn signal_removes_fifos(signal: &str, code: i32) {
         s(&t.path().join("cfg")),
     ]);
     // A reader in the middle of epoch 0 of train, validation not opened.
-    let mut reader = ChannelReader::new(&data, "train");
-    reader.timeout(Duration::from_secs(20));
+    let mut reader = channel_reader(&data, "train");
     let mut stream = reader.next_epoch().unwrap();
     let mut head = [0u8; 10];
     stream.read_exact(&mut head).unwrap();
@@ -525,11 +492,7 @@ fn signal_removes_fifos(signal: &str, code: i32) {
     assert!(kill.success());
     let out = finish(child);
     assert_eq!(out.status.code(), Some(code), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("removed the FIFOs"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "removed the FIFOs");
     assert_eq!(dir_names(&data), ["keep.txt"]);
     assert_eq!(std::fs::read(data.join("keep.txt")).unwrap(), b"mine");
     // The open stream ends (EOF) instead of hanging.
@@ -545,20 +508,9 @@ fn an_existing_regular_file_is_never_replaced() {
     std::fs::create_dir_all(&data).unwrap();
     std::fs::write(data.join("train_0"), b"precious").unwrap();
     let channel = format!("train={}", s(&src));
-    let out = finish(feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-    ]));
+    let out = finish(feed_channel(t.path(), &channel, &data, &[]));
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("exists and is a regular file"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "exists and is a regular file");
     assert_eq!(std::fs::read(data.join("train_0")).unwrap(), b"precious");
     assert_eq!(dir_names(&data), ["train_0"]);
 }
@@ -577,30 +529,22 @@ fn gzip_objects_are_streamed_decompressed() {
     let data = t.path().join("data");
     for wrapper in ["None", "RecordIO"] {
         let channel = format!("train={}", s(&src));
-        let child = feed(&[
-            "--channel",
+        let child = feed_channel(
+            t.path(),
             &channel,
-            "--data-dir",
-            s(&data),
-            "--config-dir",
-            s(&t.path().join("cfg")),
-            "--epochs",
-            "1",
-            "--record-wrapper",
-            wrapper,
-        ]);
+            &data,
+            &["--epochs", "1", "--record-wrapper", wrapper],
+        );
         if wrapper == "None" {
             let mut all = Vec::new();
-            let mut r = ChannelReader::new(&data, "train");
-            r.timeout(Duration::from_secs(20));
+            let mut r = channel_reader(&data, "train");
             r.next_epoch().unwrap().read_to_end(&mut all).unwrap();
             assert_eq!(all, [&plain[..], b"tail"].concat());
         } else {
             let recs = read_records(&data, "train", 1);
             assert_eq!(recs[0], [plain.clone(), b"tail".to_vec()]);
         }
-        let out = finish(child);
-        assert!(out.status.success(), "{}", stderr(&out));
+        finish_ok(child);
     }
 }
 
@@ -614,16 +558,12 @@ fn objects_too_large_for_one_recordio_record_are_refused() {
     f.set_len(1 << 29).unwrap();
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let out = finish(feed(&[
-        "--channel",
+    let out = finish(feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--record-wrapper",
-        "RecordIO",
-    ]));
+        &data,
+        &["--record-wrapper", "RecordIO"],
+    ));
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
@@ -641,16 +581,7 @@ fn count_inspect_and_convert_read_a_pipe_channel() {
     let pbr = testdata("recordio-protobuf/dense_f32_label.pbr");
     let data = t.path().join("data");
     let channel = format!("train={}", s(&pbr));
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "4",
-    ]);
+    let child = feed_channel(t.path(), &channel, &data, &["--epochs", "4"]);
     let direct = sm_data(t.path(), &["count", s(&pbr)]);
     assert!(direct.status.success());
     let uri = format!("pipe://{}/train", s(&data));
@@ -706,8 +637,7 @@ fn count_inspect_and_convert_read_a_pipe_channel() {
         "{text}"
     );
     assert!(stderr(&printed).contains(&format!("train_3: {n} records")));
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
 }
 
 #[test]
@@ -787,17 +717,12 @@ fn container_config_files_drive_the_feeder() {
         let names: Vec<&[u8]> = recs.iter().map(|r| &r[..6]).collect();
         assert_eq!(names, [&b"obj-02"[..], b"obj-05"]);
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
     // A Pipe channel without a source is a configuration error.
     std::fs::write(cfg.join("sm-data-sources.json"), b"{}").unwrap();
     let out = finish(feed(&["--config-dir", s(&cfg), "--data-dir", s(&data)]));
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("no channel sources"),
-        "{}",
-        stderr(&out)
-    );
+    assert_stderr_has(&out, "no channel sources");
 }
 
 #[test]
@@ -806,20 +731,13 @@ fn an_object_that_breaks_mid_run_stops_the_feeder_with_its_name() {
     let (src, objs) = objects(t.path(), 3, |_| 100);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let child = feed(&[
-        "--channel",
+    let child = feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-        "--record-wrapper",
-        "RecordIO",
-    ]);
-    let mut reader = ChannelReader::new(&data, "train");
-    reader.timeout(Duration::from_secs(20));
+        &data,
+        &["--epochs", "3", "--record-wrapper", "RecordIO"],
+    );
+    let mut reader = channel_reader(&data, "train");
     let recs = Records::new(reader.clone(), RecordFormat::RecordIO, Some(1))
         .unwrap()
         .map(|r| r.unwrap().payload)
@@ -839,7 +757,7 @@ fn an_object_that_breaks_mid_run_stops_the_feeder_with_its_name() {
     // ...and the feeder says why, exits non-zero and removes its FIFOs.
     let out = finish(child);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert!(stderr(&out).contains("obj-01"), "{}", stderr(&out));
+    assert_stderr_has(&out, "obj-01");
     assert!(dir_names(&data).is_empty(), "{:?}", dir_names(&data));
 }
 
@@ -871,8 +789,7 @@ fn library_feeder_stops_on_request_and_the_reader_ends_when_no_epoch_follows() {
         let run = scope.spawn(|| feeder.run(&|_| {}));
         // Two epochs as text lines, then the feeder is stopped while it
         // waits for a reader of epoch 2.
-        let mut reader = ChannelReader::new(&data, "train");
-        reader.timeout(Duration::from_secs(20));
+        let reader = channel_reader(&data, "train");
         let lines: Vec<(u64, Vec<u8>)> = Records::new(reader, RecordFormat::Lines, Some(2))
             .unwrap()
             .map(|r| {
@@ -910,20 +827,19 @@ fn a_host_with_no_share_gets_empty_epochs() {
     let (src, _) = objects(t.path(), 2, |_| 10);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&src));
-    let child = feed(&[
-        "--channel",
+    let child = feed_channel(
+        t.path(),
         &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "2",
-        "--distribution",
-        "ShardedByS3Key",
-        "--host",
-        "3/3",
-    ]);
+        &data,
+        &[
+            "--epochs",
+            "2",
+            "--distribution",
+            "ShardedByS3Key",
+            "--host",
+            "3/3",
+        ],
+    );
     let out = sm_data(
         t.path(),
         &[
@@ -941,8 +857,7 @@ fn a_host_with_no_share_gets_empty_epochs() {
         String::from_utf8_lossy(&out.stdout),
         "train_0: 0 records, 0 bytes\ntrain_1: 0 records, 0 bytes\n"
     );
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
 }
 
 #[test]
@@ -959,25 +874,13 @@ fn a_manifest_file_streams_its_objects_in_manifest_order() {
     .unwrap();
     let data = t.path().join("data");
     let channel = format!("train=manifest:{}", s(&manifest));
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-    ]);
+    let child = feed_channel(t.path(), &channel, &data, &["--epochs", "3"]);
     let expected = [objs[2].clone(), objs[0].clone(), objs[3].clone()].concat();
     for epoch in 0..3 {
-        let fifo = data.join(format!("train_{epoch}"));
-        wait_for(&fifo);
-        let got = Command::new("cat").arg(&fifo).output().unwrap();
+        let got = cat_epoch(&data, "train", epoch);
         assert_eq!(got.stdout, expected, "epoch {epoch}");
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
 }
 
 #[test]
@@ -996,18 +899,8 @@ fn tfrecord_frames_are_read_from_the_pipe_with_their_crcs_checked() {
     assert!(want.len() > 1);
     let data = t.path().join("data");
     let channel = format!("train={}", s(&file));
-    let child = feed(&[
-        "--channel",
-        &channel,
-        "--data-dir",
-        s(&data),
-        "--config-dir",
-        s(&t.path().join("cfg")),
-        "--epochs",
-        "3",
-    ]);
-    let mut reader = ChannelReader::new(&data, "train");
-    reader.timeout(Duration::from_secs(20));
+    let child = feed_channel(t.path(), &channel, &data, &["--epochs", "3"]);
+    let reader = channel_reader(&data, "train");
     let mut got: Vec<Vec<Vec<u8>>> = vec![Vec::new(); 3];
     for r in Records::new(reader, RecordFormat::TFRecord, Some(3)).unwrap() {
         let r = r.unwrap();
@@ -1016,6 +909,5 @@ fn tfrecord_frames_are_read_from_the_pipe_with_their_crcs_checked() {
     for (epoch, g) in got.iter().enumerate() {
         assert_eq!(g, &want, "epoch {epoch}");
     }
-    let out = finish(child);
-    assert!(out.status.success(), "{}", stderr(&out));
+    finish_ok(child);
 }
