@@ -18,6 +18,8 @@
 //!   pipeline on rayon.
 //! - [`convert`] and [`inspect`] — the logic of the `convert`, `count` and
 //!   `inspect` commands, as library calls.
+//! - [`validate`] — the checks of `validate`: what would fail a SageMaker
+//!   training job, per algorithm, with positions and fixes.
 //!
 //! ## Example
 //! ```
@@ -43,6 +45,7 @@ pub mod format;
 pub mod inspect;
 pub mod pipeline;
 pub mod store;
+pub mod validate;
 
 pub use batch::{Batch, Dtype};
 pub use error::{Error, ErrorKind, Position, Result};

@@ -19,6 +19,8 @@ fn main() -> ExitCode {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
+        // Exit 0 clean, 1 problems found, 2 could not run.
+        args::Command::Validate(a) => return cmd::validate::main(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
