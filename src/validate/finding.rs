@@ -149,7 +149,7 @@ impl Finding {
 
     /// Sets the file.
     pub fn file(mut self, file: &str) -> Finding {
-        self.position.file = Some(file.to_string());
+        self.position.file = (!file.is_empty()).then(|| file.to_string());
         self
     }
 
@@ -204,14 +204,12 @@ impl Finding {
 
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} [{}] {}: {}",
-            self.severity.name(),
-            self.check.id(),
-            self.position,
-            self.message
-        )
+        let pos = self.position.to_string();
+        write!(f, "{} [{}] ", self.severity.name(), self.check.id())?;
+        if !pos.is_empty() {
+            write!(f, "{pos}: ")?;
+        }
+        f.write_str(&self.message)
     }
 }
 

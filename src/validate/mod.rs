@@ -119,6 +119,9 @@ pub(crate) struct FileCtx<'a> {
     pub(crate) delimiter: u8,
     /// CSV: label columns at the start of each row.
     pub(crate) label_size: usize,
+    /// LibSVM (XGBoost): lines starting before this offset are checked as
+    /// strictly as the container's validator does.
+    pub(crate) strict_until: u64,
 }
 
 /// What a chunk checker reports.
@@ -438,15 +441,18 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         }
     }
     let total: u64 = data.iter().map(|o| o.size).sum();
+    let all: u64 = objects.iter().map(|o| o.size).sum();
     if data.is_empty() || total == 0 {
         let xgb = alg == Algorithm::Xgboost;
         acc.push(
             Finding::new(Check::EmptyChannel, Severity::Error)
                 .file(&paths.join(" "))
-                .message(if data.is_empty() {
-                    "the channel holds no data files"
-                } else {
+                .message(if objects.is_empty() {
+                    "the channel holds no files"
+                } else if all == 0 {
                     "every file of the channel is empty"
+                } else {
+                    "the channel holds no data files (every file is skipped)"
                 })
                 .sagemaker(if xgb {
                     "XGBoost: \"No data in training channel path ...\" (or \"No data in validation channel path ...\")"
@@ -521,6 +527,11 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         } else {
             b','
         };
+        let strict_until = if kind == InputKind::Libsvm && rules.xgboost {
+            text::libsvm_strict_until(prefix(&mut input, 256 << 10)?)
+        } else {
+            0
+        };
         let ctx = FileCtx {
             name: &o.uri,
             rules,
@@ -528,6 +539,7 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
             max: opts.max_per_kind,
             delimiter,
             label_size,
+            strict_until,
         };
         run_file(&mut acc, &ctx, input, kind, opts.pipeline, o.size)?;
     }
@@ -779,11 +791,12 @@ fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: In
                 _ => format!("the {declared} reader fails on this file"),
             })
             .fix(format!(
-                "set the channel's content type to {} (and pass --content-type {} here), or convert: sm-data convert {} OUT.{}",
+                "set the channel's content type to {} (and pass --content-type {} here), or convert: sm-data convert {} OUT.{} --from {}",
                 sniffed.content_types()[0],
                 sniffed.content_types()[0],
                 o.uri,
-                ext_of(declared)
+                ext_of(declared),
+                sniffed.name()
             ));
         if let Some(s) = shown {
             f = f.snippet(s);
@@ -865,7 +878,37 @@ fn csv_delimiter(acc: &mut Acc, input: &mut Input, o: &Object, rules: Rules) -> 
     } else {
         b','
     };
-    if chosen != b',' && rules.schema == Schema::Numeric || chosen != b',' && rules.schema == Schema::IpInsights {
+    // Every file of the channel must use the first file's delimiter.
+    let here = Position {
+        file: Some(o.uri.clone()),
+        line: Some(0),
+        byte: Some(0),
+        ..Position::default()
+    };
+    let name = delimiter_name(chosen).to_string();
+    match acc.expected.get(&Check::CsvDelimiterMixed).cloned() {
+        None => {
+            acc.expected
+                .insert(Check::CsvDelimiterMixed, (name.clone(), here.clone()));
+        }
+        Some((want, at)) if want != name => {
+            let ctx = FileCtx {
+                name: &o.uri,
+                rules,
+                algorithm: acc.alg,
+                max: acc.max,
+                delimiter: chosen,
+                label_size: 0,
+                strict_until: 0,
+            };
+            let mut f = tally_finding(Check::CsvDelimiterMixed, &name, &want, &at, &ctx);
+            f.position = here;
+            f.snippet = Some(crate::codec::text::snippet(first, 60));
+            acc.push(f);
+        }
+        Some(_) => {}
+    }
+    if chosen != b',' && matches!(rules.schema, Schema::Numeric | Schema::IpInsights) {
         let xgb = rules.xgboost;
         // Python's csv.Sniffer prefers , \t ; space : — a pipe is not
         // among them, and `12.0|3.0|4.0` is sniffed as '0' (spec §0.5).

@@ -200,7 +200,7 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
                     tensor_dtype_name(want)
                 ))
                 .sagemaker(format!(
-                    "{} accepts {} tensors only (spec §7); the SDK writes float64 numpy arrays as Float64Tensor",
+                    "{} accepts {} only (spec §7); the SDK writes float64 numpy arrays as Float64Tensor",
                     ctx.algorithm.title(),
                     tensor_dtype_name(want)
                 ))
@@ -260,20 +260,21 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
                 ))
         });
     }
-    let dim = if sparse {
-        if t.shape.is_empty() {
-            t.keys.iter().max().map_or(0, |k| k + 1)
-        } else {
-            size
-        }
-    } else {
-        t.values.len() as u64
+    // A sparse tensor without a shape has no stated dimension (reported
+    // above); its largest key still bounds feature_dim.
+    let dim = match (sparse, t.shape.is_empty()) {
+        (true, true) => None,
+        (true, false) => Some(size),
+        (false, _) => Some(t.values.len() as u64),
     };
-    w.stats.dim = w.stats.dim.max(dim);
-    let mut key = String::new();
-    key.push_str(itoa::Buffer::new().format(dim));
-    key.push_str(if dim == 1 { " feature" } else { " features" });
-    w.tally(Check::FeatureDim, &key, max, site);
+    let seen = t.keys.iter().max().map_or(0, |k| k + 1);
+    w.stats.dim = w.stats.dim.max(dim.unwrap_or(seen));
+    if let Some(dim) = dim {
+        let mut key = String::new();
+        key.push_str(itoa::Buffer::new().format(dim));
+        key.push_str(if dim == 1 { " feature" } else { " features" });
+        w.tally(Check::FeatureDim, &key, max, site);
+    }
     let mut negative = false;
     for &v in &t.values {
         w.stats.value(v);

@@ -403,14 +403,12 @@ fn check_ip_row<'a>(
 /// Checks a chunk of LibSVM lines. XGBoost's validator checks only the
 /// first line with at least two features (and the lines before it) with a
 /// strict single-space split (spec §8.4): problems there are errors, later
-/// ones warnings. That line is looked for in the first chunk, which the
-/// chunker always grows to hold content.
+/// ones warnings. [`FileCtx::strict_until`] is where that line ends.
 pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let data: &[u8] = chunk;
     let base = chunk.offset;
     let first_chunk = chunk.index == 0;
     let xgb = ctx.rules.xgboost;
-    let mut seen_valid = !first_chunk;
     let mut line_no = 0u64;
     let mut last_start = 0usize;
     let mut tokens: Vec<(usize, usize)> = Vec::new();
@@ -427,8 +425,9 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let at = base + off as u64;
         let t = trim(line);
+        let strict = xgb && at < ctx.strict_until;
         if t.is_empty() || t.starts_with(b"#") {
-            if xgb && !seen_valid {
+            if strict {
                 w.out.add(Check::LibsvmComment, Severity::Error, || {
                     Finding::new(Check::LibsvmComment, Severity::Error)
                         .line(rel)
@@ -454,7 +453,6 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         w.records += 1;
         w.stats.records += 1;
-        let strict = xgb && !seen_valid;
         let ws = memchr::memchr(b'\t', line)
             .or_else(|| memchr::memmem::find(line, b"  "))
             .or_else(|| line.ends_with(b" ").then(|| line.len() - 1))
@@ -517,7 +515,6 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                 w.stats.label(v);
             }
         }
-        let mut features = 0usize;
         if bad.is_none() {
             for k in 1..tokens.len() {
                 let t = tok(k);
@@ -552,7 +549,6 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                     ));
                     break;
                 };
-                features += 1;
                 w.stats.value(v);
                 w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
                 w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
@@ -592,13 +588,32 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                         "write 'label idx:val idx:val' with single spaces, 0-based integer indices and numeric values".to_string()
                     })
             });
-        } else if features >= 2 {
-            seen_valid = true;
         }
     }
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// The absolute offset where the line XGBoost's LibSVM validator checks
+/// ends: the first line with at least two feature tokens (spec §8.4), found
+/// in `head`, the start of the file. Lines before it and it are checked
+/// strictly. `head.len()` when no such line is in `head`.
+pub(crate) fn libsvm_strict_until(head: &[u8]) -> u64 {
+    for (line, start) in split_lines(head) {
+        let t = trim(line);
+        if t.is_empty() {
+            continue;
+        }
+        let tokens = t
+            .split(|&b| b == b' ' || b == b'\t')
+            .filter(|x| !x.is_empty())
+            .count();
+        if tokens >= 3 {
+            return (start + line.len()) as u64;
+        }
+    }
+    head.len() as u64
 }
 
 fn file_name(path: &str) -> &str {
