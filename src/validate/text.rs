@@ -453,10 +453,13 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         w.records += 1;
         w.stats.records += 1;
+        // After the validated line, XGBoost's loader splits on any
+        // whitespace: only tabs and double spaces are worth a warning
+        // (scikit-learn writes `label \n` for rows without features).
         let ws = memchr::memchr(b'\t', line)
             .or_else(|| memchr::memmem::find(line, b"  "))
-            .or_else(|| line.ends_with(b" ").then(|| line.len() - 1))
-            .or_else(|| line.starts_with(b" ").then_some(0));
+            .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
+            .or_else(|| (strict && line.starts_with(b" ")).then_some(0));
         if let Some(p) = ws {
             let sev = if strict {
                 Severity::Error

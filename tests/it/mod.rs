@@ -8,3 +8,4 @@ mod faults;
 mod golden;
 mod roundtrip;
 mod util;
+mod validate;
