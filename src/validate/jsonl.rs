@@ -59,8 +59,14 @@ pub(crate) fn check_jsonl(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             Ok(other) => {
                 w.out.add(Check::JsonSyntax, Severity::Error, || {
                     here.finding(Check::JsonSyntax, Severity::Error)
-                        .message(format!("the line is a JSON {}, not an object", kind(&other)))
-                        .sagemaker(format!("{} reads one JSON object per line", ctx.algorithm.title()))
+                        .message(format!(
+                            "the line is a JSON {}, not an object",
+                            kind(&other)
+                        ))
+                        .sagemaker(format!(
+                            "{} reads one JSON object per line",
+                            ctx.algorithm.title()
+                        ))
                         .fix("write one JSON object per line")
                 });
                 continue;
@@ -108,9 +114,18 @@ fn kind(v: &Value) -> &'static str {
 /// time zone.
 fn valid_start(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    if b.len() < 10 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    if b.len() < 10
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return false;
     }
     if !(1..=12).contains(&num(5..7)) || !(1..=31).contains(&num(8..10)) {
@@ -215,7 +230,11 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
                     }
                 }
             }
-            format!("{} 'cat' value{}", a.len(), if a.len() == 1 { "" } else { "s" })
+            format!(
+                "{} 'cat' value{}",
+                a.len(),
+                if a.len() == 1 { "" } else { "s" }
+            )
         }
         Some(v) => {
             w.out.add(Check::DeeparCat, Severity::Error, || {
@@ -236,7 +255,10 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
                 let problem = match f {
                     Value::Array(vals) => {
                         if let Some(j) = vals.iter().position(|v| !v.is_number()) {
-                            Some(format!("dynamic_feat[{i}][{j}] is {}, not a number", vals[j]))
+                            Some(format!(
+                                "dynamic_feat[{i}][{j}] is {}, not a number",
+                                vals[j]
+                            ))
                         } else {
                             target_len.filter(|&t| vals.len() < t).map(|t| {
                                 format!(
@@ -246,7 +268,10 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
                             })
                         }
                     }
-                    v => Some(format!("dynamic_feat[{i}] is a {}, not an array of numbers", kind(v))),
+                    v => Some(format!(
+                        "dynamic_feat[{i}] is a {}, not an array of numbers",
+                        kind(v)
+                    )),
                 };
                 if let Some(p) = problem {
                     w.out.add(Check::DeeparDynamicFeat, Severity::Error, || {
@@ -267,7 +292,10 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
         Some(v) => {
             w.out.add(Check::DeeparDynamicFeat, Severity::Error, || {
                 here.finding(Check::DeeparDynamicFeat, Severity::Error)
-                    .message(format!("'dynamic_feat' is a {}, not an array of arrays", kind(v)))
+                    .message(format!(
+                        "'dynamic_feat' is a {}, not an array of arrays",
+                        kind(v)
+                    ))
                     .sagemaker("DeepAR reads 'dynamic_feat' as an array of number arrays")
                     .fix("write \"dynamic_feat\": [[0.1, 0.2, ...]]")
             });
@@ -287,7 +315,10 @@ fn object2vec(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &
         match obj.get(key) {
             Some(Value::Array(a)) if !a.is_empty() => {
                 if let Some(j) = a.iter().position(|v| v.as_u64().is_none()) {
-                    problem.get_or_insert(format!("{key}[{j}] is {}, not a token id (a non-negative integer)", a[j]));
+                    problem.get_or_insert(format!(
+                        "{key}[{j}] is {}, not a token id (a non-negative integer)",
+                        a[j]
+                    ));
                 } else {
                     let top = a.iter().filter_map(Value::as_u64).max().unwrap_or(0);
                     w.stats.vocab[i] = w.stats.vocab[i].max(top.saturating_add(1));
@@ -301,7 +332,10 @@ fn object2vec(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &
                 problem.get_or_insert(format!("'{key}' is empty"));
             }
             Some(v) => {
-                problem.get_or_insert(format!("'{key}' is a {}, not an array of token ids", kind(v)));
+                problem.get_or_insert(format!(
+                    "'{key}' is a {}, not an array of token ids",
+                    kind(v)
+                ));
             }
             None => {
                 problem.get_or_insert(format!("'{key}' is missing"));
@@ -373,10 +407,22 @@ mod tests {
 
     #[test]
     fn start_timestamps() {
-        for ok in ["2024-01-31 00:00:00", "2024-01-31", "2024-12-01 23:59", "2024-01-31T10:00:00"] {
+        for ok in [
+            "2024-01-31 00:00:00",
+            "2024-01-31",
+            "2024-12-01 23:59",
+            "2024-01-31T10:00:00",
+        ] {
             assert!(valid_start(ok), "{ok}");
         }
-        for bad in ["2024-13-01", "31/01/2024", "2024-01-31 00:00:00+01:00", "2024-01-31Z", "", "2024-01-31 25:00:00"] {
+        for bad in [
+            "2024-13-01",
+            "31/01/2024",
+            "2024-01-31 00:00:00+01:00",
+            "2024-01-31Z",
+            "",
+            "2024-01-31 25:00:00",
+        ] {
             assert!(!valid_start(bad), "{bad}");
         }
     }

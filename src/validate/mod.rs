@@ -159,10 +159,7 @@ impl Work {
         max: usize,
         site: impl FnOnce() -> Site,
     ) {
-        self.tallies
-            .entry(check)
-            .or_default()
-            .add(key, max, site);
+        self.tallies.entry(check).or_default().add(key, max, site);
     }
 }
 
@@ -229,7 +226,7 @@ impl Acc {
             }
         }
         for (check, tally) in w.tallies {
-            if !self.expected.contains_key(&check) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = self.expected.entry(check) {
                 let first = tally
                     .entries
                     .iter()
@@ -243,7 +240,7 @@ impl Acc {
                         byte: Some(site.byte),
                         field: None,
                     };
-                    self.expected.insert(check, (key.clone(), pos));
+                    slot.insert((key.clone(), pos));
                 }
             }
             let Some((want, at)) = self.expected.get(&check).cloned() else {
@@ -295,7 +292,13 @@ fn tally_severity(check: Check, rules: Rules) -> Severity {
 
 /// The finding for a record whose `check` property is `found` where the
 /// first record (at `at`) had `want`.
-fn tally_finding(check: Check, found: &str, want: &str, at: &Position, ctx: &FileCtx<'_>) -> Finding {
+fn tally_finding(
+    check: Check,
+    found: &str,
+    want: &str,
+    at: &Position,
+    ctx: &FileCtx<'_>,
+) -> Finding {
     let f = Finding::new(check, Severity::Error).message(format!(
         "this record has {found}, but the first record ({at}) has {want}"
     ));
@@ -409,7 +412,9 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
     };
     let label_size = match declared.as_ref().and_then(|c| c.param("label_size")) {
         Some(v) => Some(v.parse::<usize>().map_err(|_| {
-            Error::config(format!("label_size must be a non-negative integer, not {v:?}"))
+            Error::config(format!(
+                "label_size must be a non-negative integer, not {v:?}"
+            ))
         })?),
         None => None,
     };
@@ -492,7 +497,12 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
             None => {
                 if declared_kind.is_none() && !acc.kinds_reported.contains(&kind) {
                     acc.kinds_reported.push(kind);
-                    acc.push(content_type_finding(alg, &o.uri, kind.content_types()[0], kind));
+                    acc.push(content_type_finding(
+                        alg,
+                        &o.uri,
+                        kind.content_types()[0],
+                        kind,
+                    ));
                 }
                 Rules::generic(kind)
             }
@@ -659,12 +669,20 @@ fn channel_checks(
                 h
             ));
         let f = if xgb {
-            f.sagemaker("XGBoost: \"Hidden file found in the data path! Remove that before training.\"")
-                .fix(format!("delete {} (or move it out of the channel)", o.uri))
+            f.sagemaker(
+                "XGBoost: \"Hidden file found in the data path! Remove that before training.\"",
+            )
+            .fix(format!("delete {} (or move it out of the channel)", o.uri))
         } else if skips {
             let mut f = f
-                .sagemaker(format!("{} skips files whose names start with '.'", alg.title()))
-                .fix(format!("delete {} if it holds data you meant to train on", o.uri));
+                .sagemaker(format!(
+                    "{} skips files whose names start with '.'",
+                    alg.title()
+                ))
+                .fix(format!(
+                    "delete {} if it holds data you meant to train on",
+                    o.uri
+                ));
             f.severity = Severity::Warning;
             f
         } else {
@@ -968,7 +986,7 @@ fn run_file(
         }
         _ => &line_framer,
     };
-    if kind == InputKind::RecordioProtobuf && ctx.rules.xgboost && size % 4 != 0 {
+    if kind == InputKind::RecordioProtobuf && ctx.rules.xgboost && !size.is_multiple_of(4) {
         acc.push(
             Finding::new(Check::RecordioPadding, Severity::Error)
                 .file(ctx.name)
@@ -1109,10 +1127,19 @@ mod tests {
 
     #[test]
     fn sniffs_kinds() {
-        assert_eq!(sniff_kind(b"{\"a\":1}\n", Algorithm::Generic), InputKind::JsonLines);
-        assert_eq!(sniff_kind(b"1 0:1\n", Algorithm::Generic), InputKind::Libsvm);
+        assert_eq!(
+            sniff_kind(b"{\"a\":1}\n", Algorithm::Generic),
+            InputKind::JsonLines
+        );
+        assert_eq!(
+            sniff_kind(b"1 0:1\n", Algorithm::Generic),
+            InputKind::Libsvm
+        );
         assert_eq!(sniff_kind(b"1,2\n", Algorithm::Generic), InputKind::Csv);
-        assert_eq!(sniff_kind(b"hello world\n", Algorithm::Blazingtext), InputKind::Text);
+        assert_eq!(
+            sniff_kind(b"hello world\n", Algorithm::Blazingtext),
+            InputKind::Text
+        );
         assert_eq!(
             sniff_kind(&recordio::MAGIC_BYTES, Algorithm::Generic),
             InputKind::RecordioProtobuf

@@ -252,7 +252,10 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
             Finding::new(Check::ProtobufSparse, Severity::Error)
                 .record(n)
                 .byte(at)
-                .message(format!("features[\"values\"] {}", p.trim_start_matches("The sparse feature 'values' ... ")))
+                .message(format!(
+                    "features[\"values\"] {}",
+                    p.trim_start_matches("The sparse feature 'values' ... ")
+                ))
                 .sagemaker(format!("ml-io: \"{p}\""))
                 .fix(format!(
                     "re-encode: sm-data convert {} FIXED.pbr --sparse --num-features N",

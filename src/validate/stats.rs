@@ -266,11 +266,7 @@ impl Part {
         match alg {
             Algorithm::Generic => {}
             Algorithm::Xgboost => match classes {
-                Some(2) => h.push(hint(
-                    "objective",
-                    "binary:logistic",
-                    "labels are 0 and 1",
-                )),
+                Some(2) => h.push(hint("objective", "binary:logistic", "labels are 0 and 1")),
                 Some(k) if k > 2 => {
                     h.push(hint(
                         "objective",
@@ -288,7 +284,11 @@ impl Part {
             Algorithm::LinearLearner => {
                 feature_dim(&mut h);
                 match classes {
-                    Some(2) => h.push(hint("predictor_type", "binary_classifier", "labels are 0 and 1")),
+                    Some(2) => h.push(hint(
+                        "predictor_type",
+                        "binary_classifier",
+                        "labels are 0 and 1",
+                    )),
                     Some(k) if k > 2 => {
                         h.push(hint(
                             "predictor_type",
@@ -297,7 +297,11 @@ impl Part {
                         ));
                         h.push(hint("num_classes", k.to_string(), "number of classes"));
                     }
-                    _ => h.push(hint("predictor_type", "regressor", "labels are not the classes 0..k-1")),
+                    _ => h.push(hint(
+                        "predictor_type",
+                        "regressor",
+                        "labels are not the classes 0..k-1",
+                    )),
                 }
             }
             Algorithm::FactorizationMachines => {
@@ -321,19 +325,35 @@ impl Part {
                 feature_dim(&mut h);
                 h.push(hint(
                     "predictor_type",
-                    if classes.is_some() { "classifier" } else { "regressor" },
+                    if classes.is_some() {
+                        "classifier"
+                    } else {
+                        "regressor"
+                    },
                     if classes.is_some() {
                         "labels are the classes 0..k-1"
                     } else {
                         "labels are not the classes 0..k-1"
                     },
                 ));
-                h.push(hint("sample_size", format!("1..{n}"), "at most the number of records"));
-                h.push(hint("k", format!("1..{n}"), "at most the number of records"));
+                h.push(hint(
+                    "sample_size",
+                    format!("1..{n}"),
+                    "at most the number of records",
+                ));
+                h.push(hint(
+                    "k",
+                    format!("1..{n}"),
+                    "at most the number of records",
+                ));
             }
             Algorithm::Kmeans => {
                 feature_dim(&mut h);
-                h.push(hint("k", format!("2..{n}"), "clusters: at most the number of records"));
+                h.push(hint(
+                    "k",
+                    format!("2..{n}"),
+                    "clusters: at most the number of records",
+                ));
             }
             Algorithm::Pca => {
                 feature_dim(&mut h);
@@ -345,11 +365,23 @@ impl Part {
             }
             Algorithm::Rcf => feature_dim(&mut h),
             Algorithm::Lda => {
-                h.push(hint("feature_dim", dim.to_string(), "vocabulary size (required)"));
-                h.push(hint("mini_batch_size", n.to_string(), "number of documents (required)"));
+                h.push(hint(
+                    "feature_dim",
+                    dim.to_string(),
+                    "vocabulary size (required)",
+                ));
+                h.push(hint(
+                    "mini_batch_size",
+                    n.to_string(),
+                    "number of documents (required)",
+                ));
             }
             Algorithm::Ntm => {
-                h.push(hint("feature_dim", dim.to_string(), "vocabulary size (required)"));
+                h.push(hint(
+                    "feature_dim",
+                    dim.to_string(),
+                    "vocabulary size (required)",
+                ));
             }
             Algorithm::IpInsights => {
                 h.push(hint(
@@ -368,7 +400,11 @@ impl Part {
                     ));
                 }
                 if let Some(k) = self.dynamic_feat.filter(|&k| k > 0) {
-                    h.push(hint("num_dynamic_feat", k.to_string(), "dynamic features per series"));
+                    h.push(hint(
+                        "num_dynamic_feat",
+                        k.to_string(),
+                        "dynamic features per series",
+                    ));
                 }
                 if let Some((lo, _)) = self.seq {
                     h.push(hint(
@@ -379,14 +415,38 @@ impl Part {
                 }
             }
             Algorithm::Object2vec => {
-                h.push(hint("enc0_vocab_size", self.vocab[0].to_string(), "largest in0 token id + 1"));
-                h.push(hint("enc1_vocab_size", self.vocab[1].to_string(), "largest in1 token id + 1"));
-                h.push(hint("enc0_max_seq_len", self.max_len[0].to_string(), "longest in0"));
-                h.push(hint("enc1_max_seq_len", self.max_len[1].to_string(), "longest in1"));
+                h.push(hint(
+                    "enc0_vocab_size",
+                    self.vocab[0].to_string(),
+                    "largest in0 token id + 1",
+                ));
+                h.push(hint(
+                    "enc1_vocab_size",
+                    self.vocab[1].to_string(),
+                    "largest in1 token id + 1",
+                ));
+                h.push(hint(
+                    "enc0_max_seq_len",
+                    self.max_len[0].to_string(),
+                    "longest in0",
+                ));
+                h.push(hint(
+                    "enc1_max_seq_len",
+                    self.max_len[1].to_string(),
+                    "longest in1",
+                ));
             }
             Algorithm::Seq2seq => {
-                h.push(hint("max_seq_len_source", self.max_len[0].to_string(), "longest source"));
-                h.push(hint("max_seq_len_target", self.max_len[1].to_string(), "longest target"));
+                h.push(hint(
+                    "max_seq_len_source",
+                    self.max_len[0].to_string(),
+                    "longest source",
+                ));
+                h.push(hint(
+                    "max_seq_len_target",
+                    self.max_len[1].to_string(),
+                    "longest target",
+                ));
             }
             Algorithm::Blazingtext => {
                 if let Some(c) = &s.label_classes {

@@ -134,18 +134,67 @@ impl Algorithm {
             Algorithm::Generic => &[],
             // spec §7, §8.1: libsvm is XGBoost's default content type.
             Algorithm::Xgboost => &[
-                Accepts { kind: Libsvm, rules: XGB },
-                Accepts { kind: Csv, rules: XGB },
-                Accepts { kind: RecordioProtobuf, rules: XGB },
-                Accepts { kind: Parquet, rules: XGB },
+                Accepts {
+                    kind: Libsvm,
+                    rules: XGB,
+                },
+                Accepts {
+                    kind: Csv,
+                    rules: XGB,
+                },
+                Accepts {
+                    kind: RecordioProtobuf,
+                    rules: XGB,
+                },
+                Accepts {
+                    kind: Parquet,
+                    rules: XGB,
+                },
             ],
-            Algorithm::LinearLearner => &[Accepts { kind: RecordioProtobuf, rules: F32 }, Accepts { kind: Csv, rules: SUPERVISED }],
-            Algorithm::FactorizationMachines => &[Accepts { kind: RecordioProtobuf, rules: F32 }],
-            Algorithm::Knn => &[Accepts { kind: RecordioProtobuf, rules: SUPERVISED }, Accepts { kind: Csv, rules: SUPERVISED }],
-            Algorithm::Kmeans | Algorithm::Pca | Algorithm::Rcf => {
-                &[Accepts { kind: RecordioProtobuf, rules: UNSUPERVISED }, Accepts { kind: Csv, rules: UNSUPERVISED }]
-            }
-            Algorithm::Lda | Algorithm::Ntm => &[Accepts { kind: RecordioProtobuf, rules: COUNTS }, Accepts { kind: Csv, rules: COUNTS }],
+            Algorithm::LinearLearner => &[
+                Accepts {
+                    kind: RecordioProtobuf,
+                    rules: F32,
+                },
+                Accepts {
+                    kind: Csv,
+                    rules: SUPERVISED,
+                },
+            ],
+            Algorithm::FactorizationMachines => &[Accepts {
+                kind: RecordioProtobuf,
+                rules: F32,
+            }],
+            Algorithm::Knn => &[
+                Accepts {
+                    kind: RecordioProtobuf,
+                    rules: SUPERVISED,
+                },
+                Accepts {
+                    kind: Csv,
+                    rules: SUPERVISED,
+                },
+            ],
+            Algorithm::Kmeans | Algorithm::Pca | Algorithm::Rcf => &[
+                Accepts {
+                    kind: RecordioProtobuf,
+                    rules: UNSUPERVISED,
+                },
+                Accepts {
+                    kind: Csv,
+                    rules: UNSUPERVISED,
+                },
+            ],
+            Algorithm::Lda | Algorithm::Ntm => &[
+                Accepts {
+                    kind: RecordioProtobuf,
+                    rules: COUNTS,
+                },
+                Accepts {
+                    kind: Csv,
+                    rules: COUNTS,
+                },
+            ],
             Algorithm::IpInsights => &[Accepts {
                 kind: Csv,
                 rules: Rules {
@@ -321,8 +370,12 @@ impl InputKind {
             "application/x-recordio-protobuf" | "recordio-protobuf" | "protobuf" => {
                 InputKind::RecordioProtobuf
             }
-            "application/jsonlines" | "application/json" | "application/x-jsonlines"
-            | "jsonlines" | "jsonl" | "json" => InputKind::JsonLines,
+            "application/jsonlines"
+            | "application/json"
+            | "application/x-jsonlines"
+            | "jsonlines"
+            | "jsonl"
+            | "json" => InputKind::JsonLines,
             "text/plain" | "text" => InputKind::Text,
             "application/x-parquet" | "parquet" => InputKind::Parquet,
             _ => return None,

@@ -505,13 +505,14 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         let mut bad: Option<(usize, String)> = None;
         let label = tok(0);
         let label_ok = match label.iter().position(|&b| b == b':') {
-            Some(c) => {
-                parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some()
-            }
+            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
             None => parse_f64(label).is_some(),
         };
         if !label_ok {
-            bad = Some((0, format!("the label {:?} is not a number", snippet(label, 40))));
+            bad = Some((
+                0,
+                format!("the label {:?} is not a number", snippet(label, 40)),
+            ));
         } else {
             let lv = label.split(|&b| b == b':').next().unwrap_or(label);
             if let Some(v) = parse_f64(lv) {
@@ -532,7 +533,10 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                     continue;
                 }
                 let Some(c) = t.iter().position(|&b| b == b':') else {
-                    bad = Some((k, format!("{:?} has no ':' (expected idx:val)", snippet(t, 40))));
+                    bad = Some((
+                        k,
+                        format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
+                    ));
                     break;
                 };
                 let Some(idx) = parse_u64(&t[..c]) else {
@@ -558,7 +562,8 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             }
         }
         if let Some((k, msg)) = bad {
-            let looks_csv = memchr::memchr(b':', line).is_none() && memchr::memchr(b',', line).is_some();
+            let looks_csv =
+                memchr::memchr(b':', line).is_none() && memchr::memchr(b',', line).is_some();
             w.out.add(Check::LibsvmSyntax, Severity::Error, || {
                 let sagemaker = if !xgb {
                     "LibSVM readers fail on this line".to_string()
@@ -647,7 +652,10 @@ pub(crate) fn check_text(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                     .byte(at + e.valid_up_to() as u64)
                     .snippet(line)
                     .message("the line is not valid UTF-8")
-                    .sagemaker(format!("{} reads UTF-8 text and fails or mangles the line", ctx.algorithm.title()))
+                    .sagemaker(format!(
+                        "{} reads UTF-8 text and fails or mangles the line",
+                        ctx.algorithm.title()
+                    ))
                     .fix("re-encode the file as UTF-8 (iconv -f LATIN1 -t UTF-8)")
             });
             continue;

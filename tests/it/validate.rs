@@ -143,7 +143,11 @@ fn every_corpus_file_produces_its_finding() {
         if c.line.is_some() || c.record.is_some() || c.byte.is_some() {
             assert!(f.position.file.is_some(), "{what}");
         }
-        assert_eq!(r.is_clean(), c.severity == Severity::Warning && r.errors() == 0, "{what}");
+        assert_eq!(
+            r.is_clean(),
+            c.severity == Severity::Warning && r.errors() == 0,
+            "{what}"
+        );
     }
 }
 
@@ -152,21 +156,91 @@ fn corpus_files_produce_only_their_findings() {
     // The findings beside the one each file is for are listed, so that a
     // new false positive fails here.
     let cases: &[(&str, &str, Option<&str>, &[&str])] = &[
-        ("csv/header.csv", "xgboost", Some("text/csv"), &["csv-header"]),
-        ("csv/non_numeric.csv", "linear-learner", None, &["csv-non-numeric"]),
+        (
+            "csv/header.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-header"],
+        ),
+        (
+            "csv/non_numeric.csv",
+            "linear-learner",
+            None,
+            &["csv-non-numeric"],
+        ),
         ("csv/ragged.csv", "knn", None, &["csv-columns"]),
-        ("csv/single_column.csv", "xgboost", Some("text/csv"), &["csv-columns", "csv-single-column"]),
-        ("csv/quotes.csv", "xgboost", Some("text/csv"), &["csv-quotes"]),
-        ("csv/pipe.csv", "xgboost", Some("text/csv"), &["csv-delimiter"]),
-        ("csv/empty.csv", "xgboost", Some("text/csv"), &["empty-channel", "empty-file"]),
-        ("channel_empty", "linear-learner", None, &["empty-channel", "empty-file"]),
-        ("channel_hidden", "xgboost", Some("text/csv"), &["hidden-file"]),
-        ("channel_mixed_delimiter", "xgboost", Some("text/csv"), &["csv-delimiter", "csv-delimiter-mixed"]),
-        ("deepar_channel", "deepar", None, &["hidden-file", "skipped-file"]),
-        ("libsvm/bad_token.libsvm", "xgboost", None, &["libsvm-syntax"]),
-        ("csv/clean.csv", "xgboost", Some("text/libsvm"), &["format-mismatch", "libsvm-syntax"]),
-        ("pbr/sparse_no_shape.pbr", "factorization-machines", None, &["protobuf-sparse"]),
-        ("pbr/seq2seq.pbr", "xgboost", Some("recordio-protobuf"), &["label-missing", "protobuf-missing-values"]),
+        (
+            "csv/single_column.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-columns", "csv-single-column"],
+        ),
+        (
+            "csv/quotes.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-quotes"],
+        ),
+        (
+            "csv/pipe.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-delimiter"],
+        ),
+        (
+            "csv/empty.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["empty-channel", "empty-file"],
+        ),
+        (
+            "channel_empty",
+            "linear-learner",
+            None,
+            &["empty-channel", "empty-file"],
+        ),
+        (
+            "channel_hidden",
+            "xgboost",
+            Some("text/csv"),
+            &["hidden-file"],
+        ),
+        (
+            "channel_mixed_delimiter",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-delimiter", "csv-delimiter-mixed"],
+        ),
+        (
+            "deepar_channel",
+            "deepar",
+            None,
+            &["hidden-file", "skipped-file"],
+        ),
+        (
+            "libsvm/bad_token.libsvm",
+            "xgboost",
+            None,
+            &["libsvm-syntax"],
+        ),
+        (
+            "csv/clean.csv",
+            "xgboost",
+            Some("text/libsvm"),
+            &["format-mismatch", "libsvm-syntax"],
+        ),
+        (
+            "pbr/sparse_no_shape.pbr",
+            "factorization-machines",
+            None,
+            &["protobuf-sparse"],
+        ),
+        (
+            "pbr/seq2seq.pbr",
+            "xgboost",
+            Some("recordio-protobuf"),
+            &["label-missing", "protobuf-missing-values"],
+        ),
         ("deepar/bad_start.json", "deepar", None, &["deepar-start"]),
     ];
     for (file, alg, ct, want) in cases {
@@ -180,14 +254,22 @@ fn clean_files_produce_no_findings() {
     let cases: &[(&str, &str, Option<&str>)] = &[
         ("validate/csv/clean.csv", "xgboost", Some("text/csv")),
         ("validate/csv/clean.csv", "linear-learner", None),
-        ("validate/csv/clean.csv", "knn", Some("text/csv;label_size=1")),
+        (
+            "validate/csv/clean.csv",
+            "knn",
+            Some("text/csv;label_size=1"),
+        ),
         ("validate/csv/clean.csv", "kmeans", None),
         ("validate/csv/clean.csv", "generic", None),
         // Exponent forms are numbers (sagemaker-python-sdk#141).
         ("validate/csv/exponent.csv", "xgboost", Some("text/csv")),
         ("validate/csv/exponent.csv", "linear-learner", None),
         ("validate/csv/counts.csv", "lda", None),
-        ("validate/csv/negative_count.csv", "xgboost", Some("text/csv")),
+        (
+            "validate/csv/negative_count.csv",
+            "xgboost",
+            Some("text/csv"),
+        ),
         ("validate/csv/empty_cell.csv", "xgboost", Some("text/csv")),
         ("validate/ip/clean.csv", "ip-insights", None),
         ("validate/libsvm/clean.libsvm", "xgboost", None),
@@ -195,10 +277,26 @@ fn clean_files_produce_no_findings() {
         ("validate/channel_deep/a", "xgboost", Some("text/csv")),
         ("csv/dense.csv", "xgboost", Some("text/csv")),
         ("libsvm/sparse.libsvm", "xgboost", Some("text/x-libsvm")),
-        ("recordio-protobuf/dense_f32_label.pbr", "linear-learner", None),
-        ("recordio-protobuf/dense_f32_label.pbr", "xgboost", Some("application/x-recordio-protobuf")),
-        ("recordio-protobuf/sparse_f32_label.pbr", "factorization-machines", None),
-        ("recordio-protobuf/sparse_f32_zero_row.pbr", "factorization-machines", None),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "linear-learner",
+            None,
+        ),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "xgboost",
+            Some("application/x-recordio-protobuf"),
+        ),
+        (
+            "recordio-protobuf/sparse_f32_label.pbr",
+            "factorization-machines",
+            None,
+        ),
+        (
+            "recordio-protobuf/sparse_f32_zero_row.pbr",
+            "factorization-machines",
+            None,
+        ),
         ("recordio-protobuf/dense_f32_nolabel.pbr", "kmeans", None),
         ("recordio-protobuf/dense_f64_label.pbr", "knn", None),
         ("validate/pbr/seq2seq.pbr", "seq2seq", None),
@@ -206,7 +304,11 @@ fn clean_files_produce_no_findings() {
         ("validate/deepar/clean.json", "generic", None),
         ("validate/object2vec/clean.jsonl", "object2vec", None),
         ("validate/blazingtext/supervised.txt", "blazingtext", None),
-        ("validate/blazingtext/manifest.jsonl", "blazingtext", Some("application/jsonlines")),
+        (
+            "validate/blazingtext/manifest.jsonl",
+            "blazingtext",
+            Some("application/jsonlines"),
+        ),
     ];
     for (file, alg, ct) in cases {
         let r = run(file, alg, *ct);
@@ -239,13 +341,32 @@ fn hidden_files_and_depth_apply_to_every_format() {
     for (src, name, ct) in [
         ("csv/dense.csv", "train.csv", "text/csv"),
         ("libsvm/sparse.libsvm", "train.libsvm", "text/libsvm"),
-        ("recordio-protobuf/dense_f32_label.pbr", "train.pbr", "application/x-recordio-protobuf"),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "train.pbr",
+            "application/x-recordio-protobuf",
+        ),
     ] {
-        let dir = channel(&[(src, name), (src, &format!(".cache/{name}")), (src, &format!("a/b/c/d/{name}"))]);
+        let dir = channel(&[
+            (src, name),
+            (src, &format!(".cache/{name}")),
+            (src, &format!("a/b/c/d/{name}")),
+        ]);
         let r = run_dir(dir.path(), "xgboost", Some(ct));
-        assert_eq!(ids(&r), ["folder-depth", "hidden-file"], "{ct}: {:#?}", r.findings);
+        assert_eq!(
+            ids(&r),
+            ["folder-depth", "hidden-file"],
+            "{ct}: {:#?}",
+            r.findings
+        );
         let f = first(&r, "hidden-file");
-        assert!(f.position.file.as_deref().unwrap().ends_with(&format!(".cache/{name}")));
+        assert!(
+            f.position
+                .file
+                .as_deref()
+                .unwrap()
+                .ends_with(&format!(".cache/{name}"))
+        );
         assert_eq!(f.severity, Severity::Error);
         // Only the visible, shallow file is read.
         assert_eq!(r.files.len(), 1, "{ct}");
@@ -268,7 +389,12 @@ fn empty_files_apply_to_every_format() {
         ("x.json", "deepar", Severity::Warning),
     ] {
         let dir = channel(&[("", name), ("csv/dense.csv", "keep/ok.csv")]);
-        let r = run_opts(&[dir.path().join(name).to_str().unwrap().to_string()], alg, None, |_| {});
+        let r = run_opts(
+            &[dir.path().join(name).to_str().unwrap().to_string()],
+            alg,
+            None,
+            |_| {},
+        );
         let f = first(&r, "empty-file");
         assert_eq!(f.severity, sev, "{name} {alg}");
         assert!(r.counts.contains_key(&Check::EmptyChannel), "{name} {alg}");
@@ -289,9 +415,15 @@ fn feature_dimension_must_agree_in_every_format() {
     let r = run_dir(dir.path(), "linear-learner", None);
     // dense 5 features vs sparse shape 10, and dense vs sparse records.
     let f = first(&r, "feature-dim");
-    assert!(f.position.file.as_deref().unwrap().ends_with("b.pbr"), "{f:#?}");
+    assert!(
+        f.position.file.as_deref().unwrap().ends_with("b.pbr"),
+        "{f:#?}"
+    );
     assert_eq!(f.position.record, Some(0));
-    assert!(f.message.contains("10 features") && f.message.contains("a.pbr"), "{f:#?}");
+    assert!(
+        f.message.contains("10 features") && f.message.contains("a.pbr"),
+        "{f:#?}"
+    );
     assert_eq!(r.counts[&Check::FeatureDim], (6, 0));
     assert_eq!(r.counts[&Check::ProtobufKindMixed], (6, 0));
     // XGBoost makes the whole matrix sparse: a warning there.
@@ -328,7 +460,12 @@ fn content_types_are_checked_for_every_algorithm() {
         ("seq2seq", false),
     ] {
         let r = run(csv, alg, Some("text/csv"));
-        assert_eq!(!r.counts.contains_key(&Check::ContentType), ok, "{alg}: {:#?}", r.findings);
+        assert_eq!(
+            !r.counts.contains_key(&Check::ContentType),
+            ok,
+            "{alg}: {:#?}",
+            r.findings
+        );
     }
     for (alg, ok) in [
         ("xgboost", true),
@@ -338,11 +475,23 @@ fn content_types_are_checked_for_every_algorithm() {
         ("deepar", false),
         ("seq2seq", true),
     ] {
-        let r = run("recordio-protobuf/dense_f32_label.pbr", alg, Some("application/x-recordio-protobuf"));
+        let r = run(
+            "recordio-protobuf/dense_f32_label.pbr",
+            alg,
+            Some("application/x-recordio-protobuf"),
+        );
         assert_eq!(!r.counts.contains_key(&Check::ContentType), ok, "{alg}");
     }
-    let r = run("libsvm/sparse.libsvm", "linear-learner", Some("text/libsvm"));
-    assert!(first(&r, "content-type").message.contains("does not train on text/libsvm"));
+    let r = run(
+        "libsvm/sparse.libsvm",
+        "linear-learner",
+        Some("text/libsvm"),
+    );
+    assert!(
+        first(&r, "content-type")
+            .message
+            .contains("does not train on text/libsvm")
+    );
 }
 
 #[test]
@@ -355,7 +504,11 @@ fn dtype_rules_apply_per_algorithm() {
         ("xgboost", false),
     ] {
         let r = run(f64, alg, Some("application/x-recordio-protobuf"));
-        assert_eq!(r.counts.get(&Check::ProtobufDtype).map(|c| c.0), bad.then_some(6), "{alg}");
+        assert_eq!(
+            r.counts.get(&Check::ProtobufDtype).map(|c| c.0),
+            bad.then_some(6),
+            "{alg}"
+        );
     }
     let f = first(&run(f64, "linear-learner", None), "protobuf-dtype").clone();
     assert!(f.fix.contains("--dtype float32"), "{f:#?}");
@@ -407,10 +560,15 @@ fn results_do_not_depend_on_chunking_or_threads() {
         if i % 613 == 1 {
             json.push_str("{\"start\": \"2024-01-01\", \"target\": [1, \"x\"], \"cat\": [1]}\n");
         } else {
-            json.push_str(&format!("{{\"start\": \"2024-01-01 00:00:00\", \"target\": [{i}, 2], \"cat\": [{}, 1]}}\n", i % 4));
+            json.push_str(&format!(
+                "{{\"start\": \"2024-01-01 00:00:00\", \"target\": [{i}, 2], \"cat\": [{}, 1]}}\n",
+                i % 4
+            ));
         }
     }
-    let pbr = std::fs::read(testdata("validate/pbr/mixed_dtype.pbr")).unwrap().repeat(50);
+    let pbr = std::fs::read(testdata("validate/pbr/mixed_dtype.pbr"))
+        .unwrap()
+        .repeat(50);
     for (name, data, alg, ct) in [
         ("a.csv", csv.as_bytes(), "xgboost", Some("text/csv")),
         ("a.libsvm", libsvm.as_bytes(), "xgboost", None),
@@ -444,7 +602,12 @@ fn results_do_not_depend_on_chunking_or_threads() {
         });
         assert_eq!(r.counts, base.counts, "{name}.gz");
         assert_eq!(r.stats, base.stats, "{name}.gz");
-        let lines = |r: &Report| r.findings.iter().map(|f| (f.check, f.position.line, f.position.record, f.position.byte)).collect::<Vec<_>>();
+        let lines = |r: &Report| {
+            r.findings
+                .iter()
+                .map(|f| (f.check, f.position.line, f.position.record, f.position.byte))
+                .collect::<Vec<_>>()
+        };
         assert_eq!(lines(&r), lines(&base), "{name}.gz");
     }
 }
@@ -457,7 +620,13 @@ fn stats_and_hyperparameters() {
     assert_eq!((s.num_records, s.feature_dim, s.labeled_records), (6, 5, 6));
     assert_eq!(s.label_range, Some((0.0, 2.0)));
     let classes = s.label_classes.as_ref().unwrap();
-    assert_eq!(classes.iter().map(|(k, n)| (k.as_str(), *n)).collect::<Vec<_>>(), [("0", 2), ("1", 2), ("2", 2)]);
+    assert_eq!(
+        classes
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("0", 2), ("1", 2), ("2", 2)]
+    );
     let hint = |r: &Report, name: &str| {
         r.stats
             .hyperparameters
@@ -486,14 +655,22 @@ fn stats_and_hyperparameters() {
     assert_eq!(hint(&r, "objective"), "binary:logistic");
 
     // Sparse RecordIO-protobuf: the shape; FM num_factors bounds.
-    let r = run("recordio-protobuf/sparse_f32_label.pbr", "factorization-machines", None);
+    let r = run(
+        "recordio-protobuf/sparse_f32_label.pbr",
+        "factorization-machines",
+        None,
+    );
     assert_eq!(r.stats.feature_dim, 10);
     assert!(hint(&r, "num_factors").contains("2..1000"));
     // k-means: label columns are not features with label_size=0 (default).
     let r = run("validate/csv/clean.csv", "kmeans", None);
     assert_eq!(r.stats.feature_dim, 4);
     assert_eq!(hint(&r, "k"), "2..4");
-    let r = run("validate/csv/clean.csv", "kmeans", Some("text/csv;label_size=1"));
+    let r = run(
+        "validate/csv/clean.csv",
+        "kmeans",
+        Some("text/csv;label_size=1"),
+    );
     assert_eq!(r.stats.feature_dim, 3);
 
     // DeepAR: cardinality and dynamic features.
@@ -522,7 +699,11 @@ fn inputs_that_cannot_be_checked_are_errors() {
     assert!(e.to_string().contains("Parquet"), "{e}");
     let mut o = Options::new(Algorithm::Xgboost);
     o.content_type = Some("text/csv;label_size".into());
-    assert!(validate(&[path("validate/csv/clean.csv")], &o).unwrap_err().is_config());
+    assert!(
+        validate(&[path("validate/csv/clean.csv")], &o)
+            .unwrap_err()
+            .is_config()
+    );
 }
 
 // --- The real binary -------------------------------------------------------
@@ -532,26 +713,68 @@ fn cli_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let clean = path("validate/csv/clean.csv");
-    let o = sm_data(d, &["validate", &clean, "--algorithm", "xgboost", "--content-type", "text/csv"]);
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &clean,
+            "--algorithm",
+            "xgboost",
+            "--content-type",
+            "text/csv",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(text.contains("result: clean"), "{text}");
-    assert!(text.contains("num_records:     4") && text.contains("feature_dim:     3"), "{text}");
+    assert!(
+        text.contains("num_records:     4") && text.contains("feature_dim:     3"),
+        "{text}"
+    );
     // Warnings only: still 0.
-    let o = sm_data(d, &["validate", &path("validate/libsvm/one_based.libsvm"), "-a", "xgboost"]);
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &path("validate/libsvm/one_based.libsvm"),
+            "-a",
+            "xgboost",
+        ],
+    );
     assert_eq!(o.status.code(), Some(0));
     // Problems: 1.
-    let o = sm_data(d, &["validate", &path("validate/csv/header.csv"), "-a", "linear-learner"]);
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &path("validate/csv/header.csv"),
+            "-a",
+            "linear-learner",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
-    assert!(text.contains("error [csv-header]") && text.contains("line 1, byte offset 0"), "{text}");
-    assert!(text.contains("fix:       drop the header: sm-data convert"), "{text}");
+    assert!(
+        text.contains("error [csv-header]") && text.contains("line 1, byte offset 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix:       drop the header: sm-data convert"),
+        "{text}"
+    );
     // Could not run: 2 (unreadable input, unknown algorithm, bad content
     // type, s3 prefix, missing --algorithm).
     for args in [
         &["validate", "missing.csv", "-a", "xgboost"][..],
         &["validate", &clean, "-a", "nope"][..],
-        &["validate", &clean, "-a", "xgboost", "--content-type", "text/csv;x"][..],
+        &[
+            "validate",
+            &clean,
+            "-a",
+            "xgboost",
+            "--content-type",
+            "text/csv;x",
+        ][..],
         &["validate", "s3://b/p/", "-a", "xgboost"][..],
         &["validate", &clean][..],
     ] {
@@ -566,7 +789,16 @@ fn cli_json_shape() {
     let dir = tempfile::tempdir().unwrap();
     let o = sm_data(
         dir.path(),
-        &["validate", &path("validate/csv/non_numeric.csv"), &path("validate/csv/ragged.csv"), "-a", "linear-learner", "--json", "--max-per-kind", "1"],
+        &[
+            "validate",
+            &path("validate/csv/non_numeric.csv"),
+            &path("validate/csv/ragged.csv"),
+            "-a",
+            "linear-learner",
+            "--json",
+            "--max-per-kind",
+            "1",
+        ],
     );
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -577,7 +809,19 @@ fn cli_json_shape() {
     assert_eq!(v["counts"]["csv-non-numeric"]["errors"], 1);
     assert_eq!(v["counts"]["csv-columns"]["shown"], 1);
     let f = &v["findings"][0];
-    for key in ["check", "severity", "file", "line", "record", "field", "byte", "snippet", "message", "sagemaker", "fix"] {
+    for key in [
+        "check",
+        "severity",
+        "file",
+        "line",
+        "record",
+        "field",
+        "byte",
+        "snippet",
+        "message",
+        "sagemaker",
+        "fix",
+    ] {
         assert!(f.get(key).is_some(), "{key} missing in {f}");
     }
     assert_eq!(f["check"], "csv-non-numeric");
@@ -589,7 +833,10 @@ fn cli_json_shape() {
     assert_eq!(v["stats"]["num_records"], 7);
     assert!(v["stats"]["hyperparameters"].is_array());
 
-    let o = sm_data(dir.path(), &["validate", &path("csv/dense.csv"), "-a", "kmeans", "--json"]);
+    let o = sm_data(
+        dir.path(),
+        &["validate", &path("csv/dense.csv"), "-a", "kmeans", "--json"],
+    );
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["clean"], true);
@@ -604,11 +851,27 @@ fn cli_summarises_findings_beyond_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("bad.libsvm");
     std::fs::write(&p, "1,2,3\n".repeat(25)).unwrap();
-    let o = sm_data(dir.path(), &["validate", "bad.libsvm", "-a", "xgboost", "--max-per-kind", "2"]);
+    let o = sm_data(
+        dir.path(),
+        &[
+            "validate",
+            "bad.libsvm",
+            "-a",
+            "xgboost",
+            "--max-per-kind",
+            "2",
+        ],
+    );
     assert_eq!(o.status.code(), Some(1));
     let text = String::from_utf8_lossy(&o.stdout);
     assert_eq!(text.matches("error [libsvm-syntax]").count(), 2, "{text}");
-    assert!(text.contains("... and 23 more [libsvm-syntax] (25 in all)"), "{text}");
-    assert!(text.contains("libsvm-syntax            25 errors"), "{text}");
+    assert!(
+        text.contains("... and 23 more [libsvm-syntax] (25 in all)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("libsvm-syntax            25 errors"),
+        "{text}"
+    );
     assert!(text.contains("the line looks like CSV"), "{text}");
 }

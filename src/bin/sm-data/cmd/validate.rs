@@ -170,15 +170,14 @@ fn print_stats(out: &mut impl Write, r: &Report) -> std::io::Result<()> {
             .label_range
             .map(|(a, b)| format!(", range {} .. {}", num(a), num(b)))
             .unwrap_or_default();
-        writeln!(out, "  labels:          {} labeled{range}", s.labeled_records)?;
+        writeln!(
+            out,
+            "  labels:          {} labeled{range}",
+            s.labeled_records
+        )?;
         if let Some(c) = &s.label_classes {
             let list: Vec<String> = c.iter().map(|(k, n)| format!("{k}: {n}")).collect();
-            writeln!(
-                out,
-                "  label classes:   {} ({})",
-                c.len(),
-                list.join(", ")
-            )?;
+            writeln!(out, "  label classes:   {} ({})", c.len(), list.join(", "))?;
         }
     }
     if let Some(sp) = s.sparsity {
