@@ -292,19 +292,31 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                 }
                 None => {
                     w.stats.value(f64::NAN);
+                    let na = is_na_marker(c);
                     w.out.add(Check::CsvNonNumeric, Severity::Error, || {
                         Finding::new(Check::CsvNonNumeric, Severity::Error)
                             .line(rel)
                             .field(i)
                             .byte(cell_at(i))
                             .snippet(c)
-                            .message(format!("the cell {:?} is not a number", snippet(c, 40)))
+                            .message(if na {
+                                format!(
+                                    "the cell {:?} is not a number (it looks like a missing-value marker)",
+                                    snippet(c, 40)
+                                )
+                            } else {
+                                format!("the cell {:?} is not a number", snippet(c, 40))
+                            })
                             .sagemaker(if xgb {
                                 "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
                             } else {
                                 format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
                             })
-                            .fix("encode categorical columns as numbers (one-hot or ordinal) before training")
+                            .fix(if na {
+                                "write missing values as empty cells (XGBoost reads them as missing) or impute them"
+                            } else {
+                                "encode categorical columns as numbers (one-hot or ordinal) before training"
+                            })
                     });
                 }
             }
@@ -313,6 +325,14 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// Text that marks a missing value in exports (pandas, R, spreadsheets).
+fn is_na_marker(c: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 9] = [
+        b"na", b"n/a", b"null", b"none", b"?", b"-", b"nil", b"missing", b"#n/a",
+    ];
+    MARKERS.iter().any(|m| c.eq_ignore_ascii_case(m))
 }
 
 fn negative_count(ctx: &FileCtx<'_>, w: &mut Work, line: u64, field: usize, at: u64, c: &[u8]) {
