@@ -473,7 +473,12 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         let detected = detect_kind(&input, alg);
         let kind = declared_kind.unwrap_or(detected);
         if let Some(d) = declared_kind {
-            check_declared_matches(&mut acc, o, &input, d);
+            if !check_declared_matches(&mut acc, o, &input, d) {
+                // Binary data checked as text (or the reverse) only gives
+                // noise: the mismatch finding says it all.
+                acc.files.push((o.uri.clone(), d));
+                continue;
+            }
         } else if let Some((k, f)) = &first_kind
             && *k != kind
         {
@@ -775,7 +780,9 @@ fn sniff_kind(head: &[u8], alg: Algorithm) -> InputKind {
 }
 
 /// A file whose content is plainly another format than the declared one.
-fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: InputKind) {
+/// Returns false when the content cannot be checked as the declared kind
+/// at all (RecordIO data declared as text, or the reverse).
+fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: InputKind) -> bool {
     let sniffed = sniff_kind(input.head(), acc.alg);
     let text = |k: InputKind| {
         matches!(
@@ -820,7 +827,10 @@ fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: In
             f = f.snippet(s);
         }
         acc.push(f);
+        let binary = |k: InputKind| k == InputKind::RecordioProtobuf;
+        return binary(declared) == binary(sniffed);
     }
+    true
 }
 
 /// Reads up to `want` bytes of the start of `input` (extending a stream's

@@ -1,7 +1,7 @@
 //! Chunk checker for RecordIO-protobuf (spec §2, §8.5, §8.7).
 
 use super::finding::{Check, Finding, Severity, Site};
-use super::table::{LabelRule, Schema};
+use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::batch::Dtype;
 use crate::codec::protobuf::{Record, Tensor, Value};
@@ -142,7 +142,7 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
     if let Some(t) = &labeled {
         w.stats.label(t.values[0]);
     }
-    if ctx.rules.label == LabelRule::Required || labeled.is_some() {
+    {
         w.tally(
             Check::LabelPartial,
             if labeled.is_some() {

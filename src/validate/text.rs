@@ -22,49 +22,44 @@ fn split_fields(line: &[u8], d: u8, out: &mut Vec<(usize, usize)>) -> bool {
         out.push((start, line.len()));
         return false;
     }
+    // A quote opens a quoted field only at the field's start (after
+    // blanks); elsewhere it is a literal character. `""` inside quotes is
+    // an escaped quote. An unclosed quote runs to the end of the line.
     let mut i = 0;
     let mut start = 0;
-    let mut in_quotes = false;
-    let mut quoted_from = None;
+    let mut open: Option<usize> = None;
     while i < line.len() {
         let c = line[i];
-        if c == b'"' {
-            if in_quotes && line.get(i + 1) == Some(&b'"') {
-                i += 2;
-                continue;
-            }
-            if !in_quotes && trim(&line[start..i]).is_empty() {
-                quoted_from = Some(i + 1);
-            } else if in_quotes && let Some(q) = quoted_from {
-                // Close: the field content is inside the quotes.
+        match open {
+            Some(q) if c == b'"' => {
+                if line.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
                 out.push((q, i));
-                quoted_from = None;
-                in_quotes = false;
-                // Skip to the delimiter.
+                open = None;
                 match memchr::memchr(d, &line[i..]) {
                     Some(j) => {
                         i += j + 1;
                         start = i;
-                        if i == line.len() {
-                            out.push((i, i));
-                        }
                         continue;
                     }
-                    None => {
-                        start = line.len() + 1;
-                        break;
-                    }
+                    None => return true,
                 }
             }
-            in_quotes = !in_quotes;
-        } else if c == d && !in_quotes {
-            out.push((start, i));
-            start = i + 1;
+            Some(_) => {}
+            None if c == b'"' && trim(&line[start..i]).is_empty() => open = Some(i + 1),
+            None if c == d => {
+                out.push((start, i));
+                start = i + 1;
+            }
+            None => {}
         }
         i += 1;
     }
-    if start <= line.len() {
-        out.push((start, line.len()));
+    match open {
+        Some(q) => out.push((q, line.len())),
+        None => out.push((start, line.len())),
     }
     true
 }
@@ -731,6 +726,37 @@ mod tests {
         out.iter()
             .map(|&(s, e)| line[s..e.min(line.len())].to_string())
             .collect()
+    }
+
+    #[test]
+    fn finds_the_line_xgboost_validates() {
+        // Comments, blank lines and lines with fewer than two features come
+        // before it; it ends at its newline.
+        let head = b"# c\n\n1 0:1\n1 0:1 2:3\n0 1:1 2:2\n";
+        assert_eq!(libsvm_strict_until(head), 20);
+        // None in the head: all of it.
+        assert_eq!(libsvm_strict_until(b"1 0:1\n"), 6);
+        // The container does not skip comments: a long one is "the line".
+        assert_eq!(libsvm_strict_until(b"# a b c\n1 0:1 1:1\n"), 7);
+    }
+
+    #[test]
+    fn tells_headers_from_data() {
+        let header = |line: &str, label_size: usize, ip: bool| {
+            let mut f = Vec::new();
+            split_fields(line.as_bytes(), b',', &mut f);
+            let cell = |i: usize| trim(&line.as_bytes()[f[i].0..f[i].1]);
+            is_header(&f, &cell, label_size, ip)
+        };
+        assert!(header("label,f1,f2", 1, false));
+        assert!(header("y,1,2", 1, false));
+        assert!(header("1,a,b", 1, false));
+        assert!(!header("1,a,2,3", 1, false));
+        assert!(!header("1,1e-10,nan", 1, false));
+        assert!(!header("1,,2", 1, false));
+        assert!(header("user,ip_address", 0, true));
+        assert!(!header("user_1,192.0.2.1", 0, true));
+        assert!(is_na_marker(b"N/A") && !is_na_marker(b"red"));
     }
 
     #[test]

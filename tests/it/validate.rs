@@ -432,6 +432,22 @@ fn feature_dimension_must_agree_in_every_format() {
 }
 
 #[test]
+fn binary_data_declared_as_text_is_one_finding() {
+    let pbr = "recordio-protobuf/dense_f32_label.pbr";
+    let r = run(pbr, "linear-learner", Some("text/csv"));
+    assert_eq!(ids(&r), ["format-mismatch"], "{:#?}", r.findings);
+    let r = run(
+        "validate/csv/clean.csv",
+        "linear-learner",
+        Some("application/x-recordio-protobuf"),
+    );
+    assert_eq!(ids(&r), ["format-mismatch"], "{:#?}", r.findings);
+    // Labels in some records only are a finding for every algorithm.
+    let r = run("validate/pbr/partial_label.pbr", "kmeans", None);
+    assert_eq!(ids(&r), ["label-partial"], "{:#?}", r.findings);
+}
+
+#[test]
 fn non_numbers_are_found_in_every_format() {
     let r = run("validate/csv/non_numeric.csv", "xgboost", Some("text/csv"));
     assert_eq!(first(&r, "csv-non-numeric").position.field, Some(2));
