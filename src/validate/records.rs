@@ -100,18 +100,56 @@ fn tensor_dtype_name(d: Dtype) -> &'static str {
     }
 }
 
-/// A tensor's parts with values as `f64`.
+/// The values of a tensor, borrowed.
+#[derive(Clone, Copy)]
+enum Values<'a> {
+    F32(&'a [f32]),
+    F64(&'a [f64]),
+    I32(&'a [i32]),
+}
+
+impl Values<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Values::F32(v) => v.len(),
+            Values::F64(v) => v.len(),
+            Values::I32(v) => v.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn get(&self, i: usize) -> f64 {
+        match self {
+            Values::F32(v) => v[i] as f64,
+            Values::F64(v) => v[i],
+            Values::I32(v) => v[i] as f64,
+        }
+    }
+
+    fn for_each(&self, mut f: impl FnMut(f64)) {
+        match self {
+            Values::F32(v) => v.iter().for_each(|&x| f(x as f64)),
+            Values::F64(v) => v.iter().for_each(|&x| f(x)),
+            Values::I32(v) => v.iter().for_each(|&x| f(x as f64)),
+        }
+    }
+}
+
+/// A tensor's parts, borrowed from the decoded record.
 struct View<'a> {
     dtype: Dtype,
-    values: Vec<f64>,
+    values: Values<'a>,
     keys: &'a [u64],
     shape: &'a [u64],
 }
 
-fn view<T: Copy + Into<f64>>(t: &Tensor<T>, dtype: Dtype) -> View<'_> {
+fn view<'a, T>(t: &'a Tensor<T>, dtype: Dtype, values: Values<'a>) -> View<'a> {
     View {
         dtype,
-        values: t.values.iter().map(|&v| v.into()).collect(),
+        values,
         keys: &t.keys,
         shape: &t.shape,
     }
@@ -119,9 +157,9 @@ fn view<T: Copy + Into<f64>>(t: &Tensor<T>, dtype: Dtype) -> View<'_> {
 
 fn tensor(v: &Value) -> Option<View<'_>> {
     match v {
-        Value::Float32(t) => Some(view(t, Dtype::Float32)),
-        Value::Float64(t) => Some(view(t, Dtype::Float64)),
-        Value::Int32(t) => Some(view(t, Dtype::Int32)),
+        Value::Float32(t) => Some(view(t, Dtype::Float32, Values::F32(&t.values))),
+        Value::Float64(t) => Some(view(t, Dtype::Float64, Values::F64(&t.values))),
+        Value::Int32(t) => Some(view(t, Dtype::Int32, Values::I32(&t.values))),
         _ => None,
     }
 }
@@ -140,7 +178,7 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
         .and_then(tensor)
         .filter(|t| !t.values.is_empty());
     if let Some(t) = &labeled {
-        w.stats.label(t.values[0]);
+        w.stats.label(t.values.get(0));
     }
     {
         w.tally(
@@ -279,10 +317,10 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
         w.tally(Check::FeatureDim, &key, max, site);
     }
     let mut negative = false;
-    for &v in &t.values {
+    t.values.for_each(|v| {
         w.stats.value(v);
         negative |= v < 0.0;
-    }
+    });
     if negative && ctx.rules.counts {
         w.out.add(Check::NegativeCount, Severity::Warning, || {
             Finding::new(Check::NegativeCount, Severity::Warning)
