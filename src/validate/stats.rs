@@ -409,7 +409,7 @@ impl Part {
                 if let Some((lo, _)) = self.seq {
                     h.push(hint(
                         "context_length + prediction_length",
-                        format!("<= {lo}"),
+                        format!("at most {lo}"),
                         "the shortest training series",
                     ));
                 }
