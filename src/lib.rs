@@ -23,6 +23,8 @@
 //!   `inspect` commands, as library calls.
 //! - [`shard`] and [`manifest`] — balanced objects for `ShardedByS3Key`,
 //!   channel splits, shuffles, `ManifestFile`s and `channels.json`.
+//! - [`validate`] — the checks of `validate`: what would fail a SageMaker
+//!   training job, per algorithm, with positions and fixes.
 //!
 //! ## Example
 //! ```
@@ -53,6 +55,7 @@ pub mod shard;
 pub mod store;
 #[cfg(feature = "parquet")]
 pub mod table;
+pub mod validate;
 
 pub use batch::{Batch, Dtype};
 pub use error::{Error, ErrorKind, Position, Result};

@@ -23,8 +23,8 @@
 use std::collections::HashSet;
 
 use crate::error::{Error, Result};
-use crate::shard::store_shim::{ObjectInfo, is_s3, list};
 use crate::store::Input;
+use crate::store::{ObjectInfo, is_s3, list};
 
 const FORMAT: &str = "manifest";
 
@@ -192,8 +192,8 @@ impl Manifest {
 /// prefix; a trailing `/` is added to a folder). Hidden files (a name
 /// starting with `.`), `*.manifest` files and `channels.json` are left out.
 pub fn build(prefix: &str) -> Result<Manifest> {
-    let local_dir = !is_s3(prefix)
-        && std::path::Path::new(crate::shard::store_shim::local_path(prefix)).is_dir();
+    let local_dir =
+        !is_s3(prefix) && std::path::Path::new(crate::store::local_path(prefix)).is_dir();
     let prefix = if local_dir && !prefix.ends_with('/') {
         format!("{prefix}/")
     } else {
@@ -314,7 +314,7 @@ pub fn check_bytes(bytes: &[u8], name: &str) -> CheckReport {
     // Every key exists: one listing of the prefix.
     match list(p) {
         Ok(objects) => {
-            let prefix_path = crate::shard::store_shim::local_path(p);
+            let prefix_path = crate::store::local_path(p);
             let have: HashSet<&str> = objects
                 .iter()
                 .filter_map(|o| {
@@ -342,7 +342,7 @@ fn read_all(uri: &str) -> Result<Vec<u8>> {
     let path = if is_s3(uri) {
         uri
     } else {
-        crate::shard::store_shim::local_path(uri)
+        crate::store::local_path(uri)
     };
     match Input::open(path)? {
         Input::Mapped { map, .. } => Ok(map.to_vec()),

@@ -25,7 +25,7 @@
 //! exact rule is unpublished (spec §5.4); `sm-data shard` writes a
 //! multiple of `n` equal objects, for which every such rule is balanced.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::pipe::augmented::{self, Entry};
@@ -41,65 +41,11 @@ pub enum Item {
     Entry(Entry),
 }
 
-/// An object found by listing.
-// TODO(merge): use store::ObjectInfo / store::list from the S3 branch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-struct ObjectInfo {
-    uri: String,
-}
-
-/// Lists a local file (itself) or folder (every file below it, sorted as S3
-/// lists keys).
-// TODO(merge): use store::list, which also lists s3:// prefixes.
-fn list_objects(uri: &str) -> Result<Vec<ObjectInfo>> {
-    if uri.starts_with("s3://") {
-        return Err(Error::unsupported(format!(
-            "{uri}: listing S3 prefixes needs S3 support, which is not in this build yet"
-        )));
-    }
-    let root = Path::new(uri);
-    let meta = std::fs::metadata(root).map_err(|e| Error::from(e).in_file(uri))?;
-    if !meta.is_dir() {
-        return Ok(vec![ObjectInfo {
-            uri: uri.to_string(),
-        }]);
-    }
-    let mut keys: Vec<String> = Vec::new();
-    let mut stack: Vec<PathBuf> = vec![PathBuf::new()];
-    while let Some(rel) = stack.pop() {
-        let dir = root.join(&rel);
-        let entries = std::fs::read_dir(&dir)
-            .map_err(|e| Error::from(e).in_file(dir.display().to_string()))?;
-        for entry in entries {
-            let entry = entry.map_err(|e| Error::from(e).in_file(dir.display().to_string()))?;
-            let child = rel.join(entry.file_name());
-            let meta = std::fs::metadata(root.join(&child))
-                .map_err(|e| Error::from(e).in_file(root.join(&child).display().to_string()))?;
-            if meta.is_dir() {
-                stack.push(child);
-            } else {
-                keys.push(
-                    child
-                        .to_string_lossy()
-                        .replace(std::path::MAIN_SEPARATOR, "/"),
-                );
-            }
-        }
-    }
-    keys.sort_unstable();
-    Ok(keys
-        .into_iter()
-        .map(|k| ObjectInfo {
-            uri: root.join(k).display().to_string(),
-        })
-        .collect())
-}
-
 /// Lists the items of `source` in their unshuffled order.
 pub fn items(source: &Source) -> Result<Vec<Item>> {
     match source.kind {
         SourceKind::S3Prefix => {
-            let objects = list_objects(&source.uri)?;
+            let objects = crate::store::list(&source.uri)?;
             if objects.is_empty() {
                 return Err(Error::config(format!(
                     "{} holds no objects to stream",
@@ -250,7 +196,7 @@ mod tests {
             std::fs::create_dir_all(p.parent().unwrap()).unwrap();
             std::fs::write(p, k).unwrap();
         }
-        let got: Vec<String> = list_objects(dir.path().to_str().unwrap())
+        let got: Vec<String> = crate::store::list(dir.path().to_str().unwrap())
             .unwrap()
             .into_iter()
             .map(|o| o.uri[dir.path().to_str().unwrap().len() + 1..].to_string())

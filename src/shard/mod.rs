@@ -49,8 +49,6 @@ pub mod plan;
 mod records;
 mod route;
 #[doc(hidden)]
-pub mod store_shim;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -63,9 +61,9 @@ use crate::format::{Format, FormatSpec};
 use crate::manifest::Manifest;
 use crate::pipeline::{self, Chunk, Chunker, Counted};
 use crate::store::{Input, Output};
+use crate::store::{ObjectInfo, is_s3, join, list, local_path};
 use records::{Framing, Span};
 use route::{Buckets, ChannelOut, Router};
-use store_shim::{ObjectInfo, is_s3, join, list, local_path};
 
 /// How many objects each instance gets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -865,7 +863,7 @@ fn expand_inputs(inputs: &[String]) -> Result<Vec<ObjectInfo>> {
         let path = local_path(input);
         let is_dir = local && Path::new(path).is_dir();
         let is_file = local && Path::new(path).is_file();
-        if is_file || (!local && !input.ends_with('/') && store_shim::exists(input)?) {
+        if is_file || (!local && !input.ends_with('/') && crate::store::exists(input)?) {
             if looks_like_manifest(input)? {
                 let m = Manifest::read(input)?;
                 for uri in m.uris() {

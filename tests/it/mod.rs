@@ -17,3 +17,4 @@ mod s3;
 mod shard;
 mod tfrecord;
 mod util;
+mod validate;

@@ -89,6 +89,38 @@ pub enum Command {
     Manifest(crate::cmd::manifest::ManifestArgs),
     /// SageMaker Pipe mode: feed channels into FIFOs, read them, write the container config.
     Pipe(crate::cmd::pipe::PipeArgs),
+    /// Check files or folders for what would fail a SageMaker training job (exit 0 clean,
+    /// 1 problems found, 2 could not run).
+    Validate(ValidateArgs),
+}
+
+/// `validate`.
+#[derive(Debug, Args)]
+pub struct ValidateArgs {
+    /// Files or folders of one channel (folders are read recursively, hidden files included).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+    /// The algorithm: xgboost, linear-learner, factorization-machines, knn, kmeans, pca, rcf,
+    /// lda, ntm, ip-insights, deepar, object2vec, blazingtext, seq2seq, or generic (format
+    /// checks only).
+    #[arg(long, short = 'a', value_name = "NAME")]
+    pub algorithm: sm_data::validate::Algorithm,
+    /// The channel's ContentType, e.g. text/csv or "text/csv;label_size=0" (default: each
+    /// file's format from its extension or content).
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Findings shown per kind of problem (the rest are counted).
+    #[arg(long, value_name = "N", default_value_t = 10)]
+    pub max_per_kind: usize,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
+    pub threads: usize,
+    /// Chunk size in bytes for the parallel pipeline.
+    #[arg(long, value_name = "BYTES", default_value_t = 4 << 20, hide = true)]
+    pub chunk_size: usize,
 }
 
 /// Flags that say how input is read.

@@ -16,32 +16,40 @@ fn main() -> ExitCode {
     ignore_file_size_signal();
     let cli = args::Cli::parse();
     // The S3 flags are global: configure the store before any command runs.
-    let s3 = cli.s3.config().map(sm_data::store::configure);
-    let result = s3.and_then(|()| match cli.command {
+    if let Err(err) = cli.s3.config().map(sm_data::store::configure) {
+        return failure(err);
+    }
+    let result = match cli.command {
         args::Command::Convert(a) => cmd::convert::run(a),
         args::Command::Count(a) => cmd::count::run(a),
         args::Command::Inspect(a) => cmd::inspect::run(a),
         args::Command::Shard(a) => cmd::shard::run(*a),
         args::Command::Manifest(a) => cmd::manifest::run(a),
         args::Command::Pipe(a) => cmd::pipe::run(a),
-    });
+        // Exit 0 clean, 1 problems found, 2 could not run.
+        args::Command::Validate(a) => return cmd::validate::main(a),
+    };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            if is_broken_pipe(&err) {
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("sm-data: error: {err:#}");
-            let config = err.chain().any(|e| {
-                e.downcast_ref::<sm_data::Error>()
-                    .is_some_and(|e| e.is_config())
-            });
-            if config {
-                ExitCode::from(2)
-            } else {
-                ExitCode::from(1)
-            }
-        }
+        Err(err) => failure(err),
+    }
+}
+
+/// Reports `err` and gives its exit status: 0 for a closed stdout, 2 for
+/// configuration and usage errors, 1 for the rest.
+fn failure(err: anyhow::Error) -> ExitCode {
+    if is_broken_pipe(&err) {
+        return ExitCode::SUCCESS;
+    }
+    eprintln!("sm-data: error: {err:#}");
+    let config = err.chain().any(|e| {
+        e.downcast_ref::<sm_data::Error>()
+            .is_some_and(|e| e.is_config())
+    });
+    if config {
+        ExitCode::from(2)
+    } else {
+        ExitCode::from(1)
     }
 }
 

@@ -6,3 +6,4 @@ pub mod inspect;
 pub mod manifest;
 pub mod pipe;
 pub mod shard;
+pub mod validate;

@@ -1,0 +1,459 @@
+//! Statistics gathered while validating, and the hyperparameters they
+//! suggest.
+
+use std::collections::BTreeMap;
+
+use super::table::Algorithm;
+use crate::batch::Dtype;
+
+/// At most this many distinct label values are listed as classes.
+pub const MAX_CLASSES: usize = 32;
+
+/// What the data holds: the numbers users need as hyperparameters.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stats {
+    /// Files read.
+    pub files: u64,
+    /// Bytes read (decompressed).
+    pub bytes: u64,
+    /// Records (rows, lines, series, sentences) in all files.
+    pub num_records: u64,
+    /// The feature dimension: CSV feature columns, largest LibSVM index
+    /// + 1, RecordIO-protobuf tensor width or shape (0 when not numeric).
+    pub feature_dim: u64,
+    /// Records with a label.
+    pub labeled_records: u64,
+    /// Smallest and largest label.
+    pub label_range: Option<(f64, f64)>,
+    /// Count of each label value, when there are at most [`MAX_CLASSES`].
+    pub label_classes: Option<BTreeMap<String, u64>>,
+    /// Feature values stored (dense cells, sparse entries).
+    pub stored_values: u64,
+    /// Stored feature values that are neither zero nor missing.
+    pub nonzero_values: u64,
+    /// Missing (empty or NaN) feature values.
+    pub missing_values: u64,
+    /// Share of zero (or absent) cells in the records × feature_dim
+    /// matrix, 0 to 1.
+    pub sparsity: Option<f64>,
+    /// Smallest LibSVM index.
+    pub min_index: Option<u64>,
+    /// Shortest and longest sequence: DeepAR target, Object2Vec `in0`,
+    /// Seq2Seq `source`, BlazingText sentence (tokens).
+    pub sequence_length: Option<(u64, u64)>,
+    /// Suggested hyperparameters for the algorithm.
+    pub hyperparameters: Vec<Hint>,
+}
+
+/// A hyperparameter the data determines or bounds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hint {
+    /// Hyperparameter name, as the algorithm spells it.
+    pub name: String,
+    /// The value to use, or its valid range.
+    pub value: String,
+    /// Why.
+    pub note: String,
+}
+
+fn hint(name: &str, value: impl Into<String>, note: impl Into<String>) -> Hint {
+    Hint {
+        name: name.into(),
+        value: value.into(),
+        note: note.into(),
+    }
+}
+
+/// Statistics of one chunk, merged in input order.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Part {
+    pub(crate) records: u64,
+    pub(crate) labeled: u64,
+    pub(crate) label_range: Option<(f64, f64)>,
+    pub(crate) classes: BTreeMap<u64, u64>,
+    pub(crate) text_classes: BTreeMap<String, u64>,
+    pub(crate) too_many_classes: bool,
+    pub(crate) dim: u64,
+    pub(crate) stored: u64,
+    pub(crate) nonzero: u64,
+    pub(crate) missing: u64,
+    pub(crate) min_index: Option<u64>,
+    pub(crate) seq: Option<(u64, u64)>,
+    /// DeepAR: largest `cat` value + 1 per position.
+    pub(crate) cardinality: Vec<u64>,
+    /// DeepAR: number of dynamic features.
+    pub(crate) dynamic_feat: Option<u64>,
+    /// Object2Vec `in0`/`in1`, Seq2Seq `source`/`target`: largest id + 1.
+    pub(crate) vocab: [u64; 2],
+    /// ... and longest sequence.
+    pub(crate) max_len: [u64; 2],
+}
+
+fn minmax<T: PartialOrd + Copy>(a: Option<(T, T)>, b: Option<(T, T)>) -> Option<(T, T)> {
+    match (a, b) {
+        (None, x) | (x, None) => x,
+        (Some((a0, a1)), Some((b0, b1))) => {
+            Some((if b0 < a0 { b0 } else { a0 }, if b1 > a1 { b1 } else { a1 }))
+        }
+    }
+}
+
+impl Part {
+    /// A numeric label.
+    #[inline]
+    pub(crate) fn label(&mut self, v: f64) {
+        self.labeled += 1;
+        if !v.is_nan() {
+            self.label_range = minmax(self.label_range, Some((v, v)));
+        }
+        if !self.too_many_classes {
+            *self.classes.entry(v.to_bits()).or_default() += 1;
+            if self.classes.len() > MAX_CLASSES {
+                self.too_many_classes = true;
+                self.classes.clear();
+            }
+        }
+    }
+
+    /// A text label (BlazingText).
+    pub(crate) fn text_label(&mut self, v: &str) {
+        self.labeled += 1;
+        if !self.too_many_classes {
+            *self.text_classes.entry(v.to_string()).or_default() += 1;
+            if self.text_classes.len() > MAX_CLASSES {
+                self.too_many_classes = true;
+                self.text_classes.clear();
+            }
+        }
+    }
+
+    /// A stored feature value.
+    #[inline]
+    pub(crate) fn value(&mut self, v: f64) {
+        self.stored += 1;
+        if v.is_nan() {
+            self.missing += 1;
+        } else if v != 0.0 {
+            self.nonzero += 1;
+        }
+    }
+
+    /// A sequence of `n` items.
+    #[inline]
+    pub(crate) fn seq(&mut self, n: u64) {
+        self.seq = minmax(self.seq, Some((n, n)));
+    }
+
+    pub(crate) fn merge(&mut self, o: Part) {
+        self.records += o.records;
+        self.labeled += o.labeled;
+        self.label_range = minmax(self.label_range, o.label_range);
+        if o.too_many_classes {
+            self.too_many_classes = true;
+        }
+        if !self.too_many_classes {
+            for (k, v) in o.classes {
+                *self.classes.entry(k).or_default() += v;
+            }
+            for (k, v) in o.text_classes {
+                *self.text_classes.entry(k).or_default() += v;
+            }
+            if self.classes.len() > MAX_CLASSES || self.text_classes.len() > MAX_CLASSES {
+                self.too_many_classes = true;
+            }
+        }
+        if self.too_many_classes {
+            self.classes.clear();
+            self.text_classes.clear();
+        }
+        self.dim = self.dim.max(o.dim);
+        self.stored += o.stored;
+        self.nonzero += o.nonzero;
+        self.missing += o.missing;
+        self.min_index = match (self.min_index, o.min_index) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        self.seq = minmax(self.seq, o.seq);
+        if o.cardinality.len() > self.cardinality.len() {
+            self.cardinality.resize(o.cardinality.len(), 0);
+        }
+        for (a, b) in self.cardinality.iter_mut().zip(o.cardinality) {
+            *a = (*a).max(b);
+        }
+        self.dynamic_feat = self.dynamic_feat.max(o.dynamic_feat);
+        for i in 0..2 {
+            self.vocab[i] = self.vocab[i].max(o.vocab[i]);
+            self.max_len[i] = self.max_len[i].max(o.max_len[i]);
+        }
+    }
+
+    /// The public statistics and the hints for `alg`.
+    pub(crate) fn finish(&self, alg: Algorithm, files: u64, bytes: u64) -> Stats {
+        let classes = if self.too_many_classes || self.labeled == 0 {
+            None
+        } else if !self.text_classes.is_empty() {
+            Some(self.text_classes.clone())
+        } else {
+            Some(
+                self.classes
+                    .iter()
+                    .map(|(&bits, &n)| {
+                        let mut s = Vec::new();
+                        crate::codec::text::write_value(
+                            &mut s,
+                            f64::from_bits(bits),
+                            Dtype::Float64,
+                        );
+                        (String::from_utf8(s).expect("ascii"), n)
+                    })
+                    .collect(),
+            )
+        };
+        let cells = self.records.saturating_mul(self.dim);
+        let sparsity = (cells > 0).then(|| 1.0 - (self.nonzero as f64 / cells as f64).min(1.0));
+        let mut s = Stats {
+            files,
+            bytes,
+            num_records: self.records,
+            feature_dim: self.dim,
+            labeled_records: self.labeled,
+            label_range: self.label_range,
+            label_classes: classes,
+            stored_values: self.stored,
+            nonzero_values: self.nonzero,
+            missing_values: self.missing,
+            sparsity,
+            min_index: self.min_index,
+            sequence_length: self.seq,
+            hyperparameters: Vec::new(),
+        };
+        s.hyperparameters = self.hints(alg, &s);
+        s
+    }
+
+    /// Number of classes when the labels are the integers 0..k-1.
+    fn class_count(&self) -> Option<u64> {
+        if self.too_many_classes || self.classes.is_empty() {
+            return None;
+        }
+        let mut vals: Vec<f64> = self.classes.keys().map(|&b| f64::from_bits(b)).collect();
+        vals.sort_by(f64::total_cmp);
+        vals.iter()
+            .enumerate()
+            .all(|(i, &v)| v == i as f64)
+            .then_some(vals.len() as u64)
+    }
+
+    fn hints(&self, alg: Algorithm, s: &Stats) -> Vec<Hint> {
+        let n = s.num_records;
+        let dim = s.feature_dim;
+        let mut h = Vec::new();
+        let classes = self.class_count();
+        let binary01 = !self.too_many_classes
+            && !self.classes.is_empty()
+            && self
+                .classes
+                .keys()
+                .all(|&b| matches!(f64::from_bits(b), 0.0 | 1.0));
+        let feature_dim = |h: &mut Vec<Hint>| {
+            h.push(hint(
+                "feature_dim",
+                dim.to_string(),
+                "number of feature columns (required)",
+            ))
+        };
+        match alg {
+            Algorithm::Generic => {}
+            Algorithm::Xgboost => match classes {
+                Some(2) => h.push(hint("objective", "binary:logistic", "labels are 0 and 1")),
+                Some(k) if k > 2 => {
+                    h.push(hint(
+                        "objective",
+                        "multi:softmax",
+                        format!("labels are the classes 0..{}", k - 1),
+                    ));
+                    h.push(hint("num_class", k.to_string(), "number of classes"));
+                }
+                _ => h.push(hint(
+                    "objective",
+                    "reg:squarederror",
+                    "labels are not the classes 0..k-1 (regression)",
+                )),
+            },
+            Algorithm::LinearLearner => {
+                feature_dim(&mut h);
+                match classes {
+                    Some(2) => h.push(hint(
+                        "predictor_type",
+                        "binary_classifier",
+                        "labels are 0 and 1",
+                    )),
+                    Some(k) if k > 2 => {
+                        h.push(hint(
+                            "predictor_type",
+                            "multiclass_classifier",
+                            format!("labels are the classes 0..{}", k - 1),
+                        ));
+                        h.push(hint("num_classes", k.to_string(), "number of classes"));
+                    }
+                    _ => h.push(hint(
+                        "predictor_type",
+                        "regressor",
+                        "labels are not the classes 0..k-1",
+                    )),
+                }
+            }
+            Algorithm::FactorizationMachines => {
+                feature_dim(&mut h);
+                h.push(hint(
+                    "num_factors",
+                    "2..1000 (64 is a good start)",
+                    "positive integer; AWS suggests [2, 1000]",
+                ));
+                h.push(if binary01 {
+                    hint("predictor_type", "binary_classifier", "labels are 0 and 1")
+                } else {
+                    hint(
+                        "predictor_type",
+                        "regressor",
+                        "labels are not all 0 or 1 (binary_classifier needs 0/1 labels)",
+                    )
+                });
+            }
+            Algorithm::Knn => {
+                feature_dim(&mut h);
+                h.push(hint(
+                    "predictor_type",
+                    if classes.is_some() {
+                        "classifier"
+                    } else {
+                        "regressor"
+                    },
+                    if classes.is_some() {
+                        "labels are the classes 0..k-1"
+                    } else {
+                        "labels are not the classes 0..k-1"
+                    },
+                ));
+                h.push(hint(
+                    "sample_size",
+                    format!("1..{n}"),
+                    "at most the number of records",
+                ));
+                h.push(hint(
+                    "k",
+                    format!("1..{n}"),
+                    "at most the number of records",
+                ));
+            }
+            Algorithm::Kmeans => {
+                feature_dim(&mut h);
+                h.push(hint(
+                    "k",
+                    format!("2..{n}"),
+                    "clusters: at most the number of records",
+                ));
+            }
+            Algorithm::Pca => {
+                feature_dim(&mut h);
+                h.push(hint(
+                    "num_components",
+                    format!("1..{}", dim.min(n)),
+                    "at most feature_dim and the number of records",
+                ));
+            }
+            Algorithm::Rcf => feature_dim(&mut h),
+            Algorithm::Lda => {
+                h.push(hint(
+                    "feature_dim",
+                    dim.to_string(),
+                    "vocabulary size (required)",
+                ));
+                h.push(hint(
+                    "mini_batch_size",
+                    n.to_string(),
+                    "number of documents (required)",
+                ));
+            }
+            Algorithm::Ntm => {
+                h.push(hint(
+                    "feature_dim",
+                    dim.to_string(),
+                    "vocabulary size (required)",
+                ));
+            }
+            Algorithm::IpInsights => {
+                h.push(hint(
+                    "num_entity_vectors",
+                    "about 2 × distinct entity ids",
+                    "AWS recommends twice the number of unique entity identifiers",
+                ));
+            }
+            Algorithm::Deepar => {
+                if !self.cardinality.is_empty() {
+                    let c: Vec<String> = self.cardinality.iter().map(u64::to_string).collect();
+                    h.push(hint(
+                        "cardinality",
+                        format!("[{}]", c.join(", ")),
+                        "largest 'cat' value + 1 per categorical feature",
+                    ));
+                }
+                if let Some(k) = self.dynamic_feat.filter(|&k| k > 0) {
+                    h.push(hint(
+                        "num_dynamic_feat",
+                        k.to_string(),
+                        "dynamic features per series",
+                    ));
+                }
+                if let Some((lo, _)) = self.seq {
+                    h.push(hint(
+                        "context_length + prediction_length",
+                        format!("at most {lo}"),
+                        "the shortest training series",
+                    ));
+                }
+            }
+            Algorithm::Object2vec => {
+                h.push(hint(
+                    "enc0_vocab_size",
+                    self.vocab[0].to_string(),
+                    "largest in0 token id + 1",
+                ));
+                h.push(hint(
+                    "enc1_vocab_size",
+                    self.vocab[1].to_string(),
+                    "largest in1 token id + 1",
+                ));
+                h.push(hint(
+                    "enc0_max_seq_len",
+                    self.max_len[0].to_string(),
+                    "longest in0",
+                ));
+                h.push(hint(
+                    "enc1_max_seq_len",
+                    self.max_len[1].to_string(),
+                    "longest in1",
+                ));
+            }
+            Algorithm::Seq2seq => {
+                h.push(hint(
+                    "max_seq_len_source",
+                    self.max_len[0].to_string(),
+                    "longest source",
+                ));
+                h.push(hint(
+                    "max_seq_len_target",
+                    self.max_len[1].to_string(),
+                    "longest target",
+                ));
+            }
+            Algorithm::Blazingtext => {
+                if let Some(c) = &s.label_classes {
+                    h.push(hint("mode", "supervised", format!("{} labels", c.len())));
+                }
+            }
+        }
+        h
+    }
+}

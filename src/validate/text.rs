@@ -1,0 +1,771 @@
+//! Chunk checkers for the line formats: CSV, LibSVM, plain text.
+
+use super::finding::{Check, Finding, Severity, Site};
+use super::table::Schema;
+use super::{FileCtx, Work};
+use crate::codec::lines::split_lines;
+use crate::codec::text::{parse_f64, parse_u64, snippet, trim};
+use crate::pipeline::Chunk;
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// The fields of a CSV line as ranges of `line` (quotes stripped from
+/// quoted fields). Returns whether the line holds a quote character.
+fn split_fields(line: &[u8], d: u8, out: &mut Vec<(usize, usize)>) -> bool {
+    out.clear();
+    if memchr::memchr(b'"', line).is_none() {
+        let mut start = 0;
+        for i in memchr::memchr_iter(d, line) {
+            out.push((start, i));
+            start = i + 1;
+        }
+        out.push((start, line.len()));
+        return false;
+    }
+    // A quote opens a quoted field only at the field's start (after
+    // blanks); elsewhere it is a literal character. `""` inside quotes is
+    // an escaped quote. An unclosed quote runs to the end of the line.
+    let mut i = 0;
+    let mut start = 0;
+    let mut open: Option<usize> = None;
+    while i < line.len() {
+        let c = line[i];
+        match open {
+            Some(q) if c == b'"' => {
+                if line.get(i + 1) == Some(&b'"') {
+                    i += 2;
+                    continue;
+                }
+                out.push((q, i));
+                open = None;
+                match memchr::memchr(d, &line[i..]) {
+                    Some(j) => {
+                        i += j + 1;
+                        start = i;
+                        continue;
+                    }
+                    None => return true,
+                }
+            }
+            Some(_) => {}
+            None if c == b'"' && trim(&line[start..i]).is_empty() => open = Some(i + 1),
+            None if c == d => {
+                out.push((start, i));
+                start = i + 1;
+            }
+            None => {}
+        }
+        i += 1;
+    }
+    match open {
+        Some(q) => out.push((q, line.len())),
+        None => out.push((start, line.len())),
+    }
+    true
+}
+
+fn num_key(buf: &mut String, n: usize, unit: &str) {
+    buf.clear();
+    buf.push_str(itoa::Buffer::new().format(n));
+    buf.push(' ');
+    buf.push_str(unit);
+    if n != 1 {
+        buf.push('s');
+    }
+}
+
+/// Checks a chunk of CSV rows.
+pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
+    let data: &[u8] = chunk;
+    let base = chunk.offset;
+    let first_chunk = chunk.index == 0;
+    let xgb = ctx.rules.xgboost;
+    let d = ctx.delimiter;
+    let ip = ctx.rules.schema == Schema::IpInsights;
+    let max = ctx.max;
+    let mut seen_content = !first_chunk;
+    let mut fields = Vec::new();
+    let mut line_no = 0u64;
+    let mut key = String::new();
+    let mut key_width = usize::MAX;
+    let mut last_start = 0usize;
+    for (raw, start) in split_lines(data) {
+        last_start = start;
+        let rel = line_no;
+        line_no += 1;
+        let mut line = raw;
+        let mut off = start;
+        if first_chunk && start == 0 && line.starts_with(BOM) {
+            w.out.add(Check::CsvBom, Severity::Warning, || {
+                Finding::new(Check::CsvBom, Severity::Warning)
+                    .line(rel)
+                    .byte(base)
+                    .message("the file starts with a UTF-8 byte-order mark")
+                    .sagemaker("XGBoost's parser skips it; other readers see it as part of the first cell, which is then not a number")
+                    .fix(format!("rewrite without it: sm-data convert {} FIXED.csv", ctx.name))
+            });
+            line = &line[BOM.len()..];
+            off += BOM.len();
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let at = base + off as u64;
+        if trim(line).is_empty() {
+            let leading = !seen_content && rel == 0 && first_chunk;
+            let sev = if xgb && leading {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            w.out.add(Check::CsvBlankLine, sev, || {
+                Finding::new(Check::CsvBlankLine, sev)
+                    .line(rel)
+                    .byte(at)
+                    .message(if leading {
+                        "the file starts with a blank line"
+                    } else {
+                        "a blank line"
+                    })
+                    .sagemaker(if xgb && leading {
+                        "XGBoost sniffs the delimiter from the first line: \"Could not determine delimiter on line :\""
+                    } else if xgb {
+                        "XGBoost skips blank lines; in Pipe mode and at inference a blank line makes a ragged row"
+                    } else {
+                        "a blank line is an empty row for some readers (ragged rows, missing values)"
+                    })
+                    .fix(format!(
+                        "remove blank lines: sm-data convert {} FIXED.csv drops them",
+                        ctx.name
+                    ))
+            });
+            continue;
+        }
+        let header_candidate = !seen_content;
+        seen_content = true;
+        let quoted = split_fields(line, d, &mut fields);
+        if quoted {
+            let sev = if xgb {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            w.out.add(Check::CsvQuotes, sev, || {
+                Finding::new(Check::CsvQuotes, sev)
+                    .line(rel)
+                    .byte(at + memchr::memchr(b'"', line).unwrap_or(0) as u64)
+                    .snippet(line)
+                    .message("the row holds a quote character")
+                    .sagemaker(if xgb {
+                        "XGBoost's CSV parser does not handle quotes: a quoted number is read as a missing value, a quoted delimiter splits the cell"
+                    } else {
+                        "quoted cells are not numbers to every reader; a bare quote breaks the row (amazon-sagemaker-examples#898)"
+                    })
+                    .fix(format!(
+                        "write plain numbers: sm-data convert {} FIXED.csv reads RFC 4180 quotes and writes none",
+                        ctx.name
+                    ))
+            });
+        }
+        let cell = |i: usize| -> &[u8] {
+            let (s, e) = fields[i];
+            trim(&line[s..e.min(line.len())])
+        };
+        let cell_at = |i: usize| at + fields[i].0 as u64;
+        if header_candidate && is_header(&fields, &cell, ctx.label_size, ip) {
+            w.out.add(Check::CsvHeader, Severity::Error, || {
+                Finding::new(Check::CsvHeader, Severity::Error)
+                    .line(rel)
+                    .byte(at)
+                    .snippet(line)
+                    .message("the first row is a header (its cells are not numbers)")
+                    .sagemaker(if xgb {
+                        "XGBoost accepts it and reads it as a data row: the label becomes 0 and the names missing values (silently wrong data)"
+                    } else {
+                        "\"could not convert string to float\" (\"Non-numeric value found in header\"): the built-in algorithms read no header"
+                    })
+                    .fix(format!(
+                        "drop the header: sm-data convert {} FIXED.csv --header",
+                        ctx.name
+                    ))
+            });
+            continue;
+        }
+        w.records += 1;
+        w.stats.records += 1;
+        let n = fields.len();
+        if ip {
+            check_ip_row(w, rel, at, line, n, &cell, &cell_at);
+            continue;
+        }
+        if key_width != n {
+            num_key(&mut key, n, "column");
+            key_width = n;
+        }
+        let record = w.records - 1;
+        w.tally(Check::CsvColumns, &key, max, || Site {
+            line: Some(rel),
+            record,
+            byte: at,
+            snippet: Some(snippet(line, 60)),
+        });
+        let labels = ctx.label_size.min(n);
+        if n == 1 && ctx.label_size >= 1 {
+            w.out.add(Check::CsvSingleColumn, Severity::Error, || {
+                Finding::new(Check::CsvSingleColumn, Severity::Error)
+                    .line(rel)
+                    .byte(at)
+                    .snippet(line)
+                    .message(format!(
+                        "the row has one column (no {} found): a label and no features",
+                        if d == b',' { "comma" } else { "delimiter" }
+                    ))
+                    .sagemaker(if xgb {
+                        format!(
+                            "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
+                            d as char, d as char
+                        )
+                    } else {
+                        "the algorithm reads a row without features and fails".to_string()
+                    })
+                    .fix("give every row a label and at least one feature (is the delimiter right?)")
+            });
+        }
+        for i in 0..labels {
+            let c = cell(i);
+            match parse_f64(c) {
+                Some(v) => w.stats.label(v),
+                None => {
+                    let empty = c.is_empty();
+                    w.out.add(Check::CsvLabel, Severity::Error, || {
+                        Finding::new(Check::CsvLabel, Severity::Error)
+                            .line(rel)
+                            .field(i)
+                            .byte(cell_at(i))
+                            .snippet(c)
+                            .message(if empty {
+                                "the label cell is empty".to_string()
+                            } else {
+                                format!("the label {:?} is not a number", snippet(c, 40))
+                            })
+                            .sagemaker(if xgb {
+                                "XGBoost reads a non-numeric or empty label as 0 or missing (silently wrong labels)".to_string()
+                            } else {
+                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                            })
+                            .fix("put a numeric label in column 0 of every row (encode class names as 0..k-1)")
+                    });
+                }
+            }
+        }
+        w.stats.dim = w.stats.dim.max((n - labels) as u64);
+        for i in labels..n {
+            let c = cell(i);
+            if c.is_empty() {
+                w.stats.value(f64::NAN);
+                if !xgb && !ctx.rules.generic {
+                    w.out.add(Check::CsvEmptyCell, Severity::Warning, || {
+                        Finding::new(Check::CsvEmptyCell, Severity::Warning)
+                            .line(rel)
+                            .field(i)
+                            .byte(cell_at(i))
+                            .snippet(line)
+                            .message("an empty cell (a missing value)")
+                            .sagemaker(format!(
+                                "{} expects a number in every cell; missing values are read as NaN or rejected",
+                                ctx.algorithm.title()
+                            ))
+                            .fix("impute missing values before training")
+                    });
+                }
+                continue;
+            }
+            match parse_f64(c) {
+                Some(v) => {
+                    w.stats.value(v);
+                    if ctx.rules.counts && v < 0.0 {
+                        negative_count(ctx, w, rel, i, cell_at(i), c);
+                    }
+                }
+                None => {
+                    w.stats.value(f64::NAN);
+                    let na = is_na_marker(c);
+                    w.out.add(Check::CsvNonNumeric, Severity::Error, || {
+                        Finding::new(Check::CsvNonNumeric, Severity::Error)
+                            .line(rel)
+                            .field(i)
+                            .byte(cell_at(i))
+                            .snippet(c)
+                            .message(if na {
+                                format!(
+                                    "the cell {:?} is not a number (it looks like a missing-value marker)",
+                                    snippet(c, 40)
+                                )
+                            } else {
+                                format!("the cell {:?} is not a number", snippet(c, 40))
+                            })
+                            .sagemaker(if xgb {
+                                "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
+                            } else {
+                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                            })
+                            .fix(if na {
+                                "write missing values as empty cells (XGBoost reads them as missing) or impute them"
+                            } else {
+                                "encode categorical columns as numbers (one-hot or ordinal) before training"
+                            })
+                    });
+                }
+            }
+        }
+    }
+    w.lines = line_no;
+    w.ends_with_newline = data.last() == Some(&b'\n');
+    w.last_line = base + last_start as u64;
+}
+
+/// Text that marks a missing value in exports (pandas, R, spreadsheets).
+fn is_na_marker(c: &[u8]) -> bool {
+    const MARKERS: [&[u8]; 9] = [
+        b"na", b"n/a", b"null", b"none", b"?", b"-", b"nil", b"missing", b"#n/a",
+    ];
+    MARKERS.iter().any(|m| c.eq_ignore_ascii_case(m))
+}
+
+fn negative_count(ctx: &FileCtx<'_>, w: &mut Work, line: u64, field: usize, at: u64, c: &[u8]) {
+    w.out.add(Check::NegativeCount, Severity::Warning, || {
+        Finding::new(Check::NegativeCount, Severity::Warning)
+            .line(line)
+            .field(field)
+            .byte(at)
+            .snippet(c)
+            .message("a negative word count")
+            .sagemaker(format!(
+                "{} models documents as word counts: negative values are invalid input",
+                ctx.algorithm.title()
+            ))
+            .fix("use non-negative counts (bag of words)")
+    });
+}
+
+/// True when the first data row of a file is a header: its label cell
+/// is text, or at least half of its non-empty cells are.
+fn is_header<'a>(
+    fields: &[(usize, usize)],
+    cell: &impl Fn(usize) -> &'a [u8],
+    label_size: usize,
+    ip: bool,
+) -> bool {
+    let text = |c: &[u8]| !c.is_empty() && parse_f64(c).is_none();
+    if ip {
+        return fields.len() >= 2
+            && std::str::from_utf8(cell(1))
+                .ok()
+                .is_some_and(|s| s.parse::<std::net::IpAddr>().is_err())
+            && cell(1).iter().any(|b| b.is_ascii_alphabetic());
+    }
+    if (0..label_size.min(fields.len())).any(|i| text(cell(i))) {
+        return true;
+    }
+    let non_empty = (0..fields.len()).filter(|&i| !cell(i).is_empty()).count();
+    let texts = (0..fields.len()).filter(|&i| text(cell(i))).count();
+    texts > 0 && texts * 2 >= non_empty
+}
+
+fn check_ip_row<'a>(
+    w: &mut Work,
+    rel: u64,
+    at: u64,
+    line: &[u8],
+    n: usize,
+    cell: &impl Fn(usize) -> &'a [u8],
+    cell_at: &impl Fn(usize) -> u64,
+) {
+    if n != 2 {
+        w.out.add(Check::CsvColumns, Severity::Error, || {
+            Finding::new(Check::CsvColumns, Severity::Error)
+                .line(rel)
+                .byte(at)
+                .snippet(line)
+                .message(format!("the row has {n} columns; IP Insights reads exactly 2"))
+                .sagemaker("IP Insights trains on two columns, entity_id and IP address, and fails on other rows")
+                .fix("write rows as entity_id,ip_address")
+        });
+        return;
+    }
+    let id = cell(0);
+    let addr = cell(1);
+    let ok = std::str::from_utf8(addr)
+        .ok()
+        .is_some_and(|s| s.parse::<std::net::IpAddr>().is_ok());
+    if id.is_empty() || !ok {
+        let field = if id.is_empty() { 0 } else { 1 };
+        w.out.add(Check::IpAddress, Severity::Error, || {
+            Finding::new(Check::IpAddress, Severity::Error)
+                .line(rel)
+                .field(field)
+                .byte(cell_at(field))
+                .snippet(line)
+                .message(if id.is_empty() {
+                    "the entity id is empty".to_string()
+                } else {
+                    format!("{:?} is not an IPv4 or IPv6 address", snippet(addr, 40))
+                })
+                .sagemaker("IP Insights cannot parse the row and fails")
+                .fix("write rows as entity_id,ip_address (e.g. user_1,192.0.2.7)")
+        });
+    }
+}
+
+/// Checks a chunk of LibSVM lines. XGBoost's validator checks only the
+/// first line with at least two features (and the lines before it) with a
+/// strict single-space split (spec §8.4): problems there are errors, later
+/// ones warnings. [`FileCtx::strict_until`] is where that line ends.
+pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
+    let data: &[u8] = chunk;
+    let base = chunk.offset;
+    let first_chunk = chunk.index == 0;
+    let xgb = ctx.rules.xgboost;
+    let mut line_no = 0u64;
+    let mut last_start = 0usize;
+    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    for (raw, start) in split_lines(data) {
+        last_start = start;
+        let rel = line_no;
+        line_no += 1;
+        let mut line = raw;
+        let mut off = start;
+        if first_chunk && start == 0 && line.starts_with(BOM) {
+            line = &line[BOM.len()..];
+            off += BOM.len();
+        }
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let at = base + off as u64;
+        let t = trim(line);
+        let strict = xgb && at < ctx.strict_until;
+        if t.is_empty() || t.starts_with(b"#") {
+            if strict {
+                w.out.add(Check::LibsvmComment, Severity::Error, || {
+                    Finding::new(Check::LibsvmComment, Severity::Error)
+                        .line(rel)
+                        .byte(at)
+                        .snippet(line)
+                        .message(if t.is_empty() {
+                            "a blank line before the first data line"
+                        } else {
+                            "a comment before the first data line"
+                        })
+                        .sagemaker(format!(
+                            "XGBoost: \"First line '{}' of file '{}' is not 'LIBSVM' format. Please ensure the file is in 'LIBSVM' format.\"",
+                            snippet(line, 50),
+                            file_name(ctx.name)
+                        ))
+                        .fix(format!(
+                            "remove it: sm-data convert {} FIXED.libsvm drops comments and blank lines",
+                            ctx.name
+                        ))
+                });
+            }
+            continue;
+        }
+        w.records += 1;
+        w.stats.records += 1;
+        // After the validated line, XGBoost's loader splits on any
+        // whitespace: only tabs and double spaces are worth a warning
+        // (scikit-learn writes `label \n` for rows without features).
+        let ws = memchr::memchr(b'\t', line)
+            .or_else(|| memchr::memmem::find(line, b"  "))
+            .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
+            .or_else(|| (strict && line.starts_with(b" ")).then_some(0));
+        if let Some(p) = ws {
+            let sev = if strict {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            w.out.add(Check::LibsvmWhitespace, sev, || {
+                Finding::new(Check::LibsvmWhitespace, sev)
+                    .line(rel)
+                    .byte(at + p as u64)
+                    .snippet(line)
+                    .message("a tab, a double space, or a leading or trailing space")
+                    .sagemaker(if strict {
+                        format!(
+                            "XGBoost's validator splits on single spaces: \"First line '{}' of file '{}' is not 'LIBSVM' format. Please ensure the file is in 'LIBSVM' format.\"",
+                            snippet(line, 50),
+                            file_name(ctx.name)
+                        )
+                    } else {
+                        "tolerated by XGBoost's loader after the first validated line; stricter LibSVM readers reject it".to_string()
+                    })
+                    .fix(format!(
+                        "normalise spacing: sm-data convert {} FIXED.libsvm writes single spaces",
+                        ctx.name
+                    ))
+            });
+        }
+        tokens.clear();
+        let mut i = 0;
+        while i < line.len() {
+            while i < line.len() && matches!(line[i], b' ' | b'\t') {
+                i += 1;
+            }
+            let s = i;
+            while i < line.len() && !matches!(line[i], b' ' | b'\t') {
+                i += 1;
+            }
+            if i > s {
+                tokens.push((s, i));
+            }
+        }
+        let tok = |k: usize| &line[tokens[k].0..tokens[k].1];
+        let mut bad: Option<(usize, String)> = None;
+        let label = tok(0);
+        let label_ok = match label.iter().position(|&b| b == b':') {
+            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
+            None => parse_f64(label).is_some(),
+        };
+        if !label_ok {
+            bad = Some((
+                0,
+                format!("the label {:?} is not a number", snippet(label, 40)),
+            ));
+        } else {
+            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
+            if let Some(v) = parse_f64(lv) {
+                w.stats.label(v);
+            }
+        }
+        if bad.is_none() {
+            for k in 1..tokens.len() {
+                let t = tok(k);
+                if t.starts_with(b"#") {
+                    break;
+                }
+                if k == 1 && t.starts_with(b"qid:") {
+                    if parse_u64(&t[4..]).is_none() {
+                        bad = Some((k, format!("{:?} is not qid:N", snippet(t, 40))));
+                        break;
+                    }
+                    continue;
+                }
+                let Some(c) = t.iter().position(|&b| b == b':') else {
+                    bad = Some((
+                        k,
+                        format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
+                    ));
+                    break;
+                };
+                let Some(idx) = parse_u64(&t[..c]) else {
+                    bad = Some((
+                        k,
+                        format!(
+                            "the index {:?} is not a non-negative integer",
+                            snippet(&t[..c], 40)
+                        ),
+                    ));
+                    break;
+                };
+                let Some(v) = parse_f64(&t[c + 1..]) else {
+                    bad = Some((
+                        k,
+                        format!("the value {:?} is not a number", snippet(&t[c + 1..], 40)),
+                    ));
+                    break;
+                };
+                w.stats.value(v);
+                w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
+                w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
+            }
+        }
+        if let Some((k, msg)) = bad {
+            let looks_csv =
+                memchr::memchr(b':', line).is_none() && memchr::memchr(b',', line).is_some();
+            w.out.add(Check::LibsvmSyntax, Severity::Error, || {
+                let sagemaker = if !xgb {
+                    "LibSVM readers fail on this line".to_string()
+                } else if strict {
+                    format!(
+                        "XGBoost: \"First line '{}' of file '{}' is not 'LIBSVM' format. Please ensure the file is in 'LIBSVM' format.\" (older images: \"Blankspace and colon not found\")",
+                        snippet(line, 50),
+                        file_name(ctx.name)
+                    )
+                } else {
+                    "XGBoost's LibSVM loader fails on this line (a dmlc strtonum check; older images: \"Blankspace and colon not found\")".to_string()
+                };
+                Finding::new(Check::LibsvmSyntax, Severity::Error)
+                    .line(rel)
+                    .field(k)
+                    .byte(at + tokens[k].0 as u64)
+                    .snippet(line)
+                    .message(if looks_csv {
+                        format!("{msg}: the line looks like CSV")
+                    } else {
+                        msg
+                    })
+                    .sagemaker(sagemaker)
+                    .fix(if looks_csv {
+                        format!(
+                            "the data is CSV: use ContentType text/csv (and --content-type text/csv here), or convert: sm-data convert {} OUT.libsvm --from csv",
+                            ctx.name
+                        )
+                    } else {
+                        "write 'label idx:val idx:val' with single spaces, 0-based integer indices and numeric values".to_string()
+                    })
+            });
+        }
+    }
+    w.lines = line_no;
+    w.ends_with_newline = data.last() == Some(&b'\n');
+    w.last_line = base + last_start as u64;
+}
+
+/// The absolute offset where the line XGBoost's LibSVM validator checks
+/// ends: the first line with at least two feature tokens (spec §8.4), found
+/// in `head`, the start of the file. Lines before it and it are checked
+/// strictly. `head.len()` when no such line is in `head`.
+pub(crate) fn libsvm_strict_until(head: &[u8]) -> u64 {
+    for (line, start) in split_lines(head) {
+        let t = trim(line);
+        if t.is_empty() {
+            continue;
+        }
+        let tokens = t
+            .split(|&b| b == b' ' || b == b'\t')
+            .filter(|x| !x.is_empty())
+            .count();
+        if tokens >= 3 {
+            return (start + line.len()) as u64;
+        }
+    }
+    head.len() as u64
+}
+
+fn file_name(path: &str) -> &str {
+    path.rsplit('/').next().unwrap_or(path)
+}
+
+/// Checks a chunk of plain text (BlazingText: one sentence per line,
+/// space-separated tokens, `__label__X` prefixes in supervised mode).
+pub(crate) fn check_text(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
+    let data: &[u8] = chunk;
+    let base = chunk.offset;
+    let mut line_no = 0u64;
+    for (raw, start) in split_lines(data) {
+        let rel = line_no;
+        line_no += 1;
+        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let at = base + start as u64;
+        if trim(line).is_empty() {
+            continue;
+        }
+        w.records += 1;
+        w.stats.records += 1;
+        let Ok(text) = std::str::from_utf8(line) else {
+            let e = std::str::from_utf8(line).unwrap_err();
+            w.out.add(Check::TextEncoding, Severity::Error, || {
+                Finding::new(Check::TextEncoding, Severity::Error)
+                    .line(rel)
+                    .byte(at + e.valid_up_to() as u64)
+                    .snippet(line)
+                    .message("the line is not valid UTF-8")
+                    .sagemaker(format!(
+                        "{} reads UTF-8 text and fails or mangles the line",
+                        ctx.algorithm.title()
+                    ))
+                    .fix("re-encode the file as UTF-8 (iconv -f LATIN1 -t UTF-8)")
+            });
+            continue;
+        };
+        let mut words = text.split_whitespace();
+        let first = words.next().unwrap_or("");
+        let labeled = first.starts_with("__label__");
+        let mut n = 1u64;
+        if labeled {
+            w.stats.text_label(first);
+            n = 0;
+            for word in words {
+                if word.starts_with("__label__") {
+                    w.stats.text_label(word);
+                } else {
+                    n += 1;
+                }
+            }
+        } else {
+            n += words.count() as u64;
+        }
+        w.stats.seq(n);
+        if ctx.rules.schema == Schema::BlazingtextText {
+            let record = w.records - 1;
+            w.tally(
+                Check::BlazingtextLabel,
+                if labeled {
+                    "a __label__ prefix"
+                } else {
+                    "no __label__ prefix"
+                },
+                ctx.max,
+                || Site {
+                    line: Some(rel),
+                    record,
+                    byte: at,
+                    snippet: Some(snippet(line, 60)),
+                },
+            );
+        }
+    }
+    w.lines = line_no;
+    w.ends_with_newline = data.last() == Some(&b'\n');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(line: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        split_fields(line.as_bytes(), b',', &mut out);
+        out.iter()
+            .map(|&(s, e)| line[s..e.min(line.len())].to_string())
+            .collect()
+    }
+
+    #[test]
+    fn finds_the_line_xgboost_validates() {
+        // Comments, blank lines and lines with fewer than two features come
+        // before it; it ends at its newline.
+        let head = b"# c\n\n1 0:1\n1 0:1 2:3\n0 1:1 2:2\n";
+        assert_eq!(libsvm_strict_until(head), 20);
+        // None in the head: all of it.
+        assert_eq!(libsvm_strict_until(b"1 0:1\n"), 6);
+        // The container does not skip comments: a long one is "the line".
+        assert_eq!(libsvm_strict_until(b"# a b c\n1 0:1 1:1\n"), 7);
+    }
+
+    #[test]
+    fn tells_headers_from_data() {
+        let header = |line: &str, label_size: usize, ip: bool| {
+            let mut f = Vec::new();
+            split_fields(line.as_bytes(), b',', &mut f);
+            let cell = |i: usize| trim(&line.as_bytes()[f[i].0..f[i].1]);
+            is_header(&f, &cell, label_size, ip)
+        };
+        assert!(header("label,f1,f2", 1, false));
+        assert!(header("y,1,2", 1, false));
+        assert!(header("1,a,b", 1, false));
+        assert!(!header("1,a,2,3", 1, false));
+        assert!(!header("1,1e-10,nan", 1, false));
+        assert!(!header("1,,2", 1, false));
+        assert!(header("user,ip_address", 0, true));
+        assert!(!header("user_1,192.0.2.1", 0, true));
+        assert!(is_na_marker(b"N/A") && !is_na_marker(b"red"));
+    }
+
+    #[test]
+    fn splits_plain_and_quoted_fields() {
+        assert_eq!(fields("1,2,,3"), ["1", "2", "", "3"]);
+        assert_eq!(fields("\"1\",2"), ["1", "2"]);
+        assert_eq!(fields("1,\"a,b\",3"), ["1", "a,b", "3"]);
+        assert_eq!(fields("1,\"x\""), ["1", "x"]);
+        assert_eq!(fields("1,\"x\","), ["1", "x", ""]);
+        assert_eq!(fields("1,a\"b,3"), ["1", "a\"b", "3"]);
+    }
+}

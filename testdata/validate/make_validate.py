@@ -1,0 +1,112 @@
+"""Writes the RecordIO-protobuf files of testdata/validate/pbr/ with the
+SageMaker Python SDK 2.x (sagemaker==2.257.7, protobuf as pinned in
+testdata/requirements.txt). Deterministic; run from the repository root:
+
+    SAGEMAKER_SUPPRESS_V2_WARNING=1 .venv/bin/python testdata/validate/make_validate.py
+
+Files the SDK cannot write (a sparse tensor without a shape, Int32
+source/target records for Seq2Seq, a split record) are built from the SDK's
+own Record message (sagemaker.amazon.record_pb2) and its RecordIO framing
+(sagemaker.amazon.common._write_recordio), byte by byte where noted.
+"""
+import hashlib
+import io
+import os
+import struct
+
+import numpy as np
+from sagemaker.amazon.common import (
+    _write_recordio,
+    read_records,
+    write_numpy_to_dense_tensor,
+)
+from sagemaker.amazon.record_pb2 import Record
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pbr")
+os.makedirs(OUT, exist_ok=True)
+
+
+def dense(array, labels=None):
+    buf = io.BytesIO()
+    write_numpy_to_dense_tensor(buf, np.asarray(array), None if labels is None else np.asarray(labels))
+    return buf.getvalue()
+
+
+def framed(records):
+    buf = io.BytesIO()
+    for r in records:
+        _write_recordio(buf, r.SerializeToString())
+    return buf.getvalue()
+
+
+files = {}
+f32 = np.array([[0.5, 1.0, 2.0], [1.5, 0.0, 4.0]], dtype="float32")
+f64 = f32.astype("float64")
+lab = np.array([1, 0], dtype="float32")
+# Float32 rows, then Float64 rows: the tensor type changes at record 3.
+files["mixed_dtype.pbr"] = dense(f32, lab) + dense(f64, lab.astype("float64"))
+# Three features, then four: the feature dimension changes at record 3.
+files["mixed_width.pbr"] = dense(f32, lab) + dense(np.array([[1, 2, 3, 4]], dtype="float32"), np.array([1], dtype="float32"))
+# Labeled rows, then a row without a label (record 3).
+files["partial_label.pbr"] = dense(f32, lab) + dense(np.array([[9, 9, 9]], dtype="float32"))
+
+# A sparse tensor with keys but no shape (record 2).
+ok = Record()
+ok.features["values"].float32_tensor.values.extend([1.0, 2.0])
+ok.features["values"].float32_tensor.keys.extend([0, 5])
+ok.features["values"].float32_tensor.shape.extend([10])
+ok.label["values"].float32_tensor.values.extend([1.0])
+noshape = Record()
+noshape.features["values"].float32_tensor.values.extend([3.0])
+noshape.features["values"].float32_tensor.keys.extend([4])
+noshape.label["values"].float32_tensor.values.extend([0.0])
+files["sparse_no_shape.pbr"] = framed([ok, noshape])
+
+# Features under another key than "values" (record 1).
+other = Record()
+other.features["data"].float32_tensor.values.extend([1.0, 2.0])
+other.label["values"].float32_tensor.values.extend([1.0])
+files["no_values_key.pbr"] = framed([other])
+
+
+def seq(source, target, dtype="int32"):
+    r = Record()
+    if dtype == "int32":
+        r.features["source"].int32_tensor.values.extend(source)
+        r.features["target"].int32_tensor.values.extend(target)
+    else:
+        r.features["source"].float32_tensor.values.extend(source)
+        r.features["target"].float32_tensor.values.extend(target)
+    return r
+
+
+# Seq2Seq as the AWS example's create_vocab_proto.py writes it: Int32 ids.
+files["seq2seq.pbr"] = framed([seq([4, 5, 6, 3], [7, 8, 3]), seq([9, 3], [10, 11, 12, 3])])
+# The same, with Float32 tensors in record 2.
+files["seq2seq_float.pbr"] = framed([seq([4, 5, 6, 3], [7, 8, 3]), seq([9, 3], [10, 11], "float32")])
+
+# The SDK's int64 example (spec §2.2: a 35-byte payload and 1 pad byte per
+# record), with the last pad byte dropped: the file length is not a
+# multiple of 4.
+files["no_final_pad.pbr"] = dense(np.array([[1, 2], [3, 4]]), np.array([3, 4]))[:-1]
+
+# One record split into two parts (cflag 1 then 3), as AWS readers join
+# them: the magic, then the word (cflag << 29 | length), data, padding.
+payload = ok.SerializeToString()
+a, b = payload[:8], payload[8:]
+
+
+def part(cflag, data):
+    pad = (4 - len(data) % 4) % 4
+    return struct.pack("<II", 0xCED7230A, (cflag << 29) | len(data)) + data + b"\0" * pad
+
+
+files["split_record.pbr"] = part(1, a) + part(3, b)
+
+for name, data in sorted(files.items()):
+    with open(os.path.join(OUT, name), "wb") as f:
+        f.write(data)
+    if name != "split_record.pbr":
+        # The SDK reads back what it (or record_pb2) wrote.
+        assert len(read_records(io.BytesIO(data))) > 0, name
+    print(name, len(data), hashlib.sha256(data).hexdigest())

@@ -1,0 +1,893 @@
+//! `validate`: the corpus under `testdata/validate/` (one file per rule),
+//! clean files, the same rule in every format it applies to, chunking
+//! invariance, and the real binary (exit codes, text and `--json`).
+
+use std::path::Path;
+
+use sm_data::validate::{Algorithm, Check, Finding, Options, Report, Severity, validate};
+
+use super::util::{sm_data, stderr, testdata};
+
+fn path(rel: &str) -> String {
+    testdata(rel).to_str().unwrap().to_string()
+}
+
+fn run_opts(paths: &[String], alg: &str, ct: Option<&str>, opts: impl Fn(&mut Options)) -> Report {
+    let mut o = Options::new(alg.parse::<Algorithm>().unwrap());
+    o.content_type = ct.map(str::to_string);
+    opts(&mut o);
+    validate(paths, &o).unwrap_or_else(|e| panic!("{paths:?}: {e}"))
+}
+
+fn run(rel: &str, alg: &str, ct: Option<&str>) -> Report {
+    run_opts(&[path(rel)], alg, ct, |_| {})
+}
+
+/// The ids of the checks that found something, sorted.
+fn ids(r: &Report) -> Vec<&'static str> {
+    let mut v: Vec<&str> = r.counts.keys().map(|c| c.id()).collect();
+    v.sort_unstable();
+    v
+}
+
+fn first<'a>(r: &'a Report, id: &str) -> &'a Finding {
+    r.findings
+        .iter()
+        .find(|f| f.check.id() == id)
+        .unwrap_or_else(|| panic!("no {id} finding in {:#?}", r.findings))
+}
+
+/// One corpus case: the file, algorithm, content type, and the one
+/// finding it must produce (check, severity, 1-based line or record,
+/// byte offset, a piece of the message, a piece of the SageMaker text).
+struct Case {
+    file: &'static str,
+    alg: &'static str,
+    ct: Option<&'static str>,
+    check: &'static str,
+    severity: Severity,
+    line: Option<u64>,
+    record: Option<u64>,
+    byte: Option<u64>,
+    message: &'static str,
+    sagemaker: &'static str,
+}
+
+const E: Severity = Severity::Error;
+const W: Severity = Severity::Warning;
+
+#[rustfmt::skip]
+const CASES: &[Case] = &[
+    // CSV, XGBoost (spec §8.3, §8.7)
+    Case { file: "csv/header.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-header", severity: E, line: Some(1), record: None, byte: Some(0), message: "header", sagemaker: "label becomes 0" },
+    Case { file: "csv/header.csv", alg: "linear-learner", ct: None, check: "csv-header", severity: E, line: Some(1), record: None, byte: Some(0), message: "header", sagemaker: "could not convert string to float" },
+    Case { file: "csv/non_numeric.csv", alg: "linear-learner", ct: None, check: "csv-non-numeric", severity: E, line: Some(3), record: None, byte: Some(26), message: "\"red\" is not a number", sagemaker: "could not convert string to float: 'red'" },
+    Case { file: "csv/label_text.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-label", severity: E, line: Some(2), record: None, byte: Some(10), message: "\"yes\" is not a number", sagemaker: "as 0" },
+    Case { file: "csv/ragged.csv", alg: "knn", ct: None, check: "csv-columns", severity: E, line: Some(3), record: None, byte: Some(20), message: "3 columns, but the first record", sagemaker: "column count" },
+    Case { file: "csv/semicolon.csv", alg: "linear-learner", ct: None, check: "csv-delimiter", severity: E, line: Some(1), record: None, byte: Some(0), message: "semicolons", sagemaker: "comma-separated values only" },
+    Case { file: "csv/semicolon.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-delimiter", severity: W, line: Some(1), record: None, byte: Some(0), message: "semicolons", sagemaker: "first file's delimiter" },
+    Case { file: "csv/tab.csv", alg: "kmeans", ct: None, check: "csv-delimiter", severity: E, line: Some(1), record: None, byte: Some(0), message: "tabs", sagemaker: "comma-separated" },
+    Case { file: "csv/pipe.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-delimiter", severity: E, line: Some(1), record: None, byte: Some(0), message: "pipes", sagemaker: "it picks '0'" },
+    Case { file: "csv/quotes.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-quotes", severity: E, line: Some(2), record: None, byte: Some(10), message: "quote", sagemaker: "does not handle quotes" },
+    Case { file: "csv/quotes.csv", alg: "linear-learner", ct: None, check: "csv-quotes", severity: W, line: Some(2), record: None, byte: Some(10), message: "quote", sagemaker: "#898" },
+    Case { file: "csv/leading_blank.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-blank-line", severity: E, line: Some(1), record: None, byte: Some(0), message: "starts with a blank line", sagemaker: "Could not determine delimiter on line" },
+    Case { file: "csv/no_final_newline.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-final-newline", severity: W, line: Some(2), record: None, byte: Some(8), message: "newline", sagemaker: "Pipe mode" },
+    Case { file: "csv/bom.csv", alg: "xgboost", ct: Some("text/csv"), check: "csv-bom", severity: W, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "first cell" },
+    Case { file: "csv/empty_cell.csv", alg: "pca", ct: None, check: "csv-empty-cell", severity: W, line: Some(1), record: None, byte: Some(6), message: "empty cell", sagemaker: "PCA expects a number" },
+    Case { file: "csv/negative_count.csv", alg: "lda", ct: None, check: "negative-count", severity: W, line: Some(2), record: None, byte: Some(10), message: "negative word count", sagemaker: "word counts" },
+    Case { file: "csv/empty.csv", alg: "xgboost", ct: Some("text/csv"), check: "empty-file", severity: E, line: None, record: None, byte: None, message: "empty (0 bytes)", sagemaker: "Could not determine delimiter" },
+    Case { file: "ip/bad_ip.csv", alg: "ip-insights", ct: None, check: "ip-address", severity: E, line: Some(2), record: None, byte: Some(24), message: "\"192.0.2.999\" is not an IPv4 or IPv6 address", sagemaker: "IP Insights" },
+    // Channels (spec §8.2)
+    Case { file: "channel_hidden", alg: "xgboost", ct: Some("text/csv"), check: "hidden-file", severity: E, line: None, record: None, byte: None, message: "\".keep\" starts with '.'", sagemaker: "Hidden file found in the data path! Remove that before training." },
+    Case { file: "channel_deep", alg: "xgboost", ct: Some("text/csv"), check: "folder-depth", severity: W, line: None, record: None, byte: None, message: "4 folders below", sagemaker: "skips the file" },
+    Case { file: "channel_mixed_delimiter", alg: "xgboost", ct: Some("text/csv"), check: "csv-delimiter-mixed", severity: E, line: Some(1), record: None, byte: Some(0), message: "semicolons, but the first file", sagemaker: "delimiter of the first file" },
+    Case { file: "channel_mixed_columns", alg: "linear-learner", ct: None, check: "csv-columns", severity: E, line: Some(1), record: None, byte: Some(0), message: "4 columns, but the first record", sagemaker: "column count" },
+    Case { file: "channel_mixed_formats", alg: "xgboost", ct: None, check: "mixed-formats", severity: E, line: None, record: None, byte: None, message: "looks like libsvm", sagemaker: "one ContentType" },
+    Case { file: "deepar_channel", alg: "deepar", ct: None, check: "skipped-file", severity: W, line: None, record: None, byte: None, message: "_SUCCESS", sagemaker: "DeepAR skips" },
+    // LibSVM (spec §8.4)
+    Case { file: "libsvm/bad_token.libsvm", alg: "xgboost", ct: None, check: "libsvm-syntax", severity: E, line: Some(3), record: None, byte: Some(31), message: "the value \"x\" is not a number", sagemaker: "Blankspace and colon not found" },
+    Case { file: "libsvm/double_space.libsvm", alg: "xgboost", ct: None, check: "libsvm-whitespace", severity: E, line: Some(1), record: None, byte: Some(7), message: "double space", sagemaker: "First line '1 0:0.5  2:1.5' of file 'double_space.libsvm' is not 'LIBSVM' format." },
+    Case { file: "libsvm/late_tab.libsvm", alg: "xgboost", ct: None, check: "libsvm-whitespace", severity: W, line: Some(2), record: None, byte: Some(19), message: "tab", sagemaker: "tolerated" },
+    Case { file: "libsvm/comment_first.libsvm", alg: "xgboost", ct: None, check: "libsvm-comment", severity: E, line: Some(1), record: None, byte: Some(0), message: "comment before the first data line", sagemaker: "is not 'LIBSVM' format" },
+    Case { file: "libsvm/one_based.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-base", severity: W, line: None, record: None, byte: None, message: "smallest: 1", sagemaker: "0-based" },
+    // The default content type of XGBoost is LibSVM (amazon-sagemaker-examples#668).
+    Case { file: "csv/clean.csv", alg: "xgboost", ct: Some("text/libsvm"), check: "format-mismatch", severity: E, line: Some(1), record: None, byte: Some(0), message: "says libsvm, but the file looks like csv", sagemaker: "Blankspace and colon not found" },
+    Case { file: "csv/clean.csv", alg: "xgboost", ct: None, check: "content-type-default", severity: W, line: None, record: None, byte: None, message: "default is text/libsvm", sagemaker: "Blankspace and colon not found" },
+    // RecordIO-protobuf (spec §2, §7, §8.5)
+    Case { file: "../recordio-protobuf/dense_f64_label.pbr", alg: "linear-learner", ct: None, check: "protobuf-dtype", severity: E, line: None, record: Some(1), byte: Some(0), message: "Float64Tensor; Linear Learner reads Float32Tensor only", sagemaker: "Float32" },
+    Case { file: "../recordio-protobuf/dense_int32_label.pbr", alg: "factorization-machines", ct: None, check: "protobuf-dtype", severity: E, line: None, record: Some(1), byte: Some(0), message: "Int32Tensor", sagemaker: "Float32" },
+    Case { file: "../recordio-protobuf/dense_f32_nolabel.pbr", alg: "linear-learner", ct: None, check: "label-missing", severity: E, line: None, record: None, byte: None, message: "no record has a label", sagemaker: "label" },
+    Case { file: "../recordio-protobuf/dense_f32_nolabel.pbr", alg: "xgboost", ct: Some("application/x-recordio-protobuf"), check: "label-missing", severity: E, line: None, record: None, byte: None, message: "no record has a label", sagemaker: "Got input data without labels." },
+    Case { file: "pbr/mixed_dtype.pbr", alg: "knn", ct: None, check: "protobuf-dtype-mixed", severity: E, line: None, record: Some(3), byte: Some(112), message: "Float64Tensor, but the first record", sagemaker: "has the data type Float64Tensor while it is expected" },
+    Case { file: "pbr/mixed_width.pbr", alg: "pca", ct: None, check: "feature-dim", severity: E, line: None, record: Some(3), byte: Some(112), message: "4 features, but the first record", sagemaker: "while it is expected to have the shape" },
+    Case { file: "pbr/partial_label.pbr", alg: "linear-learner", ct: None, check: "label-partial", severity: E, line: None, record: Some(3), byte: Some(112), message: "no label, but the first record", sagemaker: "feature(s) while it is expected" },
+    Case { file: "pbr/sparse_no_shape.pbr", alg: "factorization-machines", ct: None, check: "protobuf-sparse", severity: E, line: None, record: Some(2), byte: Some(60), message: "has no shape specified", sagemaker: "The sparse feature 'values' ... has no shape specified." },
+    Case { file: "pbr/no_values_key.pbr", alg: "kmeans", ct: None, check: "protobuf-missing-values", severity: E, line: None, record: Some(1), byte: Some(0), message: "[\"data\"]", sagemaker: "ml-io" },
+    Case { file: "pbr/no_values_key.pbr", alg: "xgboost", ct: Some("recordio-protobuf"), check: "protobuf-missing-values", severity: E, line: None, record: Some(1), byte: Some(0), message: "[\"data\"]", sagemaker: "XGBoost skips records" },
+    Case { file: "pbr/seq2seq_float.pbr", alg: "seq2seq", ct: None, check: "seq2seq-tokens", severity: E, line: None, record: Some(2), byte: Some(48), message: "Float32Tensor, not an Int32Tensor", sagemaker: "Int32Tensor" },
+    Case { file: "pbr/no_final_pad.pbr", alg: "xgboost", ct: Some("recordio-protobuf"), check: "recordio-padding", severity: E, line: None, record: None, byte: Some(87), message: "not a multiple of 4", sagemaker: "Failed to load recordio-protobuf data" },
+    Case { file: "pbr/split_record.pbr", alg: "xgboost", ct: Some("recordio-protobuf"), check: "recordio-split", severity: E, line: None, record: Some(1), byte: Some(0), message: "split into 2 parts", sagemaker: "cflag 0" },
+    Case { file: "../bad/recordio/bad_magic_second_record.rec", alg: "generic", ct: None, check: "recordio-framing", severity: E, line: None, record: Some(2), byte: Some(12), message: "cannot be read", sagemaker: "magic number" },
+    // JSON Lines (spec §7)
+    Case { file: "deepar/bad_start.json", alg: "deepar", ct: None, check: "deepar-start", severity: E, line: Some(2), record: None, byte: Some(51), message: "\"2024-01-01T00:00:00Z\"", sagemaker: "without a time zone" },
+    Case { file: "deepar/bad_target.json", alg: "deepar", ct: None, check: "deepar-target", severity: E, line: Some(2), record: None, byte: Some(51), message: "target[1] is \"two\"", sagemaker: "DeepAR" },
+    Case { file: "deepar/bad_cat.json", alg: "deepar", ct: None, check: "deepar-cat", severity: E, line: Some(2), record: None, byte: Some(63), message: "cat[0] is -1", sagemaker: "0-based integers" },
+    Case { file: "deepar/cat_length.json", alg: "deepar", ct: None, check: "deepar-cat-length", severity: E, line: Some(2), record: None, byte: Some(66), message: "1 'cat' value, but the first record", sagemaker: "same number of categorical features" },
+    Case { file: "deepar/dynamic_short.json", alg: "deepar", ct: None, check: "deepar-dynamic-feat", severity: E, line: Some(2), record: None, byte: Some(83), message: "fewer than the 3 of 'target'", sagemaker: "as long as 'target'" },
+    Case { file: "deepar/dynamic_count.json", alg: "deepar", ct: None, check: "deepar-dynamic-feat-count", severity: E, line: Some(2), record: None, byte: Some(77), message: "2 dynamic features, but the first record", sagemaker: "num_dynamic_feat" },
+    Case { file: "deepar/not_json.json", alg: "deepar", ct: None, check: "json-syntax", severity: E, line: Some(2), record: None, byte: Some(99), message: "EOF while parsing an object", sagemaker: "one complete JSON object per line" },
+    Case { file: "object2vec/bad.jsonl", alg: "object2vec", ct: None, check: "object2vec-fields", severity: E, line: Some(2), record: None, byte: Some(49), message: "'in0' is a string", sagemaker: "\"in0\": [ids]" },
+    Case { file: "blazingtext/manifest_bad.jsonl", alg: "blazingtext", ct: None, check: "blazingtext-fields", severity: E, line: Some(2), record: None, byte: Some(47), message: "no 'source'", sagemaker: "'source'" },
+    Case { file: "blazingtext/mixed_labels.txt", alg: "blazingtext", ct: None, check: "blazingtext-label", severity: E, line: Some(2), record: None, byte: Some(34), message: "no __label__ prefix, but the first record", sagemaker: "__label__" },
+    Case { file: "blazingtext/latin1.txt", alg: "blazingtext", ct: None, check: "text-encoding", severity: E, line: Some(1), record: None, byte: Some(16), message: "not valid UTF-8", sagemaker: "UTF-8" },
+    // Content types (spec §7, §8.1)
+    Case { file: "csv/clean.csv", alg: "factorization-machines", ct: None, check: "content-type", severity: E, line: None, record: None, byte: None, message: "does not train on text/csv", sagemaker: "application/x-recordio-protobuf" },
+    Case { file: "csv/clean.csv", alg: "xgboost", ct: Some("text/csv;label_size=0"), check: "content-type", severity: E, line: None, record: None, byte: None, message: "label_size=0", sagemaker: "text/csv;label_size=0 is not an accepted csv ContentType. Optional parameter label_size must be equal to 1" },
+    Case { file: "csv/clean.csv", alg: "xgboost", ct: Some("application/x-image"), check: "content-type", severity: E, line: None, record: None, byte: None, message: "not a content type", sagemaker: "application/x-image is not an accepted ContentType: csv, libsvm, parquet, recordio-protobuf" },
+    Case { file: "../recordio-protobuf/dense_f32_label.pbr", alg: "ip-insights", ct: None, check: "content-type", severity: E, line: None, record: None, byte: None, message: "IP Insights does not train on application/x-recordio-protobuf", sagemaker: "text/csv" },
+];
+
+#[test]
+fn every_corpus_file_produces_its_finding() {
+    for c in CASES {
+        let r = run(&format!("validate/{}", c.file), c.alg, c.ct);
+        let f = first(&r, c.check);
+        let what = format!("{} ({}, {:?}): {f:#?}", c.file, c.alg, c.ct);
+        assert_eq!(f.severity, c.severity, "{what}");
+        assert_eq!(f.position.line.map(|l| l + 1), c.line, "{what}");
+        assert_eq!(f.position.record.map(|l| l + 1), c.record, "{what}");
+        assert_eq!(f.position.byte, c.byte, "{what}");
+        assert!(f.message.contains(c.message), "{what}");
+        assert!(f.sagemaker.contains(c.sagemaker), "{what}");
+        assert!(!f.fix.is_empty(), "{what}");
+        if c.line.is_some() || c.record.is_some() || c.byte.is_some() {
+            assert!(f.position.file.is_some(), "{what}");
+        }
+        assert_eq!(
+            r.is_clean(),
+            c.severity == Severity::Warning && r.errors() == 0,
+            "{what}"
+        );
+    }
+}
+
+#[test]
+fn corpus_files_produce_only_their_findings() {
+    // The findings beside the one each file is for are listed, so that a
+    // new false positive fails here.
+    let cases: &[(&str, &str, Option<&str>, &[&str])] = &[
+        (
+            "csv/header.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-header"],
+        ),
+        (
+            "csv/non_numeric.csv",
+            "linear-learner",
+            None,
+            &["csv-non-numeric"],
+        ),
+        ("csv/ragged.csv", "knn", None, &["csv-columns"]),
+        (
+            "csv/single_column.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-columns", "csv-single-column"],
+        ),
+        (
+            "csv/quotes.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-quotes"],
+        ),
+        (
+            "csv/pipe.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-delimiter"],
+        ),
+        (
+            "csv/empty.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["empty-channel", "empty-file"],
+        ),
+        (
+            "channel_empty",
+            "linear-learner",
+            None,
+            &["empty-channel", "empty-file"],
+        ),
+        (
+            "channel_hidden",
+            "xgboost",
+            Some("text/csv"),
+            &["hidden-file"],
+        ),
+        (
+            "channel_mixed_delimiter",
+            "xgboost",
+            Some("text/csv"),
+            &["csv-delimiter", "csv-delimiter-mixed"],
+        ),
+        (
+            "deepar_channel",
+            "deepar",
+            None,
+            &["hidden-file", "skipped-file"],
+        ),
+        (
+            "libsvm/bad_token.libsvm",
+            "xgboost",
+            None,
+            &["libsvm-syntax"],
+        ),
+        (
+            "csv/clean.csv",
+            "xgboost",
+            Some("text/libsvm"),
+            &["format-mismatch", "libsvm-syntax"],
+        ),
+        (
+            "pbr/sparse_no_shape.pbr",
+            "factorization-machines",
+            None,
+            &["protobuf-sparse"],
+        ),
+        (
+            "pbr/seq2seq.pbr",
+            "xgboost",
+            Some("recordio-protobuf"),
+            &["label-missing", "protobuf-missing-values"],
+        ),
+        ("deepar/bad_start.json", "deepar", None, &["deepar-start"]),
+    ];
+    for (file, alg, ct, want) in cases {
+        let r = run(&format!("validate/{file}"), alg, *ct);
+        assert_eq!(ids(&r), *want, "{file} ({alg}): {:#?}", r.findings);
+    }
+}
+
+#[test]
+fn clean_files_produce_no_findings() {
+    let cases: &[(&str, &str, Option<&str>)] = &[
+        ("validate/csv/clean.csv", "xgboost", Some("text/csv")),
+        ("validate/csv/clean.csv", "linear-learner", None),
+        (
+            "validate/csv/clean.csv",
+            "knn",
+            Some("text/csv;label_size=1"),
+        ),
+        ("validate/csv/clean.csv", "kmeans", None),
+        ("validate/csv/clean.csv", "generic", None),
+        // Exponent forms are numbers (sagemaker-python-sdk#141).
+        ("validate/csv/exponent.csv", "xgboost", Some("text/csv")),
+        ("validate/csv/exponent.csv", "linear-learner", None),
+        ("validate/csv/counts.csv", "lda", None),
+        (
+            "validate/csv/negative_count.csv",
+            "xgboost",
+            Some("text/csv"),
+        ),
+        ("validate/csv/empty_cell.csv", "xgboost", Some("text/csv")),
+        ("validate/ip/clean.csv", "ip-insights", None),
+        ("validate/libsvm/clean.libsvm", "xgboost", None),
+        ("validate/libsvm/clean.libsvm", "generic", None),
+        ("validate/channel_deep/a", "xgboost", Some("text/csv")),
+        ("csv/dense.csv", "xgboost", Some("text/csv")),
+        ("libsvm/sparse.libsvm", "xgboost", Some("text/x-libsvm")),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "linear-learner",
+            None,
+        ),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "xgboost",
+            Some("application/x-recordio-protobuf"),
+        ),
+        (
+            "recordio-protobuf/sparse_f32_label.pbr",
+            "factorization-machines",
+            None,
+        ),
+        (
+            "recordio-protobuf/sparse_f32_zero_row.pbr",
+            "factorization-machines",
+            None,
+        ),
+        ("recordio-protobuf/dense_f32_nolabel.pbr", "kmeans", None),
+        ("recordio-protobuf/dense_f64_label.pbr", "knn", None),
+        ("validate/pbr/seq2seq.pbr", "seq2seq", None),
+        ("validate/deepar/clean.json", "deepar", None),
+        ("validate/deepar/clean.json", "generic", None),
+        ("validate/object2vec/clean.jsonl", "object2vec", None),
+        ("validate/blazingtext/supervised.txt", "blazingtext", None),
+        (
+            "validate/blazingtext/manifest.jsonl",
+            "blazingtext",
+            Some("application/jsonlines"),
+        ),
+    ];
+    for (file, alg, ct) in cases {
+        let r = run(file, alg, *ct);
+        assert!(r.counts.is_empty(), "{file} ({alg}): {:#?}", r.findings);
+        assert!(r.stats.num_records > 0, "{file}");
+    }
+}
+
+/// Copies corpus files into a fresh folder.
+fn channel(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (src, dst) in files {
+        let to = dir.path().join(dst);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        if src.is_empty() {
+            std::fs::write(&to, b"").unwrap();
+        } else {
+            std::fs::copy(testdata(src), &to).unwrap();
+        }
+    }
+    dir
+}
+
+fn run_dir(dir: &Path, alg: &str, ct: Option<&str>) -> Report {
+    run_opts(&[dir.to_str().unwrap().to_string()], alg, ct, |_| {})
+}
+
+#[test]
+fn hidden_files_and_depth_apply_to_every_format() {
+    for (src, name, ct) in [
+        ("csv/dense.csv", "train.csv", "text/csv"),
+        ("libsvm/sparse.libsvm", "train.libsvm", "text/libsvm"),
+        (
+            "recordio-protobuf/dense_f32_label.pbr",
+            "train.pbr",
+            "application/x-recordio-protobuf",
+        ),
+    ] {
+        let dir = channel(&[
+            (src, name),
+            (src, &format!(".cache/{name}")),
+            (src, &format!("a/b/c/d/{name}")),
+        ]);
+        let r = run_dir(dir.path(), "xgboost", Some(ct));
+        assert_eq!(
+            ids(&r),
+            ["folder-depth", "hidden-file"],
+            "{ct}: {:#?}",
+            r.findings
+        );
+        let f = first(&r, "hidden-file");
+        assert!(
+            f.position
+                .file
+                .as_deref()
+                .unwrap()
+                .ends_with(&format!(".cache/{name}"))
+        );
+        assert_eq!(f.severity, Severity::Error);
+        // Only the visible, shallow file is read.
+        assert_eq!(r.files.len(), 1, "{ct}");
+        // Other algorithms read hidden files as data: a warning.
+        if ct != "text/libsvm" {
+            let r = run_dir(dir.path(), "generic", None);
+            assert_eq!(first(&r, "hidden-file").severity, Severity::Warning);
+            assert!(!r.counts.contains_key(&Check::FolderDepth));
+        }
+    }
+}
+
+#[test]
+fn empty_files_apply_to_every_format() {
+    for (name, alg, sev) in [
+        ("x.csv", "xgboost", Severity::Error),
+        ("x.csv", "linear-learner", Severity::Warning),
+        ("x.libsvm", "xgboost", Severity::Warning),
+        ("x.pbr", "factorization-machines", Severity::Warning),
+        ("x.json", "deepar", Severity::Warning),
+    ] {
+        let dir = channel(&[("", name), ("csv/dense.csv", "keep/ok.csv")]);
+        let r = run_opts(
+            &[dir.path().join(name).to_str().unwrap().to_string()],
+            alg,
+            None,
+            |_| {},
+        );
+        let f = first(&r, "empty-file");
+        assert_eq!(f.severity, sev, "{name} {alg}");
+        assert!(r.counts.contains_key(&Check::EmptyChannel), "{name} {alg}");
+    }
+}
+
+#[test]
+fn feature_dimension_must_agree_in_every_format() {
+    // CSV columns, RecordIO-protobuf widths, and across files of a channel.
+    let r = run("validate/csv/ragged.csv", "linear-learner", None);
+    assert_eq!(r.counts[&Check::CsvColumns], (1, 0));
+    let r = run("validate/pbr/mixed_width.pbr", "linear-learner", None);
+    assert_eq!(r.counts[&Check::FeatureDim], (1, 0));
+    let dir = channel(&[
+        ("recordio-protobuf/dense_f32_label.pbr", "a.pbr"),
+        ("recordio-protobuf/sparse_f32_label.pbr", "b.pbr"),
+    ]);
+    let r = run_dir(dir.path(), "linear-learner", None);
+    // dense 5 features vs sparse shape 10, and dense vs sparse records.
+    let f = first(&r, "feature-dim");
+    assert!(
+        f.position.file.as_deref().unwrap().ends_with("b.pbr"),
+        "{f:#?}"
+    );
+    assert_eq!(f.position.record, Some(0));
+    assert!(
+        f.message.contains("10 features") && f.message.contains("a.pbr"),
+        "{f:#?}"
+    );
+    assert_eq!(r.counts[&Check::FeatureDim], (6, 0));
+    assert_eq!(r.counts[&Check::ProtobufKindMixed], (6, 0));
+    // XGBoost makes the whole matrix sparse: a warning there.
+    let r = run_dir(dir.path(), "xgboost", Some("recordio-protobuf"));
+    assert_eq!(r.counts[&Check::ProtobufKindMixed], (0, 6));
+}
+
+#[test]
+fn binary_data_declared_as_text_is_one_finding() {
+    let pbr = "recordio-protobuf/dense_f32_label.pbr";
+    let r = run(pbr, "linear-learner", Some("text/csv"));
+    assert_eq!(ids(&r), ["format-mismatch"], "{:#?}", r.findings);
+    let r = run(
+        "validate/csv/clean.csv",
+        "linear-learner",
+        Some("application/x-recordio-protobuf"),
+    );
+    assert_eq!(ids(&r), ["format-mismatch"], "{:#?}", r.findings);
+    // Labels in some records only are a finding for every algorithm.
+    let r = run("validate/pbr/partial_label.pbr", "kmeans", None);
+    assert_eq!(ids(&r), ["label-partial"], "{:#?}", r.findings);
+}
+
+#[test]
+fn non_numbers_are_found_in_every_format() {
+    let r = run("validate/csv/non_numeric.csv", "xgboost", Some("text/csv"));
+    assert_eq!(first(&r, "csv-non-numeric").position.field, Some(2));
+    let r = run("validate/libsvm/bad_token.libsvm", "generic", None);
+    assert_eq!(first(&r, "libsvm-syntax").position.field, Some(2));
+    let r = run("validate/deepar/bad_target.json", "deepar", None);
+    assert!(r.counts.contains_key(&Check::DeeparTarget));
+}
+
+#[test]
+fn content_types_are_checked_for_every_algorithm() {
+    // Each algorithm accepts its own types and rejects the others.
+    let csv = "validate/csv/clean.csv";
+    for (alg, ok) in [
+        ("xgboost", true),
+        ("linear-learner", true),
+        ("factorization-machines", false),
+        ("knn", true),
+        ("kmeans", true),
+        ("pca", true),
+        ("rcf", true),
+        ("lda", true),
+        ("ntm", true),
+        ("deepar", false),
+        ("object2vec", false),
+        ("seq2seq", false),
+    ] {
+        let r = run(csv, alg, Some("text/csv"));
+        assert_eq!(
+            !r.counts.contains_key(&Check::ContentType),
+            ok,
+            "{alg}: {:#?}",
+            r.findings
+        );
+    }
+    for (alg, ok) in [
+        ("xgboost", true),
+        ("linear-learner", true),
+        ("factorization-machines", true),
+        ("ip-insights", false),
+        ("deepar", false),
+        ("seq2seq", true),
+    ] {
+        let r = run(
+            "recordio-protobuf/dense_f32_label.pbr",
+            alg,
+            Some("application/x-recordio-protobuf"),
+        );
+        assert_eq!(!r.counts.contains_key(&Check::ContentType), ok, "{alg}");
+    }
+    let r = run(
+        "libsvm/sparse.libsvm",
+        "linear-learner",
+        Some("text/libsvm"),
+    );
+    assert!(
+        first(&r, "content-type")
+            .message
+            .contains("does not train on text/libsvm")
+    );
+}
+
+#[test]
+fn dtype_rules_apply_per_algorithm() {
+    let f64 = "recordio-protobuf/dense_f64_label.pbr";
+    for (alg, bad) in [
+        ("linear-learner", true),
+        ("factorization-machines", true),
+        ("kmeans", false),
+        ("xgboost", false),
+    ] {
+        let r = run(f64, alg, Some("application/x-recordio-protobuf"));
+        assert_eq!(
+            r.counts.get(&Check::ProtobufDtype).map(|c| c.0),
+            bad.then_some(6),
+            "{alg}"
+        );
+    }
+    let f = first(&run(f64, "linear-learner", None), "protobuf-dtype").clone();
+    assert!(f.fix.contains("--dtype float32"), "{f:#?}");
+}
+
+#[test]
+fn findings_are_limited_per_kind_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("many.csv");
+    let mut text = String::new();
+    for i in 0..500 {
+        text.push_str(&format!("{},x{i},2\n", i % 2));
+    }
+    std::fs::write(&p, text).unwrap();
+    let paths = [p.to_str().unwrap().to_string()];
+    let r = run_opts(&paths, "linear-learner", None, |o| o.max_per_kind = 3);
+    assert_eq!(r.counts[&Check::CsvNonNumeric], (500, 0));
+    let shown: Vec<u64> = r
+        .findings
+        .iter()
+        .filter(|f| f.check == Check::CsvNonNumeric)
+        .map(|f| f.position.line.unwrap())
+        .collect();
+    assert_eq!(shown, [0, 1, 2]);
+    assert_eq!(r.errors(), 500);
+}
+
+#[test]
+fn results_do_not_depend_on_chunking_or_threads() {
+    // Bad rows scattered through a file large enough for many chunks.
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = String::from("\u{feff}");
+    let mut libsvm = String::from("# comment\n1 0:1  1:2\n");
+    for i in 0..3000 {
+        match i % 997 {
+            5 => csv.push_str("1,oops,3\n"),
+            7 => csv.push_str("1,2\n"),
+            9 => csv.push('\n'),
+            _ => csv.push_str(&format!("{},{}.5,{}\n", i % 3, i, i % 7)),
+        }
+        match i % 991 {
+            3 => libsvm.push_str("1 0:1 bad\n"),
+            4 => libsvm.push_str("0 2:1\t3:1\n"),
+            _ => libsvm.push_str(&format!("{} {}:1 {}:2\n", i % 2, i % 5, 5 + i % 11)),
+        }
+    }
+    let mut json = String::new();
+    for i in 0..2000 {
+        if i % 613 == 1 {
+            json.push_str("{\"start\": \"2024-01-01\", \"target\": [1, \"x\"], \"cat\": [1]}\n");
+        } else {
+            json.push_str(&format!(
+                "{{\"start\": \"2024-01-01 00:00:00\", \"target\": [{i}, 2], \"cat\": [{}, 1]}}\n",
+                i % 4
+            ));
+        }
+    }
+    let pbr = std::fs::read(testdata("validate/pbr/mixed_dtype.pbr"))
+        .unwrap()
+        .repeat(50);
+    for (name, data, alg, ct) in [
+        ("a.csv", csv.as_bytes(), "xgboost", Some("text/csv")),
+        ("a.libsvm", libsvm.as_bytes(), "xgboost", None),
+        ("a.json", json.as_bytes(), "deepar", None),
+        ("a.pbr", &pbr[..], "linear-learner", None),
+    ] {
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).unwrap();
+        let paths = [p.to_str().unwrap().to_string()];
+        let base = run_opts(&paths, alg, ct, |o| {
+            o.pipeline.threads = 1;
+            o.pipeline.chunk_size = 1 << 20;
+        });
+        assert!(!base.is_clean(), "{name}");
+        for chunk in [1, 7, 64, 4096] {
+            for threads in [1, 2, 3] {
+                let r = run_opts(&paths, alg, ct, |o| {
+                    o.pipeline.threads = threads;
+                    o.pipeline.chunk_size = chunk;
+                });
+                assert_eq!(r, base, "{name}: chunk {chunk}, {threads} threads");
+            }
+        }
+        // A gzip stream gives the same findings (and reads the same bytes).
+        let gz_path = dir.path().join(format!("{name}.gz"));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, data).unwrap();
+        std::fs::write(&gz_path, gz.finish().unwrap()).unwrap();
+        let r = run_opts(&[gz_path.to_str().unwrap().to_string()], alg, ct, |o| {
+            o.pipeline.chunk_size = 64;
+        });
+        assert_eq!(r.counts, base.counts, "{name}.gz");
+        assert_eq!(r.stats, base.stats, "{name}.gz");
+        let lines = |r: &Report| {
+            r.findings
+                .iter()
+                .map(|f| (f.check, f.position.line, f.position.record, f.position.byte))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(lines(&r), lines(&base), "{name}.gz");
+    }
+}
+
+#[test]
+fn stats_and_hyperparameters() {
+    let r = run("csv/dense.csv", "linear-learner", None);
+    assert!(r.is_clean());
+    let s = &r.stats;
+    assert_eq!((s.num_records, s.feature_dim, s.labeled_records), (6, 5, 6));
+    assert_eq!(s.label_range, Some((0.0, 2.0)));
+    let classes = s.label_classes.as_ref().unwrap();
+    assert_eq!(
+        classes
+            .iter()
+            .map(|(k, n)| (k.as_str(), *n))
+            .collect::<Vec<_>>(),
+        [("0", 2), ("1", 2), ("2", 2)]
+    );
+    let hint = |r: &Report, name: &str| {
+        r.stats
+            .hyperparameters
+            .iter()
+            .find(|h| h.name == name)
+            .unwrap_or_else(|| panic!("no {name} hint: {:?}", r.stats.hyperparameters))
+            .value
+            .clone()
+    };
+    assert_eq!(hint(&r, "feature_dim"), "5");
+    assert_eq!(hint(&r, "predictor_type"), "multiclass_classifier");
+    assert_eq!(hint(&r, "num_classes"), "3");
+    // Sparsity: dense.csv has 30 cells; count the non-zero ones.
+    let text = std::fs::read_to_string(testdata("csv/dense.csv")).unwrap();
+    let nonzero = text
+        .lines()
+        .flat_map(|l| l.split(',').skip(1))
+        .filter(|c| c.parse::<f64>().unwrap() != 0.0)
+        .count() as u64;
+    assert_eq!(s.nonzero_values, nonzero);
+    assert!((s.sparsity.unwrap() - (1.0 - nonzero as f64 / 30.0)).abs() < 1e-12);
+
+    // LibSVM: feature_dim is the largest index + 1.
+    let r = run("validate/libsvm/clean.libsvm", "xgboost", None);
+    assert_eq!((r.stats.feature_dim, r.stats.min_index), (4, Some(0)));
+    assert_eq!(hint(&r, "objective"), "binary:logistic");
+
+    // Sparse RecordIO-protobuf: the shape; FM num_factors bounds.
+    let r = run(
+        "recordio-protobuf/sparse_f32_label.pbr",
+        "factorization-machines",
+        None,
+    );
+    assert_eq!(r.stats.feature_dim, 10);
+    assert!(hint(&r, "num_factors").contains("2..1000"));
+    // k-means: label columns are not features with label_size=0 (default).
+    let r = run("validate/csv/clean.csv", "kmeans", None);
+    assert_eq!(r.stats.feature_dim, 4);
+    assert_eq!(hint(&r, "k"), "2..4");
+    let r = run(
+        "validate/csv/clean.csv",
+        "kmeans",
+        Some("text/csv;label_size=1"),
+    );
+    assert_eq!(r.stats.feature_dim, 3);
+
+    // DeepAR: cardinality and dynamic features.
+    let r = run("validate/deepar/clean.json", "deepar", None);
+    assert_eq!(hint(&r, "cardinality"), "[2, 3]");
+    assert_eq!(hint(&r, "num_dynamic_feat"), "1");
+    assert_eq!(r.stats.sequence_length, Some((3, 4)));
+    let r = run("validate/object2vec/clean.jsonl", "object2vec", None);
+    assert_eq!(hint(&r, "enc0_vocab_size"), "775");
+    assert_eq!(hint(&r, "enc1_max_seq_len"), "4");
+    let r = run("validate/pbr/seq2seq.pbr", "seq2seq", None);
+    assert_eq!(hint(&r, "max_seq_len_target"), "4");
+}
+
+#[test]
+fn inputs_that_cannot_be_checked_are_errors() {
+    let o = Options::new(Algorithm::Xgboost);
+    let e = validate(&["s3://bucket/prefix/".to_string()], &o).unwrap_err();
+    assert!(e.to_string().contains("s3://"), "{e}");
+    let e = validate(&["/no/such/file.csv".to_string()], &o).unwrap_err();
+    assert!(e.io_error().is_some(), "{e}");
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.parquet");
+    std::fs::write(&p, b"PAR1").unwrap();
+    let e = validate(&[p.to_str().unwrap().to_string()], &o).unwrap_err();
+    assert!(e.to_string().contains("Parquet"), "{e}");
+    let mut o = Options::new(Algorithm::Xgboost);
+    o.content_type = Some("text/csv;label_size".into());
+    assert!(
+        validate(&[path("validate/csv/clean.csv")], &o)
+            .unwrap_err()
+            .is_config()
+    );
+}
+
+// --- The real binary -------------------------------------------------------
+
+#[test]
+fn cli_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let clean = path("validate/csv/clean.csv");
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &clean,
+            "--algorithm",
+            "xgboost",
+            "--content-type",
+            "text/csv",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("result: clean"), "{text}");
+    assert!(
+        text.contains("num_records:     4") && text.contains("feature_dim:     3"),
+        "{text}"
+    );
+    // Warnings only: still 0.
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &path("validate/libsvm/one_based.libsvm"),
+            "-a",
+            "xgboost",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    // Problems: 1.
+    let o = sm_data(
+        d,
+        &[
+            "validate",
+            &path("validate/csv/header.csv"),
+            "-a",
+            "linear-learner",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.contains("error [csv-header]") && text.contains("line 1, byte offset 0"),
+        "{text}"
+    );
+    assert!(
+        text.contains("fix:       drop the header: sm-data convert"),
+        "{text}"
+    );
+    // Could not run: 2 (unreadable input, unknown algorithm, bad content
+    // type, s3 prefix, missing --algorithm).
+    for args in [
+        &["validate", "missing.csv", "-a", "xgboost"][..],
+        &["validate", &clean, "-a", "nope"][..],
+        &[
+            "validate",
+            &clean,
+            "-a",
+            "xgboost",
+            "--content-type",
+            "text/csv;x",
+        ][..],
+        &["validate", "s3://b/p/", "-a", "xgboost"][..],
+        &["validate", &clean][..],
+    ] {
+        let o = sm_data(d, args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(!stderr(&o).is_empty());
+    }
+}
+
+#[test]
+fn cli_json_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = sm_data(
+        dir.path(),
+        &[
+            "validate",
+            &path("validate/csv/non_numeric.csv"),
+            &path("validate/csv/ragged.csv"),
+            "-a",
+            "linear-learner",
+            "--json",
+            "--max-per-kind",
+            "1",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["algorithm"], "linear-learner");
+    assert_eq!(v["clean"], false);
+    assert_eq!(v["errors"], 2);
+    assert_eq!(v["files"][0]["kind"], "csv");
+    assert_eq!(v["counts"]["csv-non-numeric"]["errors"], 1);
+    assert_eq!(v["counts"]["csv-columns"]["shown"], 1);
+    let f = &v["findings"][0];
+    for key in [
+        "check",
+        "severity",
+        "file",
+        "line",
+        "record",
+        "field",
+        "byte",
+        "snippet",
+        "message",
+        "sagemaker",
+        "fix",
+    ] {
+        assert!(f.get(key).is_some(), "{key} missing in {f}");
+    }
+    assert_eq!(f["check"], "csv-non-numeric");
+    assert_eq!(f["line"], 3);
+    assert_eq!(f["field"], 3);
+    assert_eq!(f["byte"], 26);
+    assert_eq!(f["snippet"], "red");
+    assert!(f["file"].as_str().unwrap().ends_with("non_numeric.csv"));
+    assert_eq!(v["stats"]["num_records"], 7);
+    assert!(v["stats"]["hyperparameters"].is_array());
+
+    let o = sm_data(
+        dir.path(),
+        &["validate", &path("csv/dense.csv"), "-a", "kmeans", "--json"],
+    );
+    assert_eq!(o.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["clean"], true);
+    assert_eq!(v["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(v["stats"]["feature_dim"], 6);
+    assert_eq!(v["stats"]["hyperparameters"][0]["name"], "feature_dim");
+    assert_eq!(v["stats"]["hyperparameters"][0]["value"], "6");
+}
+
+#[test]
+fn cli_summarises_findings_beyond_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("bad.libsvm");
+    std::fs::write(&p, "1,2,3\n".repeat(25)).unwrap();
+    let o = sm_data(
+        dir.path(),
+        &[
+            "validate",
+            "bad.libsvm",
+            "-a",
+            "xgboost",
+            "--max-per-kind",
+            "2",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(text.matches("error [libsvm-syntax]").count(), 2, "{text}");
+    assert!(
+        text.contains("... and 23 more [libsvm-syntax] (25 in all)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("libsvm-syntax            25 errors"),
+        "{text}"
+    );
+    assert!(text.contains("the line looks like CSV"), "{text}");
+}
