@@ -209,6 +209,12 @@ pub fn inspect(input: Input, opts: &ConvertOptions, head: usize) -> Result<Repor
     if spec.format == Format::Tfrecord {
         return inspect_frames(input, opts);
     }
+    if spec.format == Format::Parquet {
+        #[cfg(feature = "parquet")]
+        return inspect_parquet(input, opts, head);
+        #[cfg(not(feature = "parquet"))]
+        return Err(crate::format::parquet::not_built());
+    }
     let (input, opts) = prepare(input, &spec, opts)?;
     let opts = &opts;
     let reading = reading(&spec, opts)?;
@@ -239,63 +245,97 @@ pub fn inspect(input: Input, opts: &ConvertOptions, head: usize) -> Result<Repor
             part
         },
         |p: Part| {
-            acc.records += p.records;
-            acc.sparse += p.sparse;
-            acc.dim = acc.dim.max(p.dim);
-            acc.per_rec = minmax(acc.per_rec, p.per_rec);
-            acc.stored += p.stored;
-            acc.missing += p.missing;
-            acc.dtype = widen(acc.dtype, p.dtype);
-            acc.label_dtype = widen(acc.label_dtype, p.label_dtype);
-            acc.labeled += p.labeled;
-            acc.labels_per = minmax(acc.labels_per, p.labels_per);
-            acc.range = minmax(acc.range, p.range);
-            acc.classes = match (acc.classes.take(), p.classes) {
-                (Some(mut a), Some(b)) => {
-                    for (k, v) in b {
-                        *a.entry(k).or_default() += v;
-                    }
-                    (a.len() <= MAX_CLASSES).then_some(a)
-                }
-                _ => None,
-            };
-            let room = head.saturating_sub(acc.head.len());
-            acc.head.extend(p.head.into_iter().take(room));
+            acc.merge(p, head);
             Ok(())
         },
         &mut |_| {},
     )?;
-    let classes = acc.classes.filter(|_| acc.labeled > 0).map(|c| {
-        c.into_iter()
-            .map(|(bits, n)| {
-                let mut s = Vec::new();
-                crate::codec::text::write_value(
-                    &mut s,
-                    f64::from_bits(bits),
-                    acc.label_dtype.unwrap_or(Dtype::Float64),
-                );
-                (String::from_utf8(s).expect("ascii"), n)
-            })
-            .collect()
-    });
-    Ok(Report {
-        format: spec.format,
-        bytes: chunker.position(),
-        records: acc.records,
-        sparse_records: acc.sparse,
-        feature_dim: acc.dim,
-        values_per_record: acc.per_rec,
-        stored_values: acc.stored,
-        missing_values: acc.missing,
-        dtype: acc.dtype,
-        label_dtype: acc.label_dtype,
-        labeled_records: acc.labeled,
-        labels_per_record: acc.labels_per,
-        label_range: acc.range,
-        label_classes: classes,
-        head: acc.head,
-        payload_bytes: None,
-    })
+    Ok(acc.report(spec.format, chunker.position()))
+}
+
+/// [`inspect`] of a Parquet file: row groups decoded in parallel.
+#[cfg(feature = "parquet")]
+fn inspect_parquet(input: Input, opts: &ConvertOptions, head: usize) -> Result<Report> {
+    let reader = crate::format::parquet::Reader::open(input, &opts.parquet)?;
+    let mut acc = Part {
+        classes: Some(BTreeMap::new()),
+        ..Part::default()
+    };
+    reader.for_each(
+        opts.pipeline.threads,
+        |batch: &Batch| Ok(summarize(batch, head)),
+        |p: Part| {
+            acc.merge(p, head);
+            Ok(())
+        },
+    )?;
+    Ok(acc.report(Format::Parquet, reader.size()))
+}
+
+impl Part {
+    /// Adds the summary of the records that follow these.
+    fn merge(&mut self, p: Part, head: usize) {
+        let acc = self;
+
+        acc.records += p.records;
+        acc.sparse += p.sparse;
+        acc.dim = acc.dim.max(p.dim);
+        acc.per_rec = minmax(acc.per_rec, p.per_rec);
+        acc.stored += p.stored;
+        acc.missing += p.missing;
+        acc.dtype = widen(acc.dtype, p.dtype);
+        acc.label_dtype = widen(acc.label_dtype, p.label_dtype);
+        acc.labeled += p.labeled;
+        acc.labels_per = minmax(acc.labels_per, p.labels_per);
+        acc.range = minmax(acc.range, p.range);
+        acc.classes = match (acc.classes.take(), p.classes) {
+            (Some(mut a), Some(b)) => {
+                for (k, v) in b {
+                    *a.entry(k).or_default() += v;
+                }
+                (a.len() <= MAX_CLASSES).then_some(a)
+            }
+            _ => None,
+        };
+        let room = head.saturating_sub(acc.head.len());
+        acc.head.extend(p.head.into_iter().take(room));
+    }
+
+    /// The report of everything merged.
+    fn report(self, format: Format, bytes: u64) -> Report {
+        let acc = self;
+        let classes = acc.classes.filter(|_| acc.labeled > 0).map(|c| {
+            c.into_iter()
+                .map(|(bits, n)| {
+                    let mut s = Vec::new();
+                    crate::codec::text::write_value(
+                        &mut s,
+                        f64::from_bits(bits),
+                        acc.label_dtype.unwrap_or(Dtype::Float64),
+                    );
+                    (String::from_utf8(s).expect("ascii"), n)
+                })
+                .collect()
+        });
+        Report {
+            format,
+            bytes,
+            records: acc.records,
+            sparse_records: acc.sparse,
+            feature_dim: acc.dim,
+            values_per_record: acc.per_rec,
+            stored_values: acc.stored,
+            missing_values: acc.missing,
+            dtype: acc.dtype,
+            label_dtype: acc.label_dtype,
+            labeled_records: acc.labeled,
+            labels_per_record: acc.labels_per,
+            label_range: acc.range,
+            label_classes: classes,
+            head: acc.head,
+            payload_bytes: None,
+        }
+    }
 }
 
 /// Frames of one chunk: count and payload size range.

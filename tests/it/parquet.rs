@@ -514,3 +514,29 @@ fn typed_parquet_from_pyarrow_prints_every_type() {
         "id,score,ok,name,at\n1,0.5,true,alpha,2024-01-02T03:04:05Z\n2,,false,\"with \"\"quotes\"\", comma\",\n,1e-7,,,1999-12-31T23:59:59.500000Z\n-4,-2.0,true,\"\",2024-01-02T00:00:00Z\n"
     );
 }
+
+#[test]
+fn inspect_reads_parquet_like_the_csv_it_came_from() {
+    use sm_data::inspect::inspect;
+    use sm_data::store::Input;
+    let csv = super::util::read_testdata("csv/dense.csv");
+    let pq_bytes =
+        super::util::convert_bytes(&csv, "x.csv", "parquet", &ConvertOptions::default()).unwrap();
+    let from_csv = inspect(
+        Input::from_bytes(csv, "dense.csv"),
+        &ConvertOptions::default(),
+        3,
+    )
+    .unwrap();
+    for threads in [1, 2] {
+        let mut o = ConvertOptions::default();
+        o.pipeline.threads = threads;
+        let from_pq = inspect(Input::from_bytes(pq_bytes.clone(), "dense.parquet"), &o, 3).unwrap();
+        assert_eq!(from_pq.format, sm_data::Format::Parquet);
+        assert_eq!(from_pq.records, from_csv.records);
+        assert_eq!(from_pq.feature_dim, from_csv.feature_dim);
+        assert_eq!(from_pq.label_range, from_csv.label_range);
+        assert_eq!(from_pq.label_classes, from_csv.label_classes);
+        assert_eq!(from_pq.head, from_csv.head);
+    }
+}
