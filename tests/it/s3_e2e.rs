@@ -665,6 +665,37 @@ fn pipe_feed_streams_an_s3_prefix_back_to_back_and_wrapped() {
         }
         finish_ok(child);
     }
+
+    // An augmented manifest on S3 whose `-ref` attributes name S3 objects.
+    let lines = "{\"source-ref\": \"s3://e2e-pipe/src/obj-2\", \"class\": \"7\"}\n\
+                 {\"source-ref\": \"s3://e2e-pipe/src/obj-3\", \"class\": \"1\"}\n";
+    s.put("e2e-pipe", "aug.manifest", lines.as_bytes());
+    let child = feed(
+        s,
+        t.path(),
+        &[
+            "--channel",
+            "train=augmented:s3://e2e-pipe/aug.manifest#source-ref,class",
+            "--data-dir",
+            data_s,
+            "--config-dir",
+            cfg_s,
+            "--epochs",
+            "2",
+            "--record-wrapper",
+            "RecordIO",
+        ],
+    );
+    let want = vec![
+        objs[2].clone(),
+        b"7".to_vec(),
+        objs[3].clone(),
+        b"1".to_vec(),
+    ];
+    for (e, recs) in read_records(&data, "train", 2).iter().enumerate() {
+        assert!(recs == &want, "augmented epoch {e}");
+    }
+    finish_ok(child);
 }
 
 #[test]
