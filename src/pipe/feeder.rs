@@ -40,9 +40,12 @@
 //! map in large writes; small records are gathered into a 1 MiB buffer so
 //! that a manifest of short labels does not cost three system calls per
 //! record. Streamed objects (gzip, S3) are copied through a reused 1 MiB
-//! buffer; with the RecordIO wrapper a streamed object is first read whole
-//! into a reused buffer (its length goes in the header), so memory grows
-//! to the largest such object (at most 2^29 - 1 bytes).
+//! buffer. With the RecordIO wrapper a plain S3 object's header states
+//! the object's stored size and its body is then streamed, so memory stays
+//! bounded whatever its size; only a gzip object (whose decompressed length
+//! is not known until it has been read) is read whole into a reused buffer
+//! first, so memory grows to the largest such object (at most 2^29 - 1
+//! bytes).
 //!
 //! # When something fails mid-epoch
 //! A FIFO cannot carry an error: if an object cannot be read in the middle
@@ -533,7 +536,24 @@ impl<'a> Out<'a> {
     /// Streams the object at `uri`.
     fn object(&mut self, uri: &str, wrap: bool) -> Result<()> {
         let too_large = |len: u64| too_large(uri, len);
-        match Input::open(uri)? {
+        let input = if wrap && crate::store::is_s3(uri) {
+            // The stored size is the record's length unless the object is
+            // gzip: look at its first bytes before writing the header.
+            let (mut reader, size) = crate::store::open_raw(uri)?;
+            let mut magic = Vec::with_capacity(2);
+            (&mut reader)
+                .take(2)
+                .read_to_end(&mut magic)
+                .map_err(|e| Error::from(e).in_file(uri))?;
+            if magic != crate::store::GZIP_MAGIC {
+                return self.sized(reader, magic, size, uri);
+            }
+            let chained = io::Cursor::new(magic).chain(reader);
+            Input::from_reader(Box::new(chained), uri, Some(size))?
+        } else {
+            Input::open(uri)?
+        };
+        match input {
             Input::Mapped { map, .. } => {
                 if wrap && map.len() > MAX_PART_LEN {
                     return Err(too_large(map.len() as u64));
@@ -565,6 +585,42 @@ impl<'a> Out<'a> {
                 r
             }
         }
+    }
+
+    /// One RecordIO record of `size` bytes: `head`, then the rest of
+    /// `reader`, streamed through the reused buffer. A stream that ends
+    /// early or goes on (the object changed while it was read) is an error.
+    fn sized(
+        &mut self,
+        reader: Box<dyn Read + Send>,
+        head: Vec<u8>,
+        size: u64,
+        uri: &str,
+    ) -> Result<()> {
+        if size > MAX_PART_LEN as u64 {
+            return Err(too_large(uri, size));
+        }
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        encode_header(&mut header, size as usize)?;
+        self.put(&header)?;
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        buf.extend_from_slice(&head);
+        let before = self.written + self.gather.len() as u64;
+        // One byte more than announced, to notice an object that grew.
+        let mut body = reader.take(size + 1 - head.len() as u64);
+        let r = self.stream(&mut body, &mut buf, uri);
+        self.scratch = buf;
+        r?;
+        let got = self.written + self.gather.len() as u64 - before;
+        if got != size {
+            return Err(Error::from(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!("the object was {size} bytes when opened but {got} bytes were read"),
+            ))
+            .in_file(uri));
+        }
+        self.put(&[0u8; 3][..padded(size as usize) - size as usize])
     }
 
     /// Copies a stream through `buf` (which holds its first bytes).

@@ -410,8 +410,14 @@ pub fn shard(inputs: &[String], dest: &str, opts: &ShardOptions) -> Result<Repor
             existing[0].uri
         )));
     }
+    let dest_prefix = join(&dest, "");
     for f in &files {
-        if !is_s3(&dest) && Path::new(&f.uri).starts_with(&dest) {
+        let inside = if is_s3(&dest) {
+            f.uri.starts_with(&dest_prefix)
+        } else {
+            Path::new(&f.uri).starts_with(&dest)
+        };
+        if inside {
             return Err(Error::config(format!(
                 "the input {} is inside the destination {dest}",
                 f.uri

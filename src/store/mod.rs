@@ -166,6 +166,25 @@ pub fn exists(uri: &str) -> Result<bool> {
     local::exists(local_path(uri))
 }
 
+/// Opens the bytes of a file or S3 object as they are stored, without the
+/// gzip detection of [`Input::open`]: a reader and the size in bytes (an
+/// S3 object is read by the same parallel ranged GETs). For callers that
+/// must know an object's exact length before streaming it.
+pub fn open_raw(uri: &str) -> Result<(Box<dyn Read + Send>, u64)> {
+    if is_s3(uri) {
+        let url = S3Url::parse(uri)?;
+        url.require_key()?;
+        return s3_open_raw(&url);
+    }
+    let path = local_path(uri);
+    let file = std::fs::File::open(path).map_err(|e| Error::from(e).in_file(path))?;
+    let meta = file.metadata().map_err(|e| Error::from(e).in_file(path))?;
+    if !meta.is_file() {
+        return Err(Error::config(format!("{path} is not a regular file")));
+    }
+    Ok((Box::new(file), meta.len()))
+}
+
 /// The local path of a local URI: `file:///abs/path` (what manifests and
 /// SageMaker local mode write) is `/abs/path`; other strings are paths.
 pub fn local_path(uri: &str) -> &str {
@@ -299,6 +318,11 @@ fn s3_open(url: &S3Url) -> Result<Input> {
 }
 
 #[cfg(feature = "s3")]
+fn s3_open_raw(url: &S3Url) -> Result<(Box<dyn Read + Send>, u64)> {
+    s3::open_raw(url)
+}
+
+#[cfg(feature = "s3")]
 fn s3_create(url: &S3Url, overwrite: bool) -> Result<Output> {
     let upload = s3::Upload::create(url, overwrite)?;
     let name = url.to_string();
@@ -337,6 +361,11 @@ fn no_s3(url: &S3Url) -> Error {
 
 #[cfg(not(feature = "s3"))]
 fn s3_open(url: &S3Url) -> Result<Input> {
+    Err(no_s3(url))
+}
+
+#[cfg(not(feature = "s3"))]
+fn s3_open_raw(url: &S3Url) -> Result<(Box<dyn Read + Send>, u64)> {
     Err(no_s3(url))
 }
 

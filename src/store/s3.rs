@@ -258,6 +258,12 @@ async fn head(shared: &Shared, url: &S3Url, uri: &str) -> Result<(u64, Option<St
 
 /// Opens an object as a stream of ranged GETs.
 pub(super) fn open(url: &S3Url) -> Result<Input> {
+    let (reader, size) = open_raw(url)?;
+    Input::from_reader(reader, &url.to_string(), Some(size))
+}
+
+/// The object's stored bytes as a stream of ranged GETs, and its size.
+pub(super) fn open_raw(url: &S3Url) -> Result<(Box<dyn std::io::Read + Send>, u64)> {
     let shared = shared()?;
     let uri = url.to_string();
     let (size, etag) = block_on(head(&shared, url, &uri))??;
@@ -275,7 +281,7 @@ pub(super) fn open(url: &S3Url) -> Result<Input> {
         cur: Bytes::new(),
         pos: 0,
     };
-    Input::from_reader(Box::new(reader), &uri, Some(size))
+    Ok((Box::new(reader), size))
 }
 
 /// Reads an object in order through a window of parallel ranged GETs.

@@ -14,6 +14,8 @@ mod pipe;
 mod roundtrip;
 #[cfg(feature = "s3")]
 mod s3;
+#[cfg(feature = "s3")]
+mod s3_e2e;
 mod shard;
 mod tfrecord;
 mod util;

@@ -27,26 +27,26 @@ use sm_data::store::{self, Input, ObjectInfo, Output as StoreOutput, S3Config};
 
 use super::util::{Rng, dense_csv, read_testdata, stderr, testdata};
 
-const KEY_ID: &str = "test";
-const SECRET: &str = "testtest";
-const MIB: usize = 1 << 20;
+pub(crate) const KEY_ID: &str = "test";
+pub(crate) const SECRET: &str = "testtest";
+pub(crate) const MIB: usize = 1 << 20;
 /// The part size the tests configure: S3's smallest.
-const PART: usize = 5 * MIB;
+pub(crate) const PART: usize = 5 * MIB;
 
 /// One request as the server saw it, and the status it answered (0 when
 /// the connection was dropped instead).
 #[derive(Debug, Clone)]
-struct Req {
-    method: String,
-    path: String,
-    query: String,
-    range: Option<String>,
-    status: u16,
+pub(crate) struct Req {
+    pub(crate) method: String,
+    pub(crate) path: String,
+    pub(crate) query: String,
+    pub(crate) range: Option<String>,
+    pub(crate) status: u16,
 }
 
 /// What the server does with the next requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     /// Serves every request.
     Up,
     /// Serves, and goes away after the first successful UploadPart.
@@ -164,18 +164,18 @@ impl s3s::access::S3Access for DenyBucket {
 }
 
 /// An in-process s3s-fs server on an ephemeral port.
-struct Server {
-    endpoint: String,
-    root: tempfile::TempDir,
-    rt: tokio::runtime::Runtime,
-    log: Arc<Mutex<Vec<Req>>>,
-    mode: Arc<Mutex<Mode>>,
+pub(crate) struct Server {
+    pub(crate) endpoint: String,
+    pub(crate) root: tempfile::TempDir,
+    pub(crate) rt: tokio::runtime::Runtime,
+    pub(crate) log: Arc<Mutex<Vec<Req>>>,
+    pub(crate) mode: Arc<Mutex<Mode>>,
     slow_down: Arc<Mutex<u32>>,
-    client: aws_sdk_s3::Client,
+    pub(crate) client: aws_sdk_s3::Client,
 }
 
 impl Server {
-    fn start(mode: Mode) -> Server {
+    pub(crate) fn start(mode: Mode) -> Server {
         let root = tempfile::tempdir().unwrap();
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
@@ -231,13 +231,13 @@ impl Server {
         }
     }
 
-    fn bucket(&self, name: &str) {
+    pub(crate) fn bucket(&self, name: &str) {
         self.rt
             .block_on(self.client.create_bucket().bucket(name).send())
             .unwrap();
     }
 
-    fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
         self.rt
             .block_on(
                 self.client
@@ -251,7 +251,7 @@ impl Server {
     }
 
     /// The object's bytes, or `None` when it does not exist.
-    fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+    pub(crate) fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
         let r = self
             .rt
             .block_on(self.client.get_object().bucket(bucket).key(key).send());
@@ -271,7 +271,7 @@ impl Server {
         }
     }
 
-    fn etag(&self, bucket: &str, key: &str) -> String {
+    pub(crate) fn etag(&self, bucket: &str, key: &str) -> String {
         let out = self
             .rt
             .block_on(self.client.head_object().bucket(bucket).key(key).send())
@@ -280,7 +280,7 @@ impl Server {
     }
 
     /// Requests for `/bucket/key`.
-    fn requests(&self, bucket: &str, key: &str) -> Vec<Req> {
+    pub(crate) fn requests(&self, bucket: &str, key: &str) -> Vec<Req> {
         let path = format!("/{bucket}/{key}");
         self.log
             .lock()
@@ -293,7 +293,7 @@ impl Server {
 
     /// Files of the server's root that belong to a multipart upload still
     /// open: all of them, or those of the given upload ids.
-    fn open_upload_files(&self, ids: Option<&[String]>) -> Vec<String> {
+    pub(crate) fn open_upload_files(&self, ids: Option<&[String]>) -> Vec<String> {
         std::fs::read_dir(self.root.path())
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -304,7 +304,7 @@ impl Server {
 
     /// Runs the real binary against this server, with credentials in the
     /// environment (the standard chain) and no other AWS configuration.
-    fn sm_data(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn sm_data(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sm-data"));
         cmd.args(args)
             .args(["--endpoint-url", &self.endpoint])
@@ -335,7 +335,7 @@ impl Server {
 }
 
 /// Upload ids seen in requests for `/bucket/key`.
-fn upload_ids(reqs: &[Req]) -> Vec<String> {
+pub(crate) fn upload_ids(reqs: &[Req]) -> Vec<String> {
     let mut ids: Vec<String> = reqs
         .iter()
         .filter_map(|r| {
@@ -352,7 +352,7 @@ fn upload_ids(reqs: &[Req]) -> Vec<String> {
 
 /// The shared server; the library is configured to use it (5 MiB parts,
 /// two keys per listing page, quick retries).
-fn server() -> &'static Server {
+pub(crate) fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
         let s = Server::start(Mode::Up);
@@ -371,7 +371,7 @@ fn server() -> &'static Server {
 }
 
 /// Deterministic bytes that no format sniffs as text.
-fn blob(len: usize, seed: u64) -> Vec<u8> {
+pub(crate) fn blob(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed);
     let mut v = Vec::with_capacity(len + 8);
     while v.len() < len {
@@ -382,7 +382,7 @@ fn blob(len: usize, seed: u64) -> Vec<u8> {
 }
 
 /// All bytes of an input, whichever kind it is.
-fn read_all(input: Input) -> Vec<u8> {
+pub(crate) fn read_all(input: Input) -> Vec<u8> {
     match input {
         Input::Mapped { map, .. } => map.to_vec(),
         Input::Stream {
@@ -395,7 +395,7 @@ fn read_all(input: Input) -> Vec<u8> {
     }
 }
 
-fn gzip(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn gzip(bytes: &[u8]) -> Vec<u8> {
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gz.write_all(bytes).unwrap();
     gz.finish().unwrap()
@@ -876,7 +876,7 @@ fn failed_or_abandoned_uploads_leave_no_object_and_no_upload() {
 
 /// MXNet RecordIO frames (cflag 0) of opaque payloads, `len` bytes or a
 /// little more; RecordIO to RecordIO copies frames without decoding them.
-fn recordio_file(len: usize) -> Vec<u8> {
+pub(crate) fn recordio_file(len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + 70_000);
     let mut seed = 1;
     while out.len() < len {
