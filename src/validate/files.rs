@@ -171,9 +171,15 @@ mod tests {
 
     #[test]
     fn relative_paths_follow_the_prefix_rule() {
-        assert_eq!(relative_to("s3://b/train/", "s3://b/train/a/x.csv"), "a/x.csv");
+        assert_eq!(
+            relative_to("s3://b/train/", "s3://b/train/a/x.csv"),
+            "a/x.csv"
+        );
         assert_eq!(relative_to("s3://b/train", "s3://b/train/x.csv"), "x.csv");
-        assert_eq!(relative_to("s3://b/train", "s3://b/train2/x.csv"), "train2/x.csv");
+        assert_eq!(
+            relative_to("s3://b/train", "s3://b/train2/x.csv"),
+            "train2/x.csv"
+        );
         assert_eq!(relative_to("s3://b/d/x.csv", "s3://b/d/x.csv"), "x.csv");
         assert_eq!(relative_to("s3://b", "s3://b/k/x"), "k/x");
         assert_eq!(relative_to("x.csv", "x.csv"), "x.csv");

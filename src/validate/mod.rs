@@ -436,7 +436,12 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
     }
     let mut objects = Vec::new();
     for p in paths {
-        if is_manifest(p)? {
+        let listed = if p.ends_with(".manifest") {
+            None
+        } else {
+            Some(files::list_objects(p)?)
+        };
+        if is_manifest(p, listed.as_deref())? {
             let (found, missing) = files::manifest_objects(p)?;
             for (element, uri) in missing {
                 acc.push(
@@ -455,7 +460,7 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
             }
             objects.extend(found);
         } else {
-            objects.extend(files::list_objects(p)?);
+            objects.extend(listed.unwrap_or_default());
         }
     }
     let mut data = Vec::new();
@@ -775,27 +780,24 @@ fn channel_checks(
     true
 }
 
-/// Whether the channel path `p` is a `ManifestFile`: named `*.manifest`,
-/// or a single file or object whose content is a manifest (only looked at
-/// when its extension names no data format other than JSON).
-fn is_manifest(p: &str) -> Result<bool> {
+/// Whether the channel path `p`, listed as `objects`, is a `ManifestFile`:
+/// named `*.manifest`, or one file or object (`p` itself) whose content is
+/// a manifest (only looked at when its extension names no data format
+/// other than JSON).
+fn is_manifest(p: &str, objects: Option<&[Object]>) -> Result<bool> {
     if p.ends_with(".manifest") {
         return Ok(true);
     }
-    if !matches!(InputKind::from_path(p), None | Some(InputKind::JsonLines)) {
+    let Some([only]) = objects else {
         return Ok(false);
-    }
-    let single = if crate::store::is_s3(p) {
-        !p.ends_with('/')
-            && crate::store::S3Url::parse(p).is_ok_and(|u| !u.key.is_empty())
-            && crate::store::exists(p)?
-    } else {
-        std::fs::metadata(crate::store::local_path(p)).is_ok_and(|m| m.is_file())
     };
-    if !single {
+    if only.uri != crate::store::local_path(p)
+        || !matches!(InputKind::from_path(p), None | Some(InputKind::JsonLines))
+        || std::fs::metadata(&only.uri).is_ok_and(|m| !m.is_file())
+    {
         return Ok(false);
     }
-    let input = Input::open(p)?;
+    let input = Input::open(&only.uri)?;
     Ok(files::looks_like_manifest(input.head()))
 }
 

@@ -3,8 +3,9 @@
 //!
 //! XGBoost reads a Parquet channel with `pyarrow.parquet.read_table(dir)`
 //! and turns the table into one numpy matrix: **column 0 is the label** and
-//! every column must be numeric, and every file of the channel must have
-//! the same schema (pyarrow refuses to join files whose schemas differ).
+//! every column must be numeric, and every file of the channel should have
+//! the same schema (pyarrow reads every file with the first file's schema,
+//! dropping or casting what differs, and fails on a lossy cast).
 //! The schema is checked from the footer; the label and features are
 //! decoded row group by row group in parallel through
 //! [`format::parquet::Reader`](crate::format::parquet::Reader) for the
@@ -196,7 +197,7 @@ fn check_schema_matches(
         .message(what)
         .sagemaker(if ctx.rules.xgboost {
             format!(
-                "{LOAD_ERROR} (pyarrow cannot join files with different schemas, or the matrix columns shift)"
+                "pyarrow's read_table reads every file with the first file's schema: columns a later file adds are dropped, missing ones become missing values, other types are cast, and a lossy cast fails: {LOAD_ERROR} (ArrowInvalid)"
             )
         } else {
             format!(
@@ -273,14 +274,14 @@ fn check_numeric(
         ParquetOptions::default()
     } else {
         ParquetOptions {
-        layout: Some(Layout::Wide),
-        label: Some(if label_ok {
-            LabelColumn::Index(0)
-        } else {
-            LabelColumn::None
-        }),
-        exclude: excluded,
-        ..ParquetOptions::default()
+            layout: Some(Layout::Wide),
+            label: Some(if label_ok {
+                LabelColumn::Index(0)
+            } else {
+                LabelColumn::None
+            }),
+            exclude: excluded,
+            ..ParquetOptions::default()
         }
     };
     let reader = match Reader::from_bytes(bytes, ctx.name.to_string(), &popts_pq) {
@@ -466,7 +467,10 @@ fn check_deepar(
     match find("start") {
         None => acc.push(
             base(Check::DeeparStart, None)
-                .message(format!("there is no 'start' column (columns: {})", describe(columns)))
+                .message(format!(
+                    "there is no 'start' column (columns: {})",
+                    describe(columns)
+                ))
                 .fix("add a 'start' column: a string 'YYYY-MM-DD HH:MM:SS' or a timestamp"),
         ),
         Some(i) => {
@@ -482,7 +486,9 @@ fn check_deepar(
             ) {
                 acc.push(
                     base(Check::DeeparStart, Some(i))
-                        .message(format!("'start' has type {dt}, not a string or a timestamp"))
+                        .message(format!(
+                            "'start' has type {dt}, not a string or a timestamp"
+                        ))
                         .fix("write 'start' as a string 'YYYY-MM-DD HH:MM:SS' or a timestamp"),
                 );
             } else {
@@ -518,7 +524,10 @@ fn check_deepar(
     match find("target") {
         None => acc.push(
             base(Check::DeeparTarget, None)
-                .message(format!("there is no 'target' column (columns: {})", describe(columns)))
+                .message(format!(
+                    "there is no 'target' column (columns: {})",
+                    describe(columns)
+                ))
                 .fix("add a 'target' column: a list of numbers (nulls allowed)"),
         ),
         Some(i) => {
@@ -544,10 +553,7 @@ fn check_deepar(
     }
     if let Some(i) = find("dynamic_feat") {
         let dt = &columns[i].1;
-        if !list_item(dt)
-            .and_then(list_item)
-            .is_some_and(is_numeric)
-        {
+        if !list_item(dt).and_then(list_item).is_some_and(is_numeric) {
             acc.push(
                 base(Check::DeeparDynamicFeat, Some(i))
                     .message(format!("'dynamic_feat' has type {dt}, not a list of lists of numbers"))

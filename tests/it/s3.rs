@@ -164,7 +164,7 @@ impl s3s::access::S3Access for DenyBucket {
 }
 
 /// An in-process s3s-fs server on an ephemeral port.
-struct Server {
+pub(crate) struct Server {
     endpoint: String,
     root: tempfile::TempDir,
     rt: tokio::runtime::Runtime,
@@ -231,13 +231,13 @@ impl Server {
         }
     }
 
-    fn bucket(&self, name: &str) {
+    pub(crate) fn bucket(&self, name: &str) {
         self.rt
             .block_on(self.client.create_bucket().bucket(name).send())
             .unwrap();
     }
 
-    fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
+    pub(crate) fn put(&self, bucket: &str, key: &str, bytes: &[u8]) {
         self.rt
             .block_on(
                 self.client
@@ -304,7 +304,7 @@ impl Server {
 
     /// Runs the real binary against this server, with credentials in the
     /// environment (the standard chain) and no other AWS configuration.
-    fn sm_data(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    pub(crate) fn sm_data(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_sm-data"));
         cmd.args(args)
             .args(["--endpoint-url", &self.endpoint])
@@ -352,7 +352,7 @@ fn upload_ids(reqs: &[Req]) -> Vec<String> {
 
 /// The shared server; the library is configured to use it (5 MiB parts,
 /// two keys per listing page, quick retries).
-fn server() -> &'static Server {
+pub(crate) fn server() -> &'static Server {
     static SERVER: OnceLock<Server> = OnceLock::new();
     SERVER.get_or_init(|| {
         let s = Server::start(Mode::Up);
