@@ -89,11 +89,15 @@ fn relative_to(root: &str, uri: &str) -> String {
     }
 }
 
+/// A key of a manifest with no object: its element index in the manifest's
+/// array (1 for the first key) and its full URI.
+pub(crate) type Missing = (usize, String);
+
 /// The objects a `ManifestFile` lists, in manifest order, each relative to
 /// the manifest's prefix; the prefix is listed once to find them. Keys
 /// with no object are returned separately, with their element index in
 /// the manifest's array (1 for the first key).
-pub(crate) fn manifest_objects(uri: &str) -> Result<(Vec<Object>, Vec<(usize, String)>)> {
+pub(crate) fn manifest_objects(uri: &str) -> Result<(Vec<Object>, Vec<Missing>)> {
     let m = Manifest::read(uri)?;
     let listed: HashMap<String, u64> = store::list(&m.prefix)?
         .into_iter()
