@@ -1,9 +1,13 @@
-//! The objects of a channel: a local file, or every file under a local
-//! folder, with what XGBoost cares about (hidden names, folder depth).
+//! The objects of a channel: a file or S3 object, every object under a
+//! local folder or `s3://` prefix (one code path, [`store::list`]), or the
+//! objects a `ManifestFile` lists, with what XGBoost cares about (hidden
+//! names, folder depth below the channel root).
 
-use std::path::Path;
+use std::collections::HashMap;
 
 use crate::error::{Error, Result};
+use crate::manifest::Manifest;
+use crate::store::{self, is_s3, local_path};
 
 /// One object of a channel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,7 +17,7 @@ pub struct Object {
     /// Size in bytes.
     pub size: u64,
     /// Path relative to the channel root (the file name for a single
-    /// file), `/`-separated.
+    /// file, the key for an object of a manifest), `/`-separated.
     pub relative: String,
     /// Number of folders between the channel root and the file (0 for a
     /// file directly in the channel).
@@ -31,65 +35,106 @@ impl Object {
     pub fn name(&self) -> &str {
         self.relative.rsplit('/').next().unwrap_or(&self.relative)
     }
+
+    fn new(uri: String, size: u64, relative: &str) -> Object {
+        let relative = relative.trim_start_matches('/').to_string();
+        Object {
+            uri,
+            size,
+            depth: relative.matches('/').count(),
+            relative,
+        }
+    }
 }
 
-/// Lists a local file or, recursively, a local folder (sorted by path,
-/// hidden files included, symlinks followed).
-// TODO(merge): use store::list, which also lists s3:// prefixes, once the
-// s3 branch lands; keep the hidden-name and depth fields it needs here.
+/// Lists a channel path with [`store::list`]: a file or object itself, or
+/// every object under a local folder (recursively, sorted by path, hidden
+/// files included) or an `s3://` prefix (SageMaker's `S3Prefix` rule:
+/// every key that starts with it). Zero-byte S3 "folder" markers (keys
+/// ending in `/`) are left out. A local path that does not exist is an
+/// error; an S3 prefix with nothing under it is an empty list.
 pub(crate) fn list_objects(path: &str) -> Result<Vec<Object>> {
-    let root = Path::new(path);
-    let meta = std::fs::metadata(root).map_err(|e| Error::from(e).in_file(path))?;
-    if !meta.is_dir() {
-        let name = root
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| path.to_string());
-        return Ok(vec![Object {
-            uri: path.to_string(),
-            size: if meta.is_file() { meta.len() } else { 0 },
-            relative: name,
-            depth: 0,
-        }]);
+    if !is_s3(path) {
+        // Keeps the local behaviour: a path that names nothing is an error
+        // (store::list would read it as a prefix).
+        std::fs::metadata(local_path(path)).map_err(|e| Error::from(e).in_file(path))?;
     }
-    let mut out = Vec::new();
-    walk(root, "", 0, &mut out)?;
-    out.sort_by(|a, b| a.relative.cmp(&b.relative));
+    let infos = store::list(path)?;
+    let root = if is_s3(path) { path } else { local_path(path) };
+    let mut out = Vec::with_capacity(infos.len());
+    for info in infos {
+        if info.uri.ends_with('/') && info.size == 0 {
+            continue;
+        }
+        let relative = relative_to(root, &info.uri);
+        out.push(Object::new(info.uri, info.size, &relative));
+    }
     Ok(out)
 }
 
-fn walk(dir: &Path, prefix: &str, depth: usize, out: &mut Vec<Object>) -> Result<()> {
-    if depth > 64 {
-        return Err(Error::config(format!(
-            "{} is nested more than 64 folders deep (a symlink loop?)",
-            dir.display()
-        )));
-    }
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| Error::from(e).in_file(dir.display().to_string()))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::from(e).in_file(dir.display().to_string()))?;
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let relative = if prefix.is_empty() {
-            name
-        } else {
-            format!("{prefix}/{name}")
-        };
-        let meta = std::fs::metadata(&path)
-            .map_err(|e| Error::from(e).in_file(path.display().to_string()))?;
-        if meta.is_dir() {
-            walk(&path, &relative, depth + 1, out)?;
-        } else {
-            out.push(Object {
-                uri: path.to_string_lossy().into_owned(),
-                size: if meta.is_file() { meta.len() } else { 0 },
-                relative,
-                depth,
-            });
+/// `uri` relative to the channel root `root`: below a folder (`root/…`)
+/// the rest of the path, else (a file named itself, or a key that only
+/// starts with the prefix) the path below the root's own folder.
+fn relative_to(root: &str, uri: &str) -> String {
+    let root = root.trim_end_matches('/');
+    match uri.strip_prefix(root) {
+        Some(rest) if rest.starts_with('/') => rest[1..].to_string(),
+        _ => {
+            let folder = match root.rfind('/') {
+                Some(i) => &root[..=i],
+                None => "",
+            };
+            uri.strip_prefix(folder).unwrap_or(uri).to_string()
         }
     }
-    Ok(())
+}
+
+/// A key of a manifest with no object: its element index in the manifest's
+/// array (1 for the first key) and its full URI.
+pub(crate) type Missing = (usize, String);
+
+/// The objects a `ManifestFile` lists, in manifest order, each relative to
+/// the manifest's prefix; the prefix is listed once to find them. Keys
+/// with no object are returned separately, with their element index in
+/// the manifest's array (1 for the first key).
+pub(crate) fn manifest_objects(uri: &str) -> Result<(Vec<Object>, Vec<Missing>)> {
+    let m = Manifest::read(uri)?;
+    let listed: HashMap<String, u64> = store::list(&m.prefix)?
+        .into_iter()
+        .map(|o| (o.uri, o.size))
+        .collect();
+    let local = !is_s3(&m.prefix);
+    let mut found = Vec::with_capacity(m.keys.len());
+    let mut missing = Vec::new();
+    for (i, (key, full)) in m.keys.iter().zip(m.uris()).enumerate() {
+        let full = if local {
+            local_path(&full).to_string()
+        } else {
+            full
+        };
+        match listed.get(&full) {
+            Some(&size) => found.push(Object::new(full, size, key)),
+            None => missing.push((i + 1, full)),
+        }
+    }
+    Ok((found, missing))
+}
+
+/// Whether `head` (the start of a file) is a `ManifestFile`: a JSON array
+/// whose first element is an object with a `"prefix"` key.
+pub(crate) fn looks_like_manifest(head: &[u8]) -> bool {
+    let skip = |s: &[u8]| -> usize { s.iter().take_while(|b| b.is_ascii_whitespace()).count() };
+    let mut s = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
+    s = &s[skip(s)..];
+    let Some(rest) = s.strip_prefix(b"[") else {
+        return false;
+    };
+    let rest = &rest[skip(rest)..];
+    let Some(rest) = rest.strip_prefix(b"{") else {
+        return false;
+    };
+    let rest = &rest[skip(rest)..];
+    rest.starts_with(b"\"prefix\"")
 }
 
 #[cfg(test)]
@@ -126,5 +171,33 @@ mod tests {
         let one = list_objects(d.join("x.csv").to_str().unwrap()).unwrap();
         assert_eq!(one[0].relative, "x.csv");
         assert!(list_objects(d.join("nope").to_str().unwrap()).is_err());
+    }
+
+    #[test]
+    fn relative_paths_follow_the_prefix_rule() {
+        assert_eq!(
+            relative_to("s3://b/train/", "s3://b/train/a/x.csv"),
+            "a/x.csv"
+        );
+        assert_eq!(relative_to("s3://b/train", "s3://b/train/x.csv"), "x.csv");
+        assert_eq!(
+            relative_to("s3://b/train", "s3://b/train2/x.csv"),
+            "train2/x.csv"
+        );
+        assert_eq!(relative_to("s3://b/d/x.csv", "s3://b/d/x.csv"), "x.csv");
+        assert_eq!(relative_to("s3://b", "s3://b/k/x"), "k/x");
+        assert_eq!(relative_to("x.csv", "x.csv"), "x.csv");
+        assert_eq!(relative_to("/", "/a/b"), "a/b");
+        let o = Object::new("s3://b/t/.a/b/c.csv".into(), 3, "/.a/b/c.csv");
+        assert_eq!((o.depth, o.hidden_component()), (2, Some(".a")));
+    }
+
+    #[test]
+    fn manifests_are_recognised_by_content() {
+        assert!(looks_like_manifest(b" [ {\"prefix\": \"s3://b/\"}, \"a\"]"));
+        assert!(looks_like_manifest(b"[{\"prefix\""));
+        assert!(!looks_like_manifest(b"[1, 2]"));
+        assert!(!looks_like_manifest(b"{\"prefix\": 1}"));
+        assert!(!looks_like_manifest(b"1,2,3\n"));
     }
 }

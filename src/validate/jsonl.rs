@@ -1,8 +1,11 @@
 //! Chunk checker for JSON Lines: DeepAR series, Object2Vec pairs and
 //! BlazingText augmented manifests (spec §7), one `serde_json` parse per
 //! line on the parallel line pipeline.
-// TODO(merge): decode through the JSONL codec (json branch) once it lands;
-// the schema checks below stay.
+//!
+//! The JSON Lines codec (`codec::json`) decodes numeric examples
+//! (`{"features": [...], "label": x}`); the schemas checked here are other
+//! shapes (series, token-id pairs, manifest lines), so each line is parsed
+//! into a `serde_json::Value` and checked field by field.
 
 use serde_json::{Map, Value};
 

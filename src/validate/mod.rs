@@ -36,6 +36,8 @@ use crate::store::Input;
 mod files;
 mod finding;
 mod jsonl;
+#[cfg(feature = "parquet")]
+mod parquet;
 mod records;
 mod stats;
 mod table;
@@ -184,6 +186,9 @@ struct Acc {
     bytes: u64,
     /// A content-type finding was made for this kind already.
     kinds_reported: Vec<InputKind>,
+    /// Parquet: the first file's name and columns (names and types).
+    #[cfg(feature = "parquet")]
+    parquet_schema: Option<(String, Vec<(String, arrow_schema::DataType)>)>,
 }
 
 impl Acc {
@@ -384,10 +389,16 @@ fn delimiter_name(d: u8) -> &'static str {
 /// Validates the channel made of `paths` (files or folders) for
 /// `opts.algorithm`.
 ///
-/// Errors (`Err`) mean validation could not run: an unreadable file or
-/// folder, a malformed option, or an input kind this build cannot check
-/// yet (`s3://` prefixes, manifests and Parquet arrive with their
-/// branches). Problems in the data are findings in the [`Report`].
+/// Each path is a local file or folder, an `s3://` object or prefix
+/// (every key that starts with it, as SageMaker's `S3Prefix`), or a
+/// `ManifestFile` (a `*.manifest` path, or any file whose content is a
+/// manifest: the objects it lists are validated, and a listed object that
+/// does not exist is a [`Check::ManifestMissing`] finding).
+///
+/// Errors (`Err`) mean validation could not run: an unreadable file,
+/// folder, object or manifest, a malformed option, or Parquet in a build
+/// without the `parquet` feature. Problems in the data are findings in the
+/// [`Report`].
 pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
     let alg = opts.algorithm;
     let mut acc = Acc {
@@ -400,6 +411,8 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         files: Vec::new(),
         bytes: 0,
         kinds_reported: Vec::new(),
+        #[cfg(feature = "parquet")]
+        parquet_schema: None,
     };
     let declared = opts
         .content_type
@@ -423,21 +436,32 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
     }
     let mut objects = Vec::new();
     for p in paths {
-        if p.starts_with("s3://") {
-            // TODO(merge): list the prefix with store::list and open each
-            // object with store::Input::open once the s3 branch lands.
-            return Err(Error::unsupported(format!(
-                "{p}: validating s3:// prefixes is not available in this build yet (it arrives with S3 support); download the objects and validate the folder"
-            )));
+        let listed = if p.ends_with(".manifest") {
+            None
+        } else {
+            Some(files::list_objects(p)?)
+        };
+        if is_manifest(p, listed.as_deref())? {
+            let (found, missing) = files::manifest_objects(p)?;
+            for (element, uri) in missing {
+                acc.push(
+                    Finding::new(Check::ManifestMissing, Severity::Error)
+                        .file(p)
+                        .record(element as u64)
+                        .message(format!(
+                            "the manifest lists {uri} (element {element} of its array), which does not exist"
+                        ))
+                        .sagemaker("the training job fails when SageMaker cannot download an object of the ManifestFile")
+                        .fix(format!(
+                            "upload the object, or rebuild the manifest from what exists: sm-data manifest build PREFIX -o {} --force",
+                            p.rsplit('/').next().unwrap_or(p)
+                        )),
+                );
+            }
+            objects.extend(found);
+        } else {
+            objects.extend(listed.unwrap_or_default());
         }
-        if p.ends_with(".manifest") {
-            // TODO(merge): read the manifest with crate::manifest (shard
-            // branch) and validate the objects it lists.
-            return Err(Error::unsupported(format!(
-                "{p}: validating the objects of a manifest file is not available in this build yet"
-            )));
-        }
-        objects.extend(files::list_objects(p)?);
     }
     let mut data = Vec::new();
     for o in &objects {
@@ -756,6 +780,27 @@ fn channel_checks(
     true
 }
 
+/// Whether the channel path `p`, listed as `objects`, is a `ManifestFile`:
+/// named `*.manifest`, or one file or object (`p` itself) whose content is
+/// a manifest (only looked at when its extension names no data format
+/// other than JSON).
+fn is_manifest(p: &str, objects: Option<&[Object]>) -> Result<bool> {
+    if p.ends_with(".manifest") {
+        return Ok(true);
+    }
+    let Some([only]) = objects else {
+        return Ok(false);
+    };
+    if only.uri != crate::store::local_path(p)
+        || !matches!(InputKind::from_path(p), None | Some(InputKind::JsonLines))
+        || std::fs::metadata(&only.uri).is_ok_and(|m| !m.is_file())
+    {
+        return Ok(false);
+    }
+    let input = Input::open(&only.uri)?;
+    Ok(files::looks_like_manifest(input.head()))
+}
+
 /// The input kind by extension, else by content.
 fn detect_kind(input: &Input, alg: Algorithm) -> InputKind {
     if let Some(k) = InputKind::from_path(input.name()) {
@@ -767,6 +812,9 @@ fn detect_kind(input: &Input, alg: Algorithm) -> InputKind {
 fn sniff_kind(head: &[u8], alg: Algorithm) -> InputKind {
     if head.starts_with(&recordio::MAGIC_BYTES) {
         return InputKind::RecordioProtobuf;
+    }
+    if head.starts_with(crate::format::parquet::MAGIC) {
+        return InputKind::Parquet;
     }
     let text = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(head);
     if text.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
@@ -790,15 +838,15 @@ fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: In
             InputKind::Csv | InputKind::Libsvm | InputKind::Text | InputKind::JsonLines
         )
     };
+    let binary = |k: InputKind| matches!(k, InputKind::RecordioProtobuf | InputKind::Parquet);
     let mismatch = match (declared, sniffed) {
         (d, s) if d == s => false,
         (InputKind::Text, InputKind::Csv | InputKind::Libsvm) => false,
-        (InputKind::Parquet, _) => false,
         (d, s) => !(d == InputKind::Csv && s == InputKind::Text) && (text(d) || text(s) || d != s),
     };
     if mismatch {
         let head = input.head();
-        let shown = if sniffed == InputKind::RecordioProtobuf {
+        let shown = if binary(sniffed) {
             None
         } else {
             Some(&head[..head.iter().position(|&b| b == b'\n').unwrap_or(head.len())])
@@ -827,7 +875,6 @@ fn check_declared_matches(acc: &mut Acc, o: &Object, input: &Input, declared: In
             f = f.snippet(s);
         }
         acc.push(f);
-        let binary = |k: InputKind| k == InputKind::RecordioProtobuf;
         return binary(declared) == binary(sniffed);
     }
     true
@@ -986,13 +1033,11 @@ fn run_file(
     let rio = recordio::Decoder::new();
     let framer: &dyn Framer = match kind {
         InputKind::RecordioProtobuf => &rio,
+        #[cfg(feature = "parquet")]
+        InputKind::Parquet => return parquet::check(acc, ctx, input, popts),
+        #[cfg(not(feature = "parquet"))]
         InputKind::Parquet => {
-            // TODO(merge): check Parquet (column 0 the label, every column
-            // numeric; DeepAR's fields) once Format::Parquet lands.
-            return Err(Error::unsupported(format!(
-                "{}: validating Parquet is not available in this build yet",
-                ctx.name
-            )));
+            return Err(crate::format::parquet::not_built().in_file(ctx.name.to_string()));
         }
         _ => &line_framer,
     };
@@ -1023,7 +1068,7 @@ fn run_file(
                 InputKind::Text => text::check_text(ctx, chunk, &mut w),
                 InputKind::JsonLines => jsonl::check_jsonl(ctx, chunk, &mut w),
                 InputKind::RecordioProtobuf => records::check_records(ctx, &rio, chunk, &mut w)?,
-                InputKind::Parquet => unreachable!("refused above"),
+                InputKind::Parquet => unreachable!("checked by parquet::check above"),
             }
             Ok(w)
         },

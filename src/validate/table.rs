@@ -10,6 +10,7 @@ use std::str::FromStr;
 
 use crate::batch::Dtype;
 use crate::error::{Error, Result};
+use crate::format::Format;
 
 /// A SageMaker built-in algorithm, or `generic` (format checks only).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -326,17 +327,43 @@ pub enum InputKind {
     Libsvm,
     /// `application/x-recordio-protobuf`.
     RecordioProtobuf,
-    /// `application/jsonlines`: one JSON object per line.
-    // TODO(merge): map to `Format::Jsonl` once the json branch lands.
+    /// `application/jsonlines`: one JSON object per line
+    /// ([`Format::Jsonl`]).
     JsonLines,
     /// `text/plain`: one sentence per line (BlazingText).
     Text,
-    /// `application/x-parquet`.
-    // TODO(merge): checked once `Format::Parquet` lands (parquet branch).
+    /// `application/x-parquet` ([`Format::Parquet`]; checked in builds
+    /// with the `parquet` feature).
     Parquet,
 }
 
 impl InputKind {
+    /// The sm-data format that reads this kind (`text/plain` is read as
+    /// lines, as CSV is).
+    pub fn format(self) -> Format {
+        match self {
+            InputKind::Csv | InputKind::Text => Format::Csv,
+            InputKind::Libsvm => Format::Libsvm,
+            InputKind::RecordioProtobuf => Format::RecordioProtobuf,
+            InputKind::JsonLines => Format::Jsonl,
+            InputKind::Parquet => Format::Parquet,
+        }
+    }
+
+    /// The kind a training channel in `format` is validated as, if it is
+    /// one SageMaker trains on (`None` for MXNet RecordIO, TFRecord and
+    /// single JSON documents).
+    pub fn from_format(format: Format) -> Option<InputKind> {
+        Some(match format {
+            Format::Csv => InputKind::Csv,
+            Format::Libsvm => InputKind::Libsvm,
+            Format::RecordioProtobuf => InputKind::RecordioProtobuf,
+            Format::Jsonl => InputKind::JsonLines,
+            Format::Parquet => InputKind::Parquet,
+            Format::Recordio | Format::Json | Format::Tfrecord => return None,
+        })
+    }
+
     /// The short name.
     pub fn name(self) -> &'static str {
         match self {
@@ -602,5 +629,17 @@ mod tests {
             InputKind::from_path("a/b.json.gz"),
             Some(InputKind::JsonLines)
         );
+    }
+
+    #[test]
+    fn kinds_map_to_formats_and_back() {
+        use InputKind::*;
+        for k in [Csv, Libsvm, RecordioProtobuf, JsonLines, Parquet] {
+            assert_eq!(InputKind::from_format(k.format()), Some(k));
+        }
+        assert_eq!(JsonLines.format(), Format::Jsonl);
+        assert_eq!(Text.format(), Format::Csv);
+        assert_eq!(InputKind::from_format(Format::Tfrecord), None);
+        assert_eq!(InputKind::from_format(Format::Json), None);
     }
 }

@@ -110,3 +110,51 @@ for name, data in sorted(files.items()):
         # The SDK reads back what it (or record_pb2) wrote.
         assert len(read_records(io.BytesIO(data))) > 0, name
     print(name, len(data), hashlib.sha256(data).hexdigest())
+
+
+# --- Parquet (spec §8.5, §8.7 rule 4), written by pyarrow as pinned in
+# testdata/requirements.txt: XGBoost's reader is pyarrow.parquet.read_table.
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+PQ = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parquet")
+os.makedirs(os.path.join(PQ, "mixed_schema"), exist_ok=True)
+
+
+def write_pq(rel, table, row_group_size=2):
+    path = os.path.join(PQ, rel)
+    pq.write_table(table, path, row_group_size=row_group_size, compression="snappy")
+    # pyarrow reads back what it wrote.
+    assert pq.read_table(path).equals(table), rel
+    data = open(path, "rb").read()
+    print("parquet/" + rel, len(data), hashlib.sha256(data).hexdigest())
+
+
+labels = pa.array([0.0, 1.0, 1.0, 0.0, 1.0])
+f0 = pa.array([1.5, 2.0, 0.0, 4.25, 5.0])
+f1 = pa.array([0, 1, 0, 3, 0], type=pa.int32())
+f2 = pa.array([0.5, None, 2.5, 3.5, 0.0])
+# Label first, every column numeric, five rows in three row groups (a
+# missing feature value is allowed: XGBoost reads it as missing).
+write_pq("clean.parquet", pa.table({"label": labels, "f0": f0, "f1": f1, "f2": f2}))
+# A string column (an id) among the features.
+write_pq("string_column.parquet", pa.table({
+    "label": labels, "f0": f0, "city": pa.array(["a", "b", "c", "d", "e"]), "f1": f1}))
+# The label of record 4 (row group 1) is null.
+write_pq("null_label.parquet", pa.table({
+    "label": pa.array([0.0, 1.0, 1.0, None, 1.0]), "f0": f0, "f1": f1}))
+# A channel of two files whose column types differ (f1 int32 vs double).
+write_pq("mixed_schema/part-0.parquet", pa.table({"label": labels, "f0": f0, "f1": f1}))
+write_pq("mixed_schema/part-1.parquet", pa.table({
+    "label": labels, "f0": f0, "f1": pa.array([0.0, 1.0, 0.0, 3.0, 0.0])}))
+# DeepAR series: start strings, target lists (a null item allowed), cat.
+write_pq("deepar_clean.parquet", pa.table({
+    "start": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
+    "target": pa.array([[1.0, 2.0, None], [3.0, 4.0, 5.0, 6.0]]),
+    "cat": pa.array([[0, 1], [1, 2]]),
+}), row_group_size=1)
+# DeepAR with 'target' a plain number and no 'start' column.
+write_pq("deepar_bad.parquet", pa.table({
+    "timestamp": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
+    "target": pa.array([1.0, 2.0]),
+}), row_group_size=1)

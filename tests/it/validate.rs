@@ -704,15 +704,14 @@ fn stats_and_hyperparameters() {
 #[test]
 fn inputs_that_cannot_be_checked_are_errors() {
     let o = Options::new(Algorithm::Xgboost);
-    let e = validate(&["s3://bucket/prefix/".to_string()], &o).unwrap_err();
-    assert!(e.to_string().contains("s3://"), "{e}");
     let e = validate(&["/no/such/file.csv".to_string()], &o).unwrap_err();
     assert!(e.io_error().is_some(), "{e}");
+    // A manifest that is not valid JSON cannot be expanded.
     let dir = tempfile::tempdir().unwrap();
-    let p = dir.path().join("x.parquet");
-    std::fs::write(&p, b"PAR1").unwrap();
-    let e = validate(&[p.to_str().unwrap().to_string()], &o).unwrap_err();
-    assert!(e.to_string().contains("Parquet"), "{e}");
+    let m = dir.path().join("bad.manifest");
+    std::fs::write(&m, b"[{\"prefix\": 1}]").unwrap();
+    let e = validate(&[m.to_str().unwrap().to_string()], &o).unwrap_err();
+    assert!(e.to_string().contains("bad.manifest"), "{e}");
     let mut o = Options::new(Algorithm::Xgboost);
     o.content_type = Some("text/csv;label_size".into());
     assert!(
@@ -890,4 +889,377 @@ fn cli_summarises_findings_beyond_the_limit() {
         "{text}"
     );
     assert!(text.contains("the line looks like CSV"), "{text}");
+}
+
+// --- Manifests, S3 and Parquet ---------------------------------------------
+
+/// Findings of one check.
+fn all<'a>(r: &'a Report, id: &str) -> Vec<&'a Finding> {
+    r.findings.iter().filter(|f| f.check.id() == id).collect()
+}
+
+#[test]
+fn a_local_manifest_validates_the_objects_it_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir_all(d.join("data")).unwrap();
+    std::fs::copy(testdata("validate/csv/clean.csv"), d.join("data/p0.csv")).unwrap();
+    std::fs::copy(testdata("validate/csv/header.csv"), d.join("data/p1.csv")).unwrap();
+    // Not listed: never read.
+    std::fs::write(d.join("data/other.csv"), "label,x\n").unwrap();
+    let prefix = format!("{}/data/", d.display());
+    let m = d.join("train.manifest");
+    std::fs::write(
+        &m,
+        format!("[{{\"prefix\": \"{prefix}\"}}, \"p0.csv\", \"p1.csv\", \"p9.csv\"]"),
+    )
+    .unwrap();
+    let r = run_opts(
+        &[m.to_str().unwrap().to_string()],
+        "xgboost",
+        Some("text/csv"),
+        |_| {},
+    );
+    let files: Vec<&str> = r.files.iter().map(|f| f.0.as_str()).collect();
+    assert_eq!(
+        files,
+        [format!("{prefix}p0.csv"), format!("{prefix}p1.csv")]
+    );
+    assert_eq!(ids(&r), ["csv-header", "manifest-missing"]);
+    let f = first(&r, "manifest-missing");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.position.file.as_deref(), Some(m.to_str().unwrap()));
+    assert_eq!(f.position.record, Some(3));
+    assert!(
+        f.message.contains(&format!("{prefix}p9.csv")),
+        "{}",
+        f.message
+    );
+    assert!(f.fix.contains("sm-data manifest build"), "{}", f.fix);
+    assert_eq!(
+        first(&r, "csv-header").position.file.as_deref(),
+        Some(format!("{prefix}p1.csv").as_str())
+    );
+    assert_eq!(r.stats.num_records, 4 + 2); // the header row is no record
+
+    // The same manifest under a data-like name, with a file:// prefix, is
+    // recognised by its content; every key present is a clean channel.
+    let m2 = d.join("train.json");
+    std::fs::write(
+        &m2,
+        format!("[{{\"prefix\": \"file://{prefix}\"}}, \"p0.csv\"]"),
+    )
+    .unwrap();
+    let r = run_opts(
+        &[m2.to_str().unwrap().to_string()],
+        "xgboost",
+        Some("text/csv"),
+        |_| {},
+    );
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.files.len(), 1);
+    assert_eq!(r.stats.num_records, 4);
+}
+
+#[cfg(feature = "parquet")]
+fn pq(rel: &str, alg: &str) -> Report {
+    run(
+        &format!("validate/parquet/{rel}"),
+        alg,
+        Some("application/x-parquet"),
+    )
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_clean_wide_file_gives_its_stats() {
+    let r = pq("clean.parquet", "xgboost");
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.files[0].1, sm_data::validate::InputKind::Parquet);
+    assert_eq!(r.stats.num_records, 5);
+    assert_eq!(r.stats.feature_dim, 3);
+    assert_eq!(r.stats.labeled_records, 5);
+    assert_eq!(r.stats.label_range, Some((0.0, 1.0)));
+    assert_eq!(r.stats.missing_values, 1);
+    assert_eq!(r.stats.stored_values, 15);
+    // Found by its magic bytes too, whatever the name.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("part-0");
+    std::fs::copy(testdata("validate/parquet/clean.parquet"), &p).unwrap();
+    let r = run_opts(&[p.to_str().unwrap().to_string()], "xgboost", None, |_| {});
+    assert_eq!(ids(&r), ["content-type-default"]);
+    assert_eq!(r.stats.num_records, 5);
+    // One thread or many: the same report.
+    let one = run_opts(
+        &[path("validate/parquet/null_label.parquet")],
+        "xgboost",
+        Some("application/x-parquet"),
+        |o| o.pipeline.threads = 1,
+    );
+    assert_eq!(one, pq("null_label.parquet", "xgboost"));
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_string_column_is_named_with_the_exclude_fix() {
+    let r = pq("string_column.parquet", "xgboost");
+    assert_eq!(ids(&r), ["parquet-column"]);
+    let f = first(&r, "parquet-column");
+    assert_eq!(f.severity, Severity::Error);
+    assert_eq!(f.position.field, Some(2));
+    assert!(f.message.contains("\"city\""), "{}", f.message);
+    assert!(f.message.contains("Utf8"), "{}", f.message);
+    assert!(f.fix.contains("--exclude-columns city"), "{}", f.fix);
+    assert!(
+        f.sagemaker.contains("Failed to load parquet data"),
+        "{}",
+        f.sagemaker
+    );
+    let len = std::fs::metadata(testdata("validate/parquet/string_column.parquet"))
+        .unwrap()
+        .len();
+    assert!(f.position.byte.unwrap() > 4 && f.position.byte.unwrap() < len);
+    // The numeric columns are still read.
+    assert_eq!(r.stats.num_records, 5);
+    assert_eq!(r.stats.feature_dim, 2);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_null_label_is_located_by_record_row_group_and_byte() {
+    let r = pq("null_label.parquet", "xgboost");
+    assert_eq!(ids(&r), ["parquet-label"]);
+    assert_eq!(r.counts[&Check::ParquetLabel], (1, 0));
+    let f = first(&r, "parquet-label");
+    assert_eq!(f.position.record, Some(3));
+    assert_eq!(f.position.field, Some(0));
+    // Row group 1 starts at byte 298 (pyarrow's metadata: the dictionary
+    // page of its first column).
+    assert_eq!(f.position.byte, Some(298));
+    assert!(f.message.contains("row group 1"), "{}", f.message);
+    assert!(
+        f.sagemaker.contains("Label contains NaN"),
+        "{}",
+        f.sagemaker
+    );
+    assert_eq!(r.stats.labeled_records, 4);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_schemas_must_match_across_files() {
+    let r = pq("mixed_schema", "xgboost");
+    assert_eq!(ids(&r), ["parquet-schema"]);
+    let f = first(&r, "parquet-schema");
+    assert!(
+        f.position
+            .file
+            .as_deref()
+            .unwrap()
+            .ends_with("part-1.parquet"),
+        "{f:?}"
+    );
+    assert!(
+        f.message.contains("column 3 is \"f1\" Float64")
+            && f.message.contains("it is \"f1\" Int32"),
+        "{}",
+        f.message
+    );
+    assert_eq!(r.stats.num_records, 10);
+    // A different column count, in a file written by sm-data.
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::copy(
+        testdata("validate/parquet/clean.parquet"),
+        d.join("a.parquet"),
+    )
+    .unwrap();
+    let o = sm_data(
+        d,
+        &[
+            "convert",
+            testdata("csv/dense.csv").to_str().unwrap(),
+            d.join("b.parquet").to_str().unwrap(),
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let r = run_opts(
+        &[d.to_str().unwrap().to_string()],
+        "xgboost",
+        Some("application/x-parquet"),
+        |_| {},
+    );
+    assert_eq!(ids(&r), ["parquet-schema"]);
+    let f = first(&r, "parquet-schema");
+    assert!(f.message.contains("has 6 columns"), "{}", f.message);
+    assert!(f.message.contains("has 4"), "{}", f.message);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_deepar_fields_and_unreadable_files() {
+    let r = pq("deepar_clean.parquet", "deepar");
+    assert!(r.findings.is_empty(), "{:#?}", r.findings);
+    assert_eq!(r.stats.num_records, 2);
+    let r = pq("deepar_bad.parquet", "deepar");
+    assert_eq!(ids(&r), ["deepar-start", "deepar-target"]);
+    assert!(
+        first(&r, "deepar-start")
+            .message
+            .contains("no 'start' column")
+    );
+    let t = first(&r, "deepar-target");
+    assert_eq!(t.position.field, Some(1));
+    assert!(t.message.contains("not a list of numbers"), "{}", t.message);
+    // Not Parquet past its first magic: a finding at byte 0, not a failure.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("x.parquet");
+    std::fs::write(&p, b"PAR1").unwrap();
+    let r = run_opts(
+        &[p.to_str().unwrap().to_string()],
+        "xgboost",
+        Some("application/x-parquet"),
+        |_| {},
+    );
+    assert_eq!(ids(&r), ["parquet-read"]);
+    assert_eq!(first(&r, "parquet-read").position.byte, Some(0));
+    // CSV declared, Parquet found.
+    let r = run(
+        "validate/parquet/clean.parquet",
+        "xgboost",
+        Some("text/csv"),
+    );
+    assert_eq!(ids(&r), ["format-mismatch"]);
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn s3_prefixes_are_listed_and_read_like_folders() {
+    let s = super::s3::server();
+    s.bucket("validate-prefix");
+    let put = |key: &str, rel: &str| {
+        s.put(
+            "validate-prefix",
+            key,
+            &std::fs::read(testdata(rel)).unwrap(),
+        )
+    };
+    put("train/part-0.csv", "validate/csv/clean.csv");
+    put("train/part-1.csv", "validate/csv/header.csv");
+    put("train/a/b/c/d/deep.csv", "validate/csv/clean.csv");
+    s.put("validate-prefix", "train/.keep", b"");
+    s.put("validate-prefix", "train/sub/", b"");
+    for prefix in ["s3://validate-prefix/train/", "s3://validate-prefix/train"] {
+        let r = run_opts(&[prefix.to_string()], "xgboost", Some("text/csv"), |_| {});
+        assert_eq!(
+            ids(&r),
+            ["csv-header", "folder-depth", "hidden-file"],
+            "{prefix}"
+        );
+        assert_eq!(
+            first(&r, "hidden-file").position.file.as_deref(),
+            Some("s3://validate-prefix/train/.keep")
+        );
+        assert!(first(&r, "folder-depth").message.contains("4 folders"));
+        let h = first(&r, "csv-header");
+        assert_eq!(
+            h.position.file.as_deref(),
+            Some("s3://validate-prefix/train/part-1.csv")
+        );
+        assert_eq!((h.position.line, h.position.byte), (Some(0), Some(0)));
+        let files: Vec<&str> = r.files.iter().map(|f| f.0.as_str()).collect();
+        assert_eq!(
+            files,
+            [
+                "s3://validate-prefix/train/part-0.csv",
+                "s3://validate-prefix/train/part-1.csv"
+            ]
+        );
+        assert_eq!(r.stats.num_records, 4 + 2); // the header row is no record
+    }
+    // An empty prefix is an empty channel; a missing bucket an error.
+    let r = run_opts(
+        &["s3://validate-prefix/nothing/".to_string()],
+        "xgboost",
+        Some("text/csv"),
+        |_| {},
+    );
+    assert_eq!(ids(&r), ["empty-channel"]);
+    let e = validate(
+        &["s3://no-such-validate-bucket/x/".to_string()],
+        &Options::new(Algorithm::Xgboost),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no-such-validate-bucket"), "{e}");
+}
+
+#[cfg(all(feature = "s3", feature = "parquet"))]
+#[test]
+fn s3_parquet_objects_are_checked() {
+    let s = super::s3::server();
+    s.bucket("validate-parquet");
+    for name in ["clean.parquet", "null_label.parquet"] {
+        let bytes = std::fs::read(testdata(&format!("validate/parquet/{name}"))).unwrap();
+        s.put("validate-parquet", &format!("pq/{name}"), &bytes);
+    }
+    let r = run_opts(
+        &["s3://validate-parquet/pq/".to_string()],
+        "xgboost",
+        Some("application/x-parquet"),
+        |_| {},
+    );
+    assert_eq!(ids(&r), ["parquet-label", "parquet-schema"]);
+    let f = first(&r, "parquet-label");
+    assert_eq!(
+        f.position.file.as_deref(),
+        Some("s3://validate-parquet/pq/null_label.parquet")
+    );
+    assert_eq!((f.position.record, f.position.byte), (Some(3), Some(298)));
+    assert_eq!(r.stats.num_records, 10);
+}
+
+#[cfg(feature = "s3")]
+#[test]
+fn s3_manifests_list_objects_and_missing_ones_are_findings() {
+    let s = super::s3::server();
+    s.bucket("validate-manifest");
+    let clean = std::fs::read(testdata("validate/csv/clean.csv")).unwrap();
+    s.put("validate-manifest", "data/p0.csv", &clean);
+    s.put("validate-manifest", "data/p1.csv", &clean);
+    s.put(
+        "validate-manifest",
+        "m/train.manifest",
+        br#"[{"prefix": "s3://validate-manifest/data/"}, "p0.csv", "p1.csv", "gone.csv"]"#,
+    );
+    let m = "s3://validate-manifest/m/train.manifest";
+    let r = run_opts(&[m.to_string()], "xgboost", Some("text/csv"), |_| {});
+    assert_eq!(ids(&r), ["manifest-missing"]);
+    let missing = all(&r, "manifest-missing");
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].position.file.as_deref(), Some(m));
+    assert!(
+        missing[0]
+            .message
+            .contains("s3://validate-manifest/data/gone.csv")
+    );
+    assert_eq!(r.files.len(), 2);
+    assert_eq!(r.stats.num_records, 8);
+    // The binary: exit 1, the finding in --json.
+    let dir = tempfile::tempdir().unwrap();
+    let o = s.sm_data(
+        dir.path(),
+        &[
+            "validate",
+            m,
+            "-a",
+            "xgboost",
+            "--content-type",
+            "text/csv",
+            "--json",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("manifest-missing"), "{out}");
 }

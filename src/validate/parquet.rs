@@ -1,0 +1,564 @@
+//! Parquet (`application/x-parquet`, XGBoost and DeepAR; spec §7, §8.5,
+//! §8.7 rule 4).
+//!
+//! XGBoost reads a Parquet channel with `pyarrow.parquet.read_table(dir)`
+//! and turns the table into one numpy matrix: **column 0 is the label** and
+//! every column must be numeric, and every file of the channel should have
+//! the same schema (pyarrow reads every file with the first file's schema,
+//! dropping or casting what differs, and fails on a lossy cast).
+//! The schema is checked from the footer; the label and features are
+//! decoded row group by row group in parallel through
+//! [`format::parquet::Reader`](crate::format::parquet::Reader) for the
+//! label check (no null, NaN or infinite label) and the statistics
+//! (`feature_dim`, records, label range, sparsity).
+//!
+//! DeepAR reads the same fields from Parquet as from JSON Lines: `start`
+//! (a string or a timestamp), `target` (a list of numbers), optional `cat`
+//! (a list of integers) and `dynamic_feat` (a list of lists of numbers);
+//! they are checked from the schema, `start` for nulls from the footer's
+//! column statistics.
+
+use arrow_schema::DataType;
+use bytes::Bytes;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
+use rayon::prelude::*;
+
+use super::finding::Collector;
+use super::{Acc, Check, FileCtx, Finding, Schema, Severity, Work};
+use crate::batch::Batch;
+use crate::error::{Error, ErrorKind, Result};
+use crate::format::parquet::{LabelColumn, Layout, ParquetOptions, Reader, check_framing};
+use crate::pipeline;
+use crate::store::Input;
+
+const LOAD_ERROR: &str = "XGBoost: \"Failed to load parquet data with exception:\n...\"";
+
+/// Checks one Parquet file of the channel.
+pub(super) fn check(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    input: Input,
+    popts: pipeline::Options,
+) -> Result<()> {
+    let (bytes, _) = crate::format::parquet::read::whole(input)?;
+    acc.bytes += bytes.len() as u64;
+    let unreadable = |acc: &mut Acc, e: Error| {
+        let mut f = Finding::new(Check::ParquetRead, Severity::Error)
+            .message(format!("the file is not readable Parquet: {}", e.kind()))
+            .sagemaker(sagemaker_load(ctx))
+            .fix("re-create the file with a Parquet writer (sm-data convert FILE OUT.parquet, or pyarrow)");
+        f.position = e.position().clone();
+        f.position.file = Some(ctx.name.to_string());
+        acc.push(f);
+    };
+    if let Err(e) = check_framing(&bytes) {
+        unreadable(acc, e);
+        return Ok(());
+    }
+    let meta = match ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new()) {
+        Ok(m) => m,
+        Err(e) => {
+            let at = footer_start(&bytes);
+            unreadable(acc, Error::syntax("parquet", e.to_string()).at_byte(at));
+            return Ok(());
+        }
+    };
+    let footer = footer_start(&bytes);
+    let columns: Vec<(String, DataType)> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| (f.name().clone(), f.data_type().clone()))
+        .collect();
+    check_schema_matches(acc, ctx, &columns, footer);
+    let rows = meta.metadata().file_metadata().num_rows().max(0) as u64;
+    if rows == 0 {
+        acc.push(
+            Finding::new(Check::EmptyFile, Severity::Warning)
+                .file(ctx.name)
+                .message("the Parquet file holds no rows")
+                .sagemaker("the file adds no records")
+                .fix(format!("delete {} or fill it", ctx.name)),
+        );
+    }
+    match ctx.rules.schema {
+        Schema::Deepar => {
+            check_deepar(acc, ctx, &meta, &columns, footer);
+            acc.stats.records += rows;
+            Ok(())
+        }
+        _ => check_numeric(acc, ctx, bytes, &meta, &columns, footer, popts),
+    }
+}
+
+/// Where the footer (and the schema it holds) starts.
+fn footer_start(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    let len = u32::from_le_bytes(bytes[n - 8..n - 4].try_into().expect("4 bytes")) as u64;
+    (n as u64).saturating_sub(8 + len)
+}
+
+fn sagemaker_load(ctx: &FileCtx<'_>) -> String {
+    if ctx.rules.xgboost {
+        LOAD_ERROR.to_string()
+    } else {
+        format!("{} cannot read the file", ctx.algorithm.title())
+    }
+}
+
+/// Numbers XGBoost's numpy conversion takes (and the Reader decodes).
+fn is_numeric(dt: &DataType) -> bool {
+    match dt {
+        DataType::Boolean
+        | DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt8
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64
+        | DataType::Float16
+        | DataType::Float32
+        | DataType::Float64
+        | DataType::Decimal32(..)
+        | DataType::Decimal64(..)
+        | DataType::Decimal128(..) => true,
+        DataType::Dictionary(_, v) => is_numeric(v),
+        _ => false,
+    }
+}
+
+fn list_item(dt: &DataType) -> Option<&DataType> {
+    match dt {
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => {
+            Some(f.data_type())
+        }
+        _ => None,
+    }
+}
+
+fn describe(columns: &[(String, DataType)]) -> String {
+    let shown: Vec<String> = columns
+        .iter()
+        .take(8)
+        .map(|(n, t)| format!("{n} {t}"))
+        .collect();
+    let more = columns.len().saturating_sub(8);
+    if more > 0 {
+        format!("{}, and {more} more", shown.join(", "))
+    } else {
+        shown.join(", ")
+    }
+}
+
+/// Every file of the channel must have the first file's columns (names,
+/// order and types): pyarrow's `read_table` of a folder fails otherwise.
+fn check_schema_matches(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    columns: &[(String, DataType)],
+    footer: u64,
+) {
+    let Some((first, want)) = &acc.parquet_schema else {
+        acc.parquet_schema = Some((ctx.name.to_string(), columns.to_vec()));
+        return;
+    };
+    if want.as_slice() == columns {
+        return;
+    }
+    let what = if want.len() != columns.len() {
+        format!(
+            "this file has {} columns ({}), but the first file ({first}) has {} ({})",
+            columns.len(),
+            describe(columns),
+            want.len(),
+            describe(want)
+        )
+    } else {
+        let (i, (have, expect)) = columns
+            .iter()
+            .zip(want.iter())
+            .enumerate()
+            .find(|(_, (a, b))| a != b)
+            .expect("the schemas differ");
+        format!(
+            "column {} is {:?} {}, but in the first file ({first}) it is {:?} {}",
+            i + 1,
+            have.0,
+            have.1,
+            expect.0,
+            expect.1
+        )
+    };
+    let f = Finding::new(Check::ParquetSchema, Severity::Error)
+        .file(ctx.name)
+        .byte(footer)
+        .message(what)
+        .sagemaker(if ctx.rules.xgboost {
+            format!(
+                "pyarrow's read_table reads every file with the first file's schema: columns a later file adds are dropped, missing ones become missing values, other types are cast, and a lossy cast fails: {LOAD_ERROR} (ArrowInvalid)"
+            )
+        } else {
+            format!(
+                "{} reads every file of the channel with one schema",
+                ctx.algorithm.title()
+            )
+        })
+        .fix("write every file of the channel with the same columns, in the same order and of the same types");
+    acc.push(f);
+}
+
+/// XGBoost (and `generic`): column 0 the label, every column a number, no
+/// missing label; statistics from every row.
+fn check_numeric(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    bytes: Bytes,
+    meta: &ArrowReaderMetadata,
+    columns: &[(String, DataType)],
+    footer: u64,
+    popts: pipeline::Options,
+) -> Result<()> {
+    if columns.is_empty() {
+        return Ok(());
+    }
+    let xgb = ctx.rules.xgboost;
+    // Format checks only: sm-data's tensor layout (list columns) is fine.
+    let tensor = !xgb && columns.iter().any(|c| list_item(&c.1).is_some());
+    let mut excluded = Vec::new();
+    for (i, (name, dt)) in columns.iter().enumerate() {
+        if is_numeric(dt) || tensor {
+            continue;
+        }
+        excluded.push(name.clone());
+        let label = i == 0;
+        let list = list_item(dt).is_some();
+        let fix = if label {
+            "put the numeric label in column 0 (XGBoost takes the first column as the label): sm-data convert FILE FIXED.parquet --label-column NAME".to_string()
+        } else {
+            format!(
+                "drop the column: sm-data convert {} FIXED.parquet --exclude-columns {name}",
+                ctx.name
+            )
+        };
+        acc.push(
+            Finding::new(Check::ParquetColumn, Severity::Error)
+                .file(ctx.name)
+                .field(i)
+                .byte(footer)
+                .message(format!(
+                    "{}column {:?} has type {dt}, not a number{}",
+                    if label { "the label " } else { "" },
+                    name,
+                    if list && !xgb {
+                        " (list columns are read as the tensor layout only when they are the features)"
+                    } else {
+                        ""
+                    }
+                ))
+                .sagemaker(if xgb {
+                    format!(
+                        "{LOAD_ERROR} (every column must be numeric: \"could not convert string to float\")"
+                    )
+                } else {
+                    format!("{} reads numeric columns only", ctx.algorithm.title())
+                })
+                .fix(fix),
+        );
+    }
+    // The numeric columns are still read for the label check and the
+    // statistics; XGBoost's label is column 0 whatever it is.
+    let label_ok = is_numeric(&columns[0].1) || tensor;
+    let popts_pq = if tensor {
+        ParquetOptions::default()
+    } else {
+        ParquetOptions {
+            layout: Some(Layout::Wide),
+            label: Some(if label_ok {
+                LabelColumn::Index(0)
+            } else {
+                LabelColumn::None
+            }),
+            exclude: excluded,
+            ..ParquetOptions::default()
+        }
+    };
+    let reader = match Reader::from_bytes(bytes, ctx.name.to_string(), &popts_pq) {
+        Ok(r) => r,
+        Err(e) if matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::Internal(_)) => return Err(e),
+        Err(e) => {
+            let mut f = Finding::new(Check::ParquetRead, Severity::Error)
+                .message(e.kind().to_string())
+                .sagemaker(sagemaker_load(ctx))
+                .fix("re-create the file with a Parquet writer (sm-data convert FILE OUT.parquet)");
+            f.position = e.position().clone();
+            f.position.file = Some(ctx.name.to_string());
+            acc.push(f);
+            return Ok(());
+        }
+    };
+    let offsets: Vec<u64> = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .map(|g| {
+            g.columns()
+                .iter()
+                .map(|c| c.byte_range().0)
+                .min()
+                .unwrap_or(4)
+        })
+        .collect();
+    let threads = if popts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        popts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("sm-data-validate-pq-{i}"))
+        .build()
+        .map_err(|e| Error::config(format!("cannot start {threads} worker threads: {e}")))?;
+    let groups = reader.num_row_groups();
+    let max = ctx.max;
+    let run_group = |rg: usize| -> Result<Work> {
+        let mut w = Work::new(max);
+        let mut batch = Batch::default();
+        reader.read_row_group(rg, &mut batch, &mut |b, first| {
+            check_batch(ctx, b, first, rg, offsets[rg], label_ok, &mut w);
+            Ok(())
+        })?;
+        Ok(w)
+    };
+    // A window of row groups at a time keeps memory bounded.
+    let window = threads + 1;
+    let mut rg = 0;
+    while rg < groups {
+        let end = (rg + window).min(groups);
+        let results: Vec<Result<Work>> =
+            pool.install(|| (rg..end).into_par_iter().map(run_group).collect());
+        for r in results {
+            match r {
+                Ok(w) => acc.absorb(ctx, (0, 0), w),
+                Err(e) if matches!(e.kind(), ErrorKind::Io(_) | ErrorKind::Internal(_)) => {
+                    return Err(e);
+                }
+                Err(e) => {
+                    let mut f = Finding::new(Check::ParquetRead, Severity::Error)
+                        .message(format!("{}; the rest of the file cannot be read", e.kind()))
+                        .sagemaker(sagemaker_load(ctx))
+                        .fix("re-create the file with a Parquet writer (sm-data convert FILE OUT.parquet)");
+                    f.position = e.position().clone();
+                    f.position.file = Some(ctx.name.to_string());
+                    acc.push(f);
+                    return Ok(());
+                }
+            }
+        }
+        rg = end;
+    }
+    Ok(())
+}
+
+/// One decoded record batch: labels, values, statistics.
+fn check_batch(
+    ctx: &FileCtx<'_>,
+    b: &Batch,
+    first: u64,
+    rg: usize,
+    at: u64,
+    label_ok: bool,
+    w: &mut Work,
+) {
+    let n = b.row_ends.len();
+    w.records += n as u64;
+    w.stats.records += n as u64;
+    let mut start = 0;
+    for i in 0..n {
+        let end = b.row_ends[i];
+        let row = &b.values[start..end];
+        start = end;
+        w.stats.dim = w.stats.dim.max(row.len() as u64);
+        for &v in row {
+            w.stats.value(v);
+        }
+        if !label_ok {
+            continue;
+        }
+        let lo = if i == 0 { 0 } else { b.label_ends[i - 1] };
+        let Some(&label) = b.labels[lo..b.label_ends[i]].first() else {
+            continue;
+        };
+        if label.is_finite() {
+            w.stats.label(label);
+            continue;
+        }
+        let record = first + i as u64;
+        let xgb = ctx.rules.xgboost;
+        add_label_finding(&mut w.out, ctx, record, rg, at, label, xgb);
+    }
+}
+
+fn add_label_finding(
+    out: &mut Collector,
+    ctx: &FileCtx<'_>,
+    record: u64,
+    rg: usize,
+    at: u64,
+    label: f64,
+    xgb: bool,
+) {
+    out.add(Check::ParquetLabel, Severity::Error, || {
+        let what = if label.is_nan() {
+            "null (or NaN)".to_string()
+        } else {
+            format!("{label}")
+        };
+        Finding::new(Check::ParquetLabel, Severity::Error)
+            .record(record)
+            .field(0)
+            .byte(at)
+            .message(format!(
+                "the label (column 0) is {what} in row group {rg}: every record needs a finite label"
+            ))
+            .sagemaker(if xgb {
+                "XGBoost: \"Label contains NaN, infinity or a value too large.\" when it builds the DMatrix".to_string()
+            } else {
+                format!("{} needs a label in every record", ctx.algorithm.title())
+            })
+            .fix("fill or drop the rows without a label before writing the file")
+    });
+}
+
+/// DeepAR's fields in the schema; `start` nulls from the column
+/// statistics.
+fn check_deepar(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    meta: &ArrowReaderMetadata,
+    columns: &[(String, DataType)],
+    footer: u64,
+) {
+    let find = |n: &str| columns.iter().position(|c| c.0 == n);
+    let base = |check: Check, i: Option<usize>| {
+        let f = Finding::new(check, Severity::Error)
+            .file(ctx.name)
+            .byte(footer)
+            .sagemaker("DeepAR fails to read the series (it expects the fields start, target, and optionally cat and dynamic_feat)");
+        match i {
+            Some(i) => f.field(i),
+            None => f,
+        }
+    };
+    let is_int = |dt: &DataType| {
+        matches!(
+            dt,
+            DataType::Int8
+                | DataType::Int16
+                | DataType::Int32
+                | DataType::Int64
+                | DataType::UInt8
+                | DataType::UInt16
+                | DataType::UInt32
+                | DataType::UInt64
+        )
+    };
+    match find("start") {
+        None => acc.push(
+            base(Check::DeeparStart, None)
+                .message(format!(
+                    "there is no 'start' column (columns: {})",
+                    describe(columns)
+                ))
+                .fix("add a 'start' column: a string 'YYYY-MM-DD HH:MM:SS' or a timestamp"),
+        ),
+        Some(i) => {
+            let dt = &columns[i].1;
+            if !matches!(
+                dt,
+                DataType::Utf8
+                    | DataType::LargeUtf8
+                    | DataType::Utf8View
+                    | DataType::Timestamp(..)
+                    | DataType::Date32
+                    | DataType::Date64
+            ) {
+                acc.push(
+                    base(Check::DeeparStart, Some(i))
+                        .message(format!(
+                            "'start' has type {dt}, not a string or a timestamp"
+                        ))
+                        .fix("write 'start' as a string 'YYYY-MM-DD HH:MM:SS' or a timestamp"),
+                );
+            } else {
+                let mut row = 0u64;
+                for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
+                    let leaf = meta
+                        .parquet_schema()
+                        .columns()
+                        .iter()
+                        .position(|c| c.path().parts() == ["start"]);
+                    let nulls = leaf
+                        .and_then(|l| rg.column(l).statistics())
+                        .and_then(|s| s.null_count_opt())
+                        .unwrap_or(0);
+                    if nulls > 0 {
+                        let at = leaf.map_or(footer, |l| rg.column(l).byte_range().0);
+                        acc.push(
+                            base(Check::DeeparStart, Some(i))
+                                .record(row)
+                                .byte(at)
+                                .message(format!(
+                                    "{nulls} series in row group {g} (from record {}) have no 'start' (null)",
+                                    row + 1
+                                ))
+                                .fix("give every series a start timestamp"),
+                        );
+                    }
+                    row += rg.num_rows().max(0) as u64;
+                }
+            }
+        }
+    }
+    match find("target") {
+        None => acc.push(
+            base(Check::DeeparTarget, None)
+                .message(format!(
+                    "there is no 'target' column (columns: {})",
+                    describe(columns)
+                ))
+                .fix("add a 'target' column: a list of numbers (nulls allowed)"),
+        ),
+        Some(i) => {
+            let dt = &columns[i].1;
+            if !list_item(dt).is_some_and(is_numeric) {
+                acc.push(
+                    base(Check::DeeparTarget, Some(i))
+                        .message(format!("'target' has type {dt}, not a list of numbers"))
+                        .fix("write 'target' as a list of numbers (list<double>)"),
+                );
+            }
+        }
+    }
+    if let Some(i) = find("cat") {
+        let dt = &columns[i].1;
+        if !(is_int(dt) || list_item(dt).is_some_and(is_int)) {
+            acc.push(
+                base(Check::DeeparCat, Some(i))
+                    .message(format!("'cat' has type {dt}, not a list of integers"))
+                    .fix("write 'cat' as a list of non-negative integers (list<int64>)"),
+            );
+        }
+    }
+    if let Some(i) = find("dynamic_feat") {
+        let dt = &columns[i].1;
+        if !list_item(dt).and_then(list_item).is_some_and(is_numeric) {
+            acc.push(
+                base(Check::DeeparDynamicFeat, Some(i))
+                    .message(format!("'dynamic_feat' has type {dt}, not a list of lists of numbers"))
+                    .fix("write 'dynamic_feat' as list<list<double>>, one list per feature, each as long as 'target'"),
+            );
+        }
+    }
+}
