@@ -199,3 +199,15 @@ write("table", "typed.jsonl", b"\x01" + b'{"id": 1, "name": "a\\u00e9", "score":
 for name in ["typed.parquet", "strings.parquet", "wide_v1_snappy.parquet"]:
     write("table", "csv_" + name, b"\x02" + read("parquet/" + name))
 write("table", "jsonl_typed.parquet", b"\x03" + read("parquet/typed.parquet"))
+
+# Reproducers of bugs these targets found (regression tests in
+# src/pipe/augmented.rs and src/pipe/config.rs).
+# augmented: a key written with an escape made the whole line fail.
+write("augmented", "regression_escaped_key.manifest", b"\x00a\n" + b'{"x\\"y": 1, "a": 2}\n')
+# config: a bad S3DataType did not name the file or the channel.
+write("config", "regression_bad_s3datatype.json", b"\x02" + b'{"train": {"S3Uri": "s3://b/", "S3DataType": "Manifest"}}')
+# parquet: a dictionary index out of range, on which arrow-rs panics (also
+# testdata/bad/parquet/fuzz_dictionary_index.parquet).
+write("parquet", "regression_dictionary_index.parquet", b"\x00" + read("bad/parquet/fuzz_dictionary_index.parquet"))
+# table: JSON Lines records without any key (no columns: an internal error).
+write("table", "regression_no_columns.jsonl", b"\x01" + b"{}\n")

@@ -96,7 +96,7 @@ fn same(a: &Batch, b: &Batch) -> bool {
         && (!a.sparse || a.shapes == b.shapes)
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: sm_data_fuzz::let_decoder_panics_unwind(), |data: &[u8]| {
     let (sel, bytes) = split_first(data);
     let opts = options(sel);
     let r = match Reader::from_bytes(Bytes::copy_from_slice(bytes), "fuzz.parquet".into(), &opts) {

@@ -62,7 +62,7 @@ fn check_error(e: &Error, len: usize) {
     }
 }
 
-fuzz_target!(|data: &[u8]| {
+fuzz_target!(init: sm_data_fuzz::let_decoder_panics_unwind(), |data: &[u8]| {
     let (sel, body) = split_first(data);
     let text = if sel & 1 == 0 {
         TableFormat::Csv

@@ -366,7 +366,9 @@ fn source_from_object(v: &Value, path: &str, channel: &str) -> Result<Source> {
     let uri = str_field(v, "S3Uri")
         .ok_or_else(|| Error::config(format!("{}: channel {channel}: S3Uri is missing", path)))?;
     let kind = match str_field(v, "S3DataType") {
-        Some(k) => k.parse()?,
+        Some(k) => k
+            .parse()
+            .map_err(|e: Error| Error::config(format!("{path}: channel {channel}: {e}")))?,
         None => SourceKind::S3Prefix,
     };
     let attribute_names = match v.get("AttributeNames") {
@@ -624,6 +626,19 @@ mod tests {
         assert_eq!(labels.2.input_mode, Some(InputMode::File));
         let e = parse_sources(br#"{"train": 3}"#, "src.json", Path::new(".")).unwrap_err();
         assert!(e.to_string().contains("src.json: channel train"), "{e}");
+        // Found by the `config` fuzz target: a bad S3DataType did not name
+        // the file or the channel.
+        let e = parse_sources(
+            br#"{"train": {"S3Uri": "s3://b/", "S3DataType": "Manifest"}}"#,
+            "src.json",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("src.json: channel train: S3DataType is S3Prefix"),
+            "{e}"
+        );
     }
 
     #[test]
