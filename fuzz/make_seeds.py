@@ -211,3 +211,5 @@ write("config", "regression_bad_s3datatype.json", b"\x02" + b'{"train": {"S3Uri"
 write("parquet", "regression_dictionary_index.parquet", b"\x00" + read("bad/parquet/fuzz_dictionary_index.parquet"))
 # table: JSON Lines records without any key (no columns: an internal error).
 write("table", "regression_no_columns.jsonl", b"\x01" + b"{}\n")
+# parquet: a negative column offset in the footer (byte_range() panicked).
+write("parquet", "regression_negative_column_offset.parquet", b"\x00" + read("bad/parquet/fuzz_negative_column_offset.parquet"))

@@ -503,8 +503,15 @@ impl Reader {
     /// Byte offset where row group `rg` starts.
     fn row_group_offset(&self, rg: usize) -> u64 {
         let g = self.meta.metadata().row_group(rg);
+        // Not `byte_range()`, which panics on a negative offset or length
+        // in a corrupt footer (found by the `parquet` fuzz target).
         (0..g.num_columns())
-            .map(|c| g.column(c).byte_range().0)
+            .map(|c| {
+                let m = g.column(c);
+                m.dictionary_page_offset()
+                    .unwrap_or(m.data_page_offset())
+                    .max(0) as u64
+            })
             .min()
             .unwrap_or(4)
     }
