@@ -137,3 +137,79 @@ for i, name in enumerate(["request.json", "ndarray.json", "response.json", "proj
 # tfrecord: selector byte (bit 0: 12-byte record limit; bits 3-7: read size).
 for name in ["vectors.tfrecord", "dense_f32_label.tfrecord", "sparse_f32_label.tfrecord"]:
     write("tfrecord", name, b"\x28" + read("tfrecord/" + name))
+
+# parquet: selector byte (bits 0-1: layout detected/wide/tensor; bit 2: no
+# label), then the file.
+import glob
+for path in sorted(glob.glob(os.path.join(TESTDATA, "parquet", "*.parquet"))):
+    name = os.path.basename(path)
+    write("parquet", name, b"\x00" + read("parquet/" + name))
+write("parquet", "nolabel_wide_v1_snappy.parquet", b"\x05" + read("parquet/wide_v1_snappy.parquet"))
+write("parquet", "forced_tensor_dense.parquet", b"\x02" + read("parquet/tensor_dense.parquet"))
+for name in ["corrupt_page_header.parquet", "keys_values_mismatch.parquet", "negative_key.parquet", "struct_column.parquet"]:
+    write("parquet", "bad_" + name, b"\x00" + read("bad/parquet/" + name))
+
+# manifest: the raw manifest JSON.
+write("manifest", "sdk.manifest", b'[{"prefix": "s3://bucket/train/"}, "part-00000.pbr", "part-00001.pbr"]')
+write("manifest", "escapes.manifest", b'[{"prefix": "s3://b/p/"}, "a\\u00e9\\"\\\\\\n\\ud83d\\ude00", "x"]')
+write("manifest", "bad_keys.manifest", b'[ {"prefix": "s3://b/p/"} ,"", "/abs", "a/../b", "ok", "ok"]')
+write("manifest", "no_slash.manifest", b'[{"prefix": "s3://bucket"}, "k"]')
+write("manifest", "local.manifest", b'[{"prefix": "no-such-local-dir/"}, "a.csv", "sub/b.csv"]')
+write("manifest", "not_a_key.manifest", b'[\n{"prefix": "s3://b/"},\n "a", 3]')
+
+# augmented: selector byte (bit 0: resolve relative refs against /base),
+# a line of comma-separated AttributeNames, then the manifest.
+aug = (b'{"source-ref": "s3://b/img1.jpg", "class": "0", "box": {"a": 1,  "b": [2]}}\n'
+       b'\n'
+       b'{"class": 1.50, "source-ref": "img2.jpg", "extra": null}\r\n')
+write("augmented", "ref_class.manifest", b"\x01source-ref,class\n" + aug)
+write("augmented", "box.manifest", b"\x00box,class\n" + aug)
+write("augmented", "missing.manifest", b"\x00source-ref,box\n" + aug)
+write("augmented", "escaped_key.manifest", b"\x00caf\xc3\xa9\n" + b'\xef\xbb\xbf{"caf\\u00e9": "\\u00e9t\\u00e9", "x-ref": 3}\n')
+
+# config: selector byte (0 inputdataconfig.json, 1 resourceconfig.json,
+# 2 a sources file, 3 a sources file, NUL, inputdataconfig.json; bits 2-4
+# flags), then JSON.
+idc = (b'{"train": {"ContentType": "application/x-recordio-protobuf", "TrainingInputMode": "Pipe",'
+       b' "S3DistributionType": "ShardedByS3Key", "RecordWrapperType": "RecordIO"},'
+       b' "validation": {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated",'
+       b' "RecordWrapperType": "None", "ShuffleConfig": {"Seed": 7}}}')
+rc = (b'{"current_host": "algo-2", "current_instance_type": "ml.m5.xlarge",'
+      b' "current_group_name": "homogeneousCluster", "hosts": ["algo-1", "algo-2", "algo-3"],'
+      b' "instance_groups": [{"instance_group_name": "homogeneousCluster",'
+      b' "instance_type": "ml.m5.xlarge", "hosts": ["algo-1", "algo-2", "algo-3"]}],'
+      b' "network_interface_name": "eth0"}')
+sources_map = (b'{"train": "s3://bucket/train/", "validation": "data/val.csv", "labels": {"S3DataType":'
+               b' "AugmentedManifestFile", "S3Uri": "file.manifest", "AttributeNames": ["source-ref", "class"],'
+               b' "RecordWrapperType": "RecordIO", "ShuffleConfig": {"Seed": 3}}}')
+sources_list = (b'{"InputDataConfig": [{"ChannelName": "train", "DataSource": {"S3DataSource":'
+                b' {"S3DataType": "ManifestFile", "S3Uri": "s3://b/train.manifest",'
+                b' "S3DataDistributionType": "ShardedByS3Key"}}, "ContentType": "text/csv",'
+                b' "InputMode": "Pipe", "RecordWrapperType": "None"}]}')
+write("config", "inputdataconfig.json", b"\x00" + idc)
+write("config", "resourceconfig.json", b"\x01" + rc)
+write("config", "sources_map.json", b"\x02" + sources_map)
+write("config", "sources_list_with_idc.json", b"\x1f" + sources_list + b"\x00" + idc)
+write("config", "sources_map_with_idc.json", b"\x03" + sources_map + b"\x00" + idc)
+
+# table: selector byte (0 CSV → Parquet, 1 JSON Lines → Parquet, 2 Parquet
+# → CSV, 3 Parquet → JSON Lines), then the input.
+write("table", "typed.csv", b"\x00" + b'id,name,score,ok,when\n1,a,1.5,true,2024-01-02T03:04:05Z\n2,"b,""c""",,FALSE,2024-01-02 03:04:05.5+01:00\n3,,1e3,true,\n')
+write("table", "typed.jsonl", b"\x01" + b'{"id": 1, "name": "a\\u00e9", "score": 1.5, "ok": true}\n{"id": 2, "score": null, "when": "2024-01-02T03:04:05Z"}\n')
+for name in ["typed.parquet", "strings.parquet", "wide_v1_snappy.parquet"]:
+    write("table", "csv_" + name, b"\x02" + read("parquet/" + name))
+write("table", "jsonl_typed.parquet", b"\x03" + read("parquet/typed.parquet"))
+
+# Reproducers of bugs these targets found (regression tests in
+# src/pipe/augmented.rs and src/pipe/config.rs).
+# augmented: a key written with an escape made the whole line fail.
+write("augmented", "regression_escaped_key.manifest", b"\x00a\n" + b'{"x\\"y": 1, "a": 2}\n')
+# config: a bad S3DataType did not name the file or the channel.
+write("config", "regression_bad_s3datatype.json", b"\x02" + b'{"train": {"S3Uri": "s3://b/", "S3DataType": "Manifest"}}')
+# parquet: a dictionary index out of range, on which arrow-rs panics (also
+# testdata/bad/parquet/fuzz_dictionary_index.parquet).
+write("parquet", "regression_dictionary_index.parquet", b"\x00" + read("bad/parquet/fuzz_dictionary_index.parquet"))
+# table: JSON Lines records without any key (no columns: an internal error).
+write("table", "regression_no_columns.jsonl", b"\x01" + b"{}\n")
+# parquet: a negative column offset in the footer (byte_range() panicked).
+write("parquet", "regression_negative_column_offset.parquet", b"\x00" + read("bad/parquet/fuzz_negative_column_offset.parquet"))

@@ -47,6 +47,7 @@ use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use crate::codec::lines::LineFramer;
 use crate::convert::{ConvertOptions, Summary};
 use crate::error::{Error, Result};
+use crate::format::parquet::read::no_panic;
 use crate::format::{Format, FormatSpec};
 use crate::pipeline::{self, Chunk, Chunker, Counted};
 use crate::store::{Input, Output};
@@ -804,8 +805,18 @@ fn to_parquet(
                 &mut |_| Ok(()),
             )?;
             let arrays: Vec<ArrayRef> = builders.into_iter().map(ColumnBuilder::finish).collect();
-            let rb = RecordBatch::try_new(schema.clone(), arrays)
-                .map_err(|e| internal(&format!("record batch: {e}")))?;
+            if arrays.is_empty() && records > 0 {
+                // Found by the `table` fuzz target (an internal error before).
+                return Err(Error::unsupported(
+                    "the table has records but no columns (an empty header line, or JSON objects without keys): typed tables need at least one column",
+                ));
+            }
+            let rb = if arrays.is_empty() {
+                RecordBatch::new_empty(schema.clone())
+            } else {
+                RecordBatch::try_new(schema.clone(), arrays)
+                    .map_err(|e| internal(&format!("record batch: {e}")))?
+            };
             Ok(Parsed {
                 value: rb,
                 records,
@@ -935,12 +946,13 @@ fn from_parquet(
     summary.bytes_in = bytes.len() as u64;
     let located = |e: Error| e.in_file(name.clone());
     crate::format::parquet::check_framing(&bytes).map_err(located)?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(Bytes::clone(&bytes)).map_err(|e| {
-        located(
-            Error::syntax("parquet", format!("cannot read the Parquet footer: {e}"))
-                .at_byte(bytes.len() as u64 - 8),
-        )
-    })?;
+    let footer = "cannot read the Parquet footer";
+    let builder = no_panic(footer, || {
+        ParquetRecordBatchReaderBuilder::try_new(Bytes::clone(&bytes))
+            .map_err(|e| Error::syntax("parquet", format!("{footer}: {e}")))
+    })
+    .and_then(|r| r)
+    .map_err(|e| located(e.at_byte(bytes.len() as u64 - 8)))?;
     let schema = builder.schema().clone();
     for f in schema.fields() {
         if !printable(f.data_type()) {
@@ -962,11 +974,14 @@ fn from_parquet(
         }
         out.push(b'\n');
     }
-    let reader = builder
-        .with_batch_size(64 * 1024)
-        .build()
-        .map_err(|e| located(Error::syntax("parquet", e.to_string())))?;
-    for rb in reader {
+    let mut reader = no_panic("cannot decode", || {
+        builder.with_batch_size(64 * 1024).build()
+    })
+    .map_err(&located)?
+    .map_err(|e| located(Error::syntax("parquet", e.to_string())))?;
+    while let Some(rb) = no_panic("cannot decode", || reader.next())
+        .map_err(|e| located(e.at_record(summary.records)))?
+    {
         let rb = rb.map_err(|e| {
             located(
                 Error::syntax("parquet", format!("cannot decode: {e}")).at_record(summary.records),
@@ -1157,6 +1172,33 @@ fn write_cell(out: &mut Vec<u8>, col: &dyn Array, i: usize, text: Text) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_table_without_columns_is_an_error_not_a_panic() {
+        // Found by the `table` fuzz target: records without any column
+        // were an internal error (Arrow refuses a batch with no column).
+        let run = |text: &[u8], from| {
+            let mut out = Vec::new();
+            convert_table(
+                Input::from_bytes(text.to_vec(), "t"),
+                from,
+                TableFormat::Parquet,
+                &mut |b: &[u8]| {
+                    out.extend_from_slice(b);
+                    Ok(())
+                },
+                &ConvertOptions::default(),
+            )
+        };
+        let e = run(b"{}\n{}\n", TableFormat::Jsonl).unwrap_err();
+        assert!(e.to_string().contains("records but no columns"), "{e}");
+        assert!(
+            !matches!(e.kind(), crate::error::ErrorKind::Internal(_)),
+            "{e}"
+        );
+        assert_eq!(run(b"\n \n", TableFormat::Csv).unwrap().records, 0);
+        assert_eq!(run(b"", TableFormat::Jsonl).unwrap().records, 0);
+    }
     use super::*;
 
     #[test]

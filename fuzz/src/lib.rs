@@ -122,3 +122,23 @@ pub fn split_first(data: &[u8]) -> (u8, &[u8]) {
         None => (0, data),
     }
 }
+
+/// Lets a panic raised inside the `parquet`/`arrow` crates unwind to
+/// sm-data's guard (`format::parquet::read::no_panic`), which turns it into
+/// an error, as it does outside the fuzzer: libfuzzer-sys's hook aborts on
+/// every panic before it unwinds. Any other panic still aborts at once,
+/// with its message; a decoder panic that escapes the guard reaches
+/// libfuzzer-sys's `catch_unwind` and aborts there (a crash either way).
+/// Call it from the `init:` block of `fuzz_target!`.
+pub fn let_decoder_panics_unwind() {
+    let abort = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let in_decoder = info.location().is_some_and(|l| {
+            let f = l.file();
+            f.contains("/parquet-") || f.contains("/arrow-")
+        });
+        if !in_decoder {
+            abort(info);
+        }
+    }));
+}

@@ -77,7 +77,9 @@ pub fn parse(
                 .at_byte(at)
                 .in_file(name)
         };
-        let obj: std::collections::HashMap<&str, &RawValue> = serde_json::from_slice(line)
+        // Owned keys: a key written with escapes (Python's json.dumps
+        // writes `"caf\u00e9"`) cannot be borrowed from the line.
+        let obj: std::collections::HashMap<String, &RawValue> = serde_json::from_slice(line)
             .map_err(|e| err(format!("expected one JSON object per line: {e}")))?;
         let mut attrs = Vec::with_capacity(attribute_names.len());
         for attr in attribute_names {
@@ -164,6 +166,20 @@ mod tests {
                 Attr::Inline(br#"{"a": 1,  "b": [2]}"#.to_vec()),
                 Attr::Inline(b"0".to_vec())
             ]
+        );
+    }
+
+    #[test]
+    fn escaped_keys_match_attribute_names() {
+        // Found by the `augmented` fuzz target: a key with an escape, even
+        // one not listed, made the whole line fail.
+        let text = "\u{feff}{\"caf\\u00e9\": \"\\u00e9t\\u00e9\", \"x\\\"y\": 1, \"a\": 2}\n";
+        let got = parse(text.as_bytes(), "m", &names(&["café"]), None).unwrap();
+        assert_eq!(got[0].attrs, [Attr::Inline("été".as_bytes().to_vec())]);
+        let got = parse(text.as_bytes(), "m", &names(&["a", "x\"y"]), None).unwrap();
+        assert_eq!(
+            got[0].attrs,
+            [Attr::Inline(b"2".to_vec()), Attr::Inline(b"1".to_vec())]
         );
     }
 

@@ -279,28 +279,44 @@ impl ChannelOverrides {
     }
 }
 
-fn read_json(path: &Path) -> Result<Value> {
+fn read_file(path: &Path) -> Result<(Vec<u8>, String)> {
     let name = path.display().to_string();
     let text = std::fs::read(path).map_err(|e| Error::from(e).in_file(&name))?;
-    serde_json::from_slice(&text).map_err(|e| {
+    Ok((text, name))
+}
+
+fn parse_json(text: &[u8], name: &str) -> Result<Value> {
+    serde_json::from_slice(text).map_err(|e| {
         Error::syntax("json", e.to_string())
             .at_line(e.line().saturating_sub(1) as u64)
-            .in_file(&name)
+            .in_file(name)
     })
 }
 
-fn from_value<T: serde::de::DeserializeOwned>(v: Value, path: &Path) -> Result<T> {
-    serde_json::from_value(v).map_err(|e| Error::config(format!("{}: {e}", path.display())))
+fn from_value<T: serde::de::DeserializeOwned>(v: Value, name: &str) -> Result<T> {
+    serde_json::from_value(v).map_err(|e| Error::config(format!("{name}: {e}")))
 }
 
 /// Reads `inputdataconfig.json`.
 pub fn read_input_data_config(path: &Path) -> Result<InputDataConfig> {
-    from_value(read_json(path)?, path)
+    let (text, name) = read_file(path)?;
+    parse_input_data_config(&text, &name)
+}
+
+/// Parses the bytes of an `inputdataconfig.json` (named `name` in errors).
+pub fn parse_input_data_config(text: &[u8], name: &str) -> Result<InputDataConfig> {
+    from_value(parse_json(text, name)?, name)
 }
 
 /// Reads `resourceconfig.json`.
 pub fn read_resource_config(path: &Path) -> Result<ResourceConfig> {
-    from_value(read_json(path)?, path)
+    let (text, name) = read_file(path)?;
+    parse_resource_config(&text, &name)
+}
+
+/// Parses the bytes of a `resourceconfig.json` (named `name` in errors).
+pub fn parse_resource_config(text: &[u8], name: &str) -> Result<ResourceConfig> {
+    from_value(parse_json(text, name)?, name)
 }
 
 /// Writes `inputdataconfig.json` for `channels` (pretty-printed JSON) into
@@ -332,13 +348,13 @@ fn write_json<T: Serialize>(path: &Path, v: &T) -> Result<()> {
 fn enum_field<T: serde::de::DeserializeOwned>(
     v: &Value,
     key: &str,
-    path: &Path,
+    path: &str,
 ) -> Result<Option<T>> {
     match v.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(x) => serde_json::from_value(x.clone())
             .map(Some)
-            .map_err(|e| Error::config(format!("{}: {key}: {e}", path.display()))),
+            .map_err(|e| Error::config(format!("{}: {key}: {e}", path))),
     }
 }
 
@@ -346,24 +362,19 @@ fn str_field(v: &Value, key: &str) -> Option<String> {
     v.get(key).and_then(Value::as_str).map(str::to_string)
 }
 
-fn source_from_object(v: &Value, path: &Path, channel: &str) -> Result<Source> {
-    let uri = str_field(v, "S3Uri").ok_or_else(|| {
-        Error::config(format!(
-            "{}: channel {channel}: S3Uri is missing",
-            path.display()
-        ))
-    })?;
+fn source_from_object(v: &Value, path: &str, channel: &str) -> Result<Source> {
+    let uri = str_field(v, "S3Uri")
+        .ok_or_else(|| Error::config(format!("{}: channel {channel}: S3Uri is missing", path)))?;
     let kind = match str_field(v, "S3DataType") {
-        Some(k) => k.parse()?,
+        Some(k) => k
+            .parse()
+            .map_err(|e: Error| Error::config(format!("{path}: channel {channel}: {e}")))?,
         None => SourceKind::S3Prefix,
     };
     let attribute_names = match v.get("AttributeNames") {
         None | Some(Value::Null) => Vec::new(),
         Some(a) => serde_json::from_value(a.clone()).map_err(|e| {
-            Error::config(format!(
-                "{}: channel {channel}: AttributeNames: {e}",
-                path.display()
-            ))
+            Error::config(format!("{}: channel {channel}: AttributeNames: {e}", path))
         })?,
     };
     Ok(Source {
@@ -376,8 +387,19 @@ fn source_from_object(v: &Value, path: &Path, channel: &str) -> Result<Source> {
 /// Reads a sources file (both shapes, see the module docs). Relative local
 /// paths in it are resolved against the file's directory.
 pub fn read_sources(path: &Path) -> Result<Vec<(String, Source, ChannelOverrides)>> {
-    let v = read_json(path)?;
-    let base = path.parent().unwrap_or(Path::new("."));
+    let (text, name) = read_file(path)?;
+    parse_sources(&text, &name, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// Parses the bytes of a sources file (named `name` in errors); relative
+/// local paths in it are resolved against `base`.
+pub fn parse_sources(
+    text: &[u8],
+    name: &str,
+    base: &Path,
+) -> Result<Vec<(String, Source, ChannelOverrides)>> {
+    let path = name;
+    let v = parse_json(text, name)?;
     let list = match &v {
         Value::Array(a) => Some(a.clone()),
         Value::Object(o) => o.get("InputDataConfig").and_then(Value::as_array).cloned(),
@@ -389,7 +411,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<(String, Source, ChannelOverrides
             let name = str_field(&entry, "ChannelName").ok_or_else(|| {
                 Error::config(format!(
                     "{}: an InputDataConfig entry has no ChannelName",
-                    path.display()
+                    path
                 ))
             })?;
             let s3 = entry
@@ -398,7 +420,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<(String, Source, ChannelOverrides
                 .ok_or_else(|| {
                     Error::config(format!(
                         "{}: channel {name}: only DataSource.S3DataSource is supported",
-                        path.display()
+                        path
                     ))
                 })?;
             let mut source = source_from_object(s3, path, &name)?;
@@ -420,7 +442,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<(String, Source, ChannelOverrides
     let Value::Object(map) = v else {
         return Err(Error::config(format!(
             "{}: expected a JSON object (channel -> source) or an InputDataConfig list",
-            path.display()
+            path
         )));
     };
     for (name, s) in map {
@@ -448,7 +470,7 @@ pub fn read_sources(path: &Path) -> Result<Vec<(String, Source, ChannelOverrides
             _ => {
                 return Err(Error::config(format!(
                     "{}: channel {name}: expected a URI string or an S3DataSource object",
-                    path.display()
+                    path
                 )));
             }
         };
@@ -567,6 +589,56 @@ mod tests {
         );
         assert_eq!(back["validation"]["ContentType"], "text/csv");
         assert!(back["validation"].get("ShuffleConfig").is_none());
+    }
+
+    #[test]
+    fn bytes_entry_points_parse_and_name_the_input() {
+        let idc = parse_input_data_config(
+            br#"{"train": {"TrainingInputMode": "Pipe", "RecordWrapperType": "RecordIO"}}"#,
+            "idc.json",
+        )
+        .unwrap();
+        assert_eq!(idc["train"].record_wrapper, RecordWrapper::RecordIO);
+        let e = parse_input_data_config(b"{\n\"train\": 3}", "idc.json").unwrap_err();
+        assert!(e.to_string().contains("idc.json"), "{e}");
+        assert!(e.is_config(), "{e}");
+        let e = parse_input_data_config(b"{\n\"train\": ", "idc.json").unwrap_err();
+        assert_eq!(e.position().line, Some(1), "{e}");
+        assert_eq!(e.position().file.as_deref(), Some("idc.json"), "{e}");
+        let r = parse_resource_config(
+            br#"{"current_host": "algo-1", "hosts": ["algo-1", "algo-2"]}"#,
+            "rc.json",
+        )
+        .unwrap();
+        assert_eq!(r.host_position().unwrap(), (0, 2));
+        assert_eq!(r.network_interface_name, "eth0");
+        let s = parse_sources(
+            br#"{"train": "data/", "labels": {"S3Uri": "s3://b/m", "S3DataType": "ManifestFile", "InputMode": "File"}}"#,
+            "src.json",
+            Path::new("/base"),
+        )
+        .unwrap();
+        assert_eq!(s.len(), 2);
+        let train = s.iter().find(|c| c.0 == "train").unwrap();
+        assert_eq!(train.1.uri, "/base/data/");
+        let labels = s.iter().find(|c| c.0 == "labels").unwrap();
+        assert_eq!(labels.1.kind, SourceKind::ManifestFile);
+        assert_eq!(labels.2.input_mode, Some(InputMode::File));
+        let e = parse_sources(br#"{"train": 3}"#, "src.json", Path::new(".")).unwrap_err();
+        assert!(e.to_string().contains("src.json: channel train"), "{e}");
+        // Found by the `config` fuzz target: a bad S3DataType did not name
+        // the file or the channel.
+        let e = parse_sources(
+            br#"{"train": {"S3Uri": "s3://b/", "S3DataType": "Manifest"}}"#,
+            "src.json",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("src.json: channel train: S3DataType is S3Prefix"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -147,6 +147,8 @@ const PARQUET_CASES: &[Case] = &[
     ("parquet/keys_values_mismatch.parquet", "out.libsvm", &[], "record 2, byte offset 4", "the row has 2 keys but 1 values"),
     ("parquet/negative_key.parquet", "out.libsvm", &[], "record 2, byte offset 4", "column \"keys\": key -3 is not a non-negative integer index"),
     ("parquet/ragged_tensor_to_csv.parquet", "out.csv", &[], "record 3, byte offset 4", "record has 1 features but the records before it have 2"),
+    ("parquet/fuzz_dictionary_index.parquet", "out.csv", &[], "record 1, byte offset 4", "cannot decode row group 0: the Parquet decoder failed on corrupt data"),
+    ("parquet/fuzz_negative_column_offset.parquet", "out.csv", &[], "record 1, byte offset 4", "the Parquet decoder failed on corrupt data (column start and length should not be negative)"),
 ];
 
 #[cfg(not(feature = "parquet"))]

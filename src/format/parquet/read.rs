@@ -128,6 +128,26 @@ fn parquet_error(e: impl std::fmt::Display, what: &str) -> Error {
     Error::syntax(FORMAT, format!("{what}: {e}"))
 }
 
+/// Runs `f`, a call into the parquet/arrow decoder, turning a panic
+/// into a syntax error: arrow-rs panics on some corrupt files (e.g. an
+/// out-of-range dictionary index of a fixed-length column, found by the
+/// `parquet` fuzz target) instead of returning an error. The caller adds
+/// the location. Only decoder calls are wrapped, never sm-data's own code
+/// or a caller's callback.
+pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let msg = p
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "no message".into());
+        Error::syntax(
+            FORMAT,
+            format!("{what}: the Parquet decoder failed on corrupt data ({msg})"),
+        )
+    })
+}
+
 /// The precision class of a column, for choosing the batch dtype.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Class {
@@ -206,11 +226,13 @@ pub fn num_rows(input: Input) -> Result<u64> {
 fn load(bytes: &Bytes, name: &str) -> Result<(ArrowReaderMetadata, u64)> {
     check_framing(bytes).map_err(|e| e.in_file(name))?;
     let footer_at = bytes.len() as u64 - 8;
-    let meta = ArrowReaderMetadata::load(bytes, ArrowReaderOptions::new()).map_err(|e| {
-        parquet_error(e, "cannot read the Parquet footer")
-            .at_byte(footer_at)
-            .in_file(name)
-    })?;
+    let what = "cannot read the Parquet footer";
+    let meta = no_panic(what, || {
+        ArrowReaderMetadata::load(bytes, ArrowReaderOptions::new())
+            .map_err(|e| parquet_error(e, what))
+    })
+    .and_then(|r| r)
+    .map_err(|e| e.at_byte(footer_at).in_file(name))?;
     Ok((meta, bytes.len() as u64))
 }
 
@@ -481,8 +503,15 @@ impl Reader {
     /// Byte offset where row group `rg` starts.
     fn row_group_offset(&self, rg: usize) -> u64 {
         let g = self.meta.metadata().row_group(rg);
+        // Not `byte_range()`, which panics on a negative offset or length
+        // in a corrupt footer (found by the `parquet` fuzz target).
         (0..g.num_columns())
-            .map(|c| g.column(c).byte_range().0)
+            .map(|c| {
+                let m = g.column(c);
+                m.dictionary_page_offset()
+                    .unwrap_or(m.data_page_offset())
+                    .max(0) as u64
+            })
             .min()
             .unwrap_or(4)
     }
@@ -507,17 +536,21 @@ impl Reader {
         };
         let mask =
             ProjectionMask::roots(self.meta.parquet_schema(), self.projected.iter().copied());
-        let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(
-            self.bytes.clone(),
-            self.meta.clone(),
-        )
-        .with_row_groups(vec![rg])
-        .with_projection(mask)
-        .with_batch_size(READ_BATCH_ROWS)
-        .build()
+        let what = format!("cannot decode row group {rg}");
+        let mut reader = no_panic(&what, || {
+            ParquetRecordBatchReaderBuilder::new_with_metadata(
+                self.bytes.clone(),
+                self.meta.clone(),
+            )
+            .with_row_groups(vec![rg])
+            .with_projection(mask)
+            .with_batch_size(READ_BATCH_ROWS)
+            .build()
+        })
+        .map_err(|e| locate(e, start))?
         .map_err(|e| locate(parquet_error(e, &format!("row group {rg}")), start))?;
         let mut first = start;
-        for rb in reader {
+        while let Some(rb) = no_panic(&what, || reader.next()).map_err(|e| locate(e, first))? {
             let rb = rb.map_err(|e| {
                 locate(
                     parquet_error(e, &format!("cannot decode row group {rg}")),
