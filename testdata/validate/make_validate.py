@@ -35,7 +35,9 @@ def dense(array, labels=None):
 def framed(records):
     buf = io.BytesIO()
     for r in records:
-        _write_recordio(buf, r.SerializeToString())
+        # deterministic=True sorts map keys (features "source" before "target");
+        # without it the order of a two-key map changes from run to run.
+        _write_recordio(buf, r.SerializeToString(deterministic=True))
     return buf.getvalue()
 
 
