@@ -484,7 +484,13 @@ impl<T> Counted for Parsed<T> {
 
 /// The callback of [`for_each_record`]: line, offset, the record's cells.
 type EachRecord<'f> =
-    dyn FnMut(u64, usize, &mut dyn Iterator<Item = (String, Cell<'_>)>) -> Result<()> + 'f;
+    dyn FnMut(u64, usize, &mut dyn Iterator<Item = (Col, Cell<'_>)>) -> Result<()> + 'f;
+
+/// The column of a cell: its position (CSV) or its key (JSON Lines).
+enum Col {
+    Pos(usize),
+    Key(String),
+}
 
 /// Calls `each(line, offset, cells)` for every record of a chunk. For
 /// CSV the first record of the input is the header and is passed with
@@ -543,7 +549,7 @@ fn for_each_record(
                         (true, true) => Cell::Raw(String::new()),
                         _ => Cell::Text(s),
                     };
-                    (j.to_string(), cell)
+                    (Col::Pos(j), cell)
                 });
                 each(here, off, &mut it)
                     .map_err(|e| e.at_line(here).at_byte((off + bom) as u64))?;
@@ -592,7 +598,7 @@ fn for_each_record(
                             Cell::Raw(other.to_string())
                         }
                     };
-                    (k, cell)
+                    (Col::Key(k), cell)
                 });
                 let r = each(here, off, &mut it);
                 drop(it);
@@ -654,6 +660,21 @@ struct Columns {
 }
 
 impl Columns {
+    /// The slot of a cell's column, added (as still null) when new. CSV
+    /// columns are named by position until the header names them.
+    fn slot(&mut self, col: &Col) -> usize {
+        match col {
+            Col::Pos(j) => {
+                while self.names.len() <= *j {
+                    self.names.push(self.names.len().to_string());
+                    self.kinds.push(Kind::Null);
+                }
+                *j
+            }
+            Col::Key(name) => self.index(name),
+        }
+    }
+
     fn index(&mut self, name: &str) -> usize {
         match self.names.iter().position(|n| n == name) {
             Some(i) => i,
@@ -713,8 +734,8 @@ fn to_parquet(
                     chunk,
                     chunk.index == 0,
                     &mut |_, _, cells| {
-                        for (name, cell) in cells {
-                            let i = c.index(&name);
+                        for (col, cell) in cells {
+                            let i = c.slot(&col);
                             c.kinds[i] = c.kinds[i].join(cell.kind(text == TableFormat::Csv));
                         }
                         Ok(())
@@ -787,10 +808,12 @@ fn to_parquet(
                 chunk.index == 0,
                 &mut |_, _, cells| {
                     seen.iter_mut().for_each(|s| *s = false);
-                    for (name, cell) in cells {
-                        let j = match text {
-                            TableFormat::Csv => name.parse::<usize>().expect("positional"),
-                            _ => positions.iter().position(|n| *n == name).expect("inferred"),
+                    for (col, cell) in cells {
+                        let j = match col {
+                            Col::Pos(j) => j,
+                            Col::Key(name) => {
+                                positions.iter().position(|n| *n == name).expect("inferred")
+                            }
                         };
                         builders[j].push(cell)?;
                         seen[j] = true;

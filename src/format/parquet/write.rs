@@ -222,7 +222,9 @@ impl Writer {
         }
         if self.shape.is_none() {
             let shape = self.decide(batch)?;
-            let mut w = arrow_writer(shape.schema.clone(), &self.opts)?;
+            let mut opts = self.opts.clone();
+            opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
+            let mut w = arrow_writer(shape.schema.clone(), &opts)?;
             // How many leading columns are labels, so that sm-data reads
             // unlabeled files back without taking a feature as the label.
             w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
@@ -261,6 +263,35 @@ impl Writer {
         };
         w.into_inner().map_err(write_error)
     }
+}
+
+/// Values a row group holds at most with the default row-group size: the
+/// writer keeps a whole row group's encoded pages in memory, and 1 Mi rows
+/// of 100 float64 features would be 800 MiB.
+pub const DEFAULT_ROW_GROUP_BYTES: usize = 128 << 20;
+
+/// The rows per row group: `asked`, except that the default
+/// ([`super::DEFAULT_ROW_GROUP_SIZE`]) is lowered so that a row group holds
+/// about [`DEFAULT_ROW_GROUP_BYTES`] of values (the width of the first
+/// batch's rows decides; at least 1024 rows). An explicit
+/// `--row-group-size` is kept as given.
+fn row_group_rows(shape: &Shape, first: &Batch, asked: usize) -> usize {
+    if asked != super::DEFAULT_ROW_GROUP_SIZE || first.is_empty() {
+        return asked;
+    }
+    let size = |d: Dtype| if d == Dtype::Float64 { 8 } else { 4 };
+    let values = if shape.layout == Layout::Wide {
+        shape.width
+    } else {
+        first.values.len().div_ceil(first.len())
+    };
+    let key = if shape.sparse && shape.layout != Layout::Wide {
+        8
+    } else {
+        0
+    };
+    let row = values * (size(shape.dtype) + key) + shape.labels * size(shape.label_dtype);
+    (DEFAULT_ROW_GROUP_BYTES / row.max(1)).clamp(1024, asked)
 }
 
 /// A column of `n` values of type `dtype` from `get(i)`; NaN is null in
@@ -444,4 +475,46 @@ fn to_record_batch(
         }
     }
     RecordBatch::try_new(shape.schema.clone(), cols).map_err(write_error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense_batch(rows: usize, width: usize, dtype: Dtype) -> Batch {
+        let mut b = Batch::new(dtype);
+        b.label_dtype = dtype;
+        for r in 0..rows {
+            b.labels.push(r as f64);
+            b.values.extend((0..width).map(|c| c as f64));
+            b.end_row();
+        }
+        b
+    }
+
+    fn shape_of(batch: &Batch) -> Shape {
+        let w = Writer::new(&ParquetOptions::default(), None, None, None).unwrap();
+        w.decide(batch).unwrap()
+    }
+
+    #[test]
+    fn the_default_row_group_size_is_capped_by_bytes_an_explicit_one_is_kept() {
+        let wide = dense_batch(3, 100, Dtype::Float64);
+        let shape = shape_of(&wide);
+        let default = crate::format::parquet::DEFAULT_ROW_GROUP_SIZE;
+        // 100 float64 features + a float64 label: 808 bytes a row.
+        assert_eq!(
+            row_group_rows(&shape, &wide, default),
+            DEFAULT_ROW_GROUP_BYTES / 808
+        );
+        assert_eq!(row_group_rows(&shape, &wide, 5000), 5000);
+        // Narrow rows keep the default; very wide ones keep 1024 rows.
+        let narrow = dense_batch(3, 2, Dtype::Float32);
+        assert_eq!(
+            row_group_rows(&shape_of(&narrow), &narrow, default),
+            default
+        );
+        let huge = dense_batch(1, 60_000, Dtype::Float64);
+        assert_eq!(row_group_rows(&shape_of(&huge), &huge, default), 1024);
+    }
 }
