@@ -5,7 +5,10 @@
 //!   ~16 MiB;
 //! - LibSVM: a 0/1 label and ~30 of 100 000 features per row, 0-based,
 //!   sorted indices, ~12 MiB;
-//! - RecordIO-protobuf: the CSV converted by sm-data (dense float32).
+//! - RecordIO-protobuf: the CSV converted by sm-data (dense float32);
+//!   JSON Lines, TFRecord (the RecordIO-protobuf payloads in TFRecord
+//!   frames) and, with the `parquet` feature, Parquet (wide layout) made
+//!   from them the same way. Each conversion runs on 1 thread and on all.
 //!
 //! Throughput is bytes of *input* per second: for `convert/*` the input
 //! file, for decoders the chunk, for encoders the text the batch was
@@ -164,23 +167,49 @@ struct Inputs {
     csv: Vec<u8>,
     libsvm: Vec<u8>,
     pbr: Vec<u8>,
+    jsonl: Vec<u8>,
+    tfrecord: Vec<u8>,
+    #[cfg(feature = "parquet")]
+    parquet: Vec<u8>,
+}
+
+/// `input` converted by sm-data (the other benchmark inputs come from the
+/// generated CSV this way).
+fn converted(input: &[u8], name: &str, from: Format, to: Format) -> Vec<u8> {
+    let mut out = Vec::new();
+    convert(
+        Input::from_bytes(input.to_vec(), name),
+        &mut |b: &[u8]| {
+            out.extend_from_slice(b);
+            Ok(())
+        },
+        &options(from, to, 0),
+        &mut |_, _| {},
+    )
+    .expect("conversion of a benchmark input");
+    out
 }
 
 fn inputs() -> Inputs {
     let csv = gen_csv(CSV_BYTES);
     let libsvm = gen_libsvm(LIBSVM_BYTES);
-    let mut pbr = Vec::new();
-    convert(
-        Input::from_bytes(csv.clone(), "bench.csv"),
-        &mut |b: &[u8]| {
-            pbr.extend_from_slice(b);
-            Ok(())
-        },
-        &options(Format::Csv, Format::RecordioProtobuf, 0),
-        &mut |_, _| {},
-    )
-    .expect("CSV to RecordIO-protobuf");
-    Inputs { csv, libsvm, pbr }
+    let pbr = converted(&csv, "bench.csv", Format::Csv, Format::RecordioProtobuf);
+    let jsonl = converted(&csv, "bench.csv", Format::Csv, Format::Jsonl);
+    let tfrecord = converted(
+        &pbr,
+        "bench.pbr",
+        Format::RecordioProtobuf,
+        Format::Tfrecord,
+    );
+    Inputs {
+        #[cfg(feature = "parquet")]
+        parquet: converted(&csv, "bench.csv", Format::Csv, Format::Parquet),
+        csv,
+        libsvm,
+        pbr,
+        jsonl,
+        tfrecord,
+    }
 }
 
 fn bench_convert(c: &mut Criterion, data: &Inputs) {
@@ -189,7 +218,8 @@ fn bench_convert(c: &mut Criterion, data: &Inputs) {
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))
         .measurement_time(Duration::from_secs(4));
-    let cases: [(&str, &Vec<u8>, &str, Format, Format); 3] = [
+    #[allow(unused_mut)] // without the parquet feature
+    let mut cases: Vec<(&str, &Vec<u8>, &str, Format, Format)> = vec![
         (
             "csv_to_pbr",
             &data.csv,
@@ -211,7 +241,52 @@ fn bench_convert(c: &mut Criterion, data: &Inputs) {
             Format::RecordioProtobuf,
             Format::Csv,
         ),
+        (
+            "csv_to_jsonl",
+            &data.csv,
+            "bench.csv",
+            Format::Csv,
+            Format::Jsonl,
+        ),
+        (
+            "jsonl_to_pbr",
+            &data.jsonl,
+            "bench.jsonl",
+            Format::Jsonl,
+            Format::RecordioProtobuf,
+        ),
+        (
+            "pbr_to_tfrecord",
+            &data.pbr,
+            "bench.pbr",
+            Format::RecordioProtobuf,
+            Format::Tfrecord,
+        ),
+        (
+            "tfrecord_to_pbr",
+            &data.tfrecord,
+            "bench.tfrecord",
+            Format::Tfrecord,
+            Format::RecordioProtobuf,
+        ),
     ];
+    #[cfg(feature = "parquet")]
+    cases.extend([
+        (
+            "csv_to_parquet",
+            &data.csv,
+            "bench.csv",
+            Format::Csv,
+            Format::Parquet,
+        ),
+        (
+            "parquet_to_csv",
+            &data.parquet,
+            "bench.parquet",
+            Format::Parquet,
+            Format::Csv,
+        ),
+    ]);
     for (name, input, file, from, to) in cases {
         group.throughput(Throughput::Bytes(input.len() as u64));
         for threads in [1, 0] {
