@@ -141,6 +141,35 @@ impl Batch {
         self.row_ends.is_empty()
     }
 
+    /// Turns the closed rows of a dense batch into sparse rows marked dense
+    /// (their `+0` values dropped, `-0` kept; shape = the row's width), so
+    /// that sparse rows can follow. Values past the last closed row must
+    /// have been taken out first.
+    pub fn dense_rows_to_sparse(&mut self) {
+        self.sparse = true;
+        self.indices.clear();
+        self.shapes.clear();
+        self.dense_rows.clear();
+        let mut kept = 0;
+        let mut start = 0;
+        for i in 0..self.len() {
+            let end = self.row_ends[i];
+            for j in start..end {
+                let v = self.values[j];
+                if v.to_bits() != 0 {
+                    self.values[kept] = v;
+                    self.indices.push((j - start) as u64);
+                    kept += 1;
+                }
+            }
+            self.shapes.push((end - start) as u64);
+            self.dense_rows.push(true);
+            self.row_ends[i] = kept;
+            start = end;
+        }
+        self.values.truncate(kept);
+    }
+
     /// Closes the current row: the values and labels pushed since the last
     /// call belong to it.
     #[inline]

@@ -877,7 +877,7 @@ fn flatten(
 /// marking its dense rows) the first time a sparse row arrives.
 fn push_row(out: &mut Batch, row: &Row) {
     if row.sparse && !out.sparse {
-        to_sparse(out);
+        out.dense_rows_to_sparse();
     }
     if out.sparse {
         if row.sparse {
@@ -905,32 +905,6 @@ fn push_row(out: &mut Batch, row: &Row) {
     }
     out.labels.extend_from_slice(&row.labels);
     out.end_row();
-}
-
-/// Turns a dense batch into a sparse one whose rows are marked dense.
-fn to_sparse(out: &mut Batch) {
-    out.sparse = true;
-    out.indices.clear();
-    out.shapes.clear();
-    out.dense_rows.clear();
-    let mut kept = 0;
-    let mut start = 0;
-    for i in 0..out.len() {
-        let end = out.row_ends[i];
-        for j in start..end {
-            let v = out.values[j];
-            if v.to_bits() != 0 {
-                out.values[kept] = v;
-                out.indices.push((j - start) as u64);
-                kept += 1;
-            }
-        }
-        out.shapes.push((end - start) as u64);
-        out.dense_rows.push(true);
-        out.row_ends[i] = kept;
-        start = end;
-    }
-    out.values.truncate(kept);
 }
 
 /// Checks that dense rows keep the width of the first dense row of the

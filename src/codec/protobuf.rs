@@ -1126,31 +1126,11 @@ fn make_room_for_sparse(out: &mut Batch, row_start: usize) {
     if out.sparse {
         return;
     }
-    out.sparse = true;
     // The current row's values and keys, appended after the dense rows.
     let keys = std::mem::take(&mut out.indices);
     let current: Vec<f64> = out.values.drain(row_start..).collect();
-    out.shapes.clear();
-    out.dense_rows.clear();
     // Rewrite the dense rows in place without their +0 values.
-    let mut kept = 0;
-    let mut start = 0;
-    for i in 0..out.len() {
-        let end = out.row_ends[i];
-        for j in start..end {
-            let v = out.values[j];
-            if v.to_bits() != 0 {
-                out.values[kept] = v;
-                out.indices.push((j - start) as u64);
-                kept += 1;
-            }
-        }
-        out.shapes.push((end - start) as u64);
-        out.dense_rows.push(true);
-        out.row_ends[i] = kept;
-        start = end;
-    }
-    out.values.truncate(kept);
+    out.dense_rows_to_sparse();
     out.values.extend_from_slice(&current);
     out.indices.extend_from_slice(&keys);
 }
