@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use memmap2::Mmap;
 
+use super::filewrite::FileWriter;
 use super::{GZIP_MAGIC, Input, Mapped, ObjectInfo, Output, Sink};
 use crate::error::{Error, Result};
 
@@ -85,14 +86,14 @@ pub(super) fn create(path: &str, overwrite: bool) -> Result<Output> {
         .into_owned();
     let tmp = dir.join(format!(".{file_name}.sm-data-{}.tmp", std::process::id()));
     let file = File::create(&tmp).map_err(|e| Error::from(e).in_file(tmp.display().to_string()))?;
-    let buffered = BufWriter::with_capacity(1 << 20, file);
+    let buffered = FileWriter::new(file);
     let writer = if file_name.ends_with(".gz") {
         Sink::Gzip(flate2::write::GzEncoder::new(
             buffered,
             flate2::Compression::default(),
         ))
     } else {
-        Sink::File(buffered)
+        Sink::Local(buffered)
     };
     Ok(Output {
         writer: Some(writer),

@@ -64,6 +64,7 @@ use memmap2::Mmap;
 
 use crate::error::{Error, Result};
 
+mod filewrite;
 mod local;
 #[cfg(feature = "s3")]
 mod s3;
@@ -551,8 +552,11 @@ pub struct Output {
 
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
+    /// A FIFO or a device, written in place.
     File(BufWriter<File>),
-    Gzip(flate2::write::GzEncoder<BufWriter<File>>),
+    /// A temporary file to be renamed into place.
+    Local(filewrite::FileWriter),
+    Gzip(flate2::write::GzEncoder<filewrite::FileWriter>),
     #[cfg(feature = "s3")]
     S3(s3::Upload),
     #[cfg(feature = "s3")]
@@ -564,6 +568,7 @@ impl Sink {
         let w: &mut dyn Write = match self {
             Sink::Stdout(w) => w,
             Sink::File(w) => w,
+            Sink::Local(w) => w,
             Sink::Gzip(w) => w,
             #[cfg(feature = "s3")]
             Sink::S3(w) => return w.write_bytes(buf),
@@ -582,11 +587,12 @@ impl Sink {
                 .into_inner()
                 .map_err(|e| from_io(e.into_error()))
                 .map(Some),
+            Sink::Local(w) => w.finish().map_err(from_io).map(Some),
             Sink::Gzip(w) => w
                 .finish()
                 .map_err(from_io)?
-                .into_inner()
-                .map_err(|e| from_io(e.into_error()))
+                .finish()
+                .map_err(from_io)
                 .map(Some),
             #[cfg(feature = "s3")]
             Sink::S3(w) => w.complete().map(|_| None),
