@@ -62,31 +62,55 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
         out.extend_from_slice(if v.is_sign_negative() { b"-0" } else { b"0" });
         return;
     }
-    let exact_int_limit = match dtype {
-        Dtype::Float32 => 16_777_216.0,
-        Dtype::Float64 | Dtype::Int32 => 9_007_199_254_740_992.0,
-    };
-    // `as i64` saturates and truncates; equality means v is integral
-    // (cheaper than `fract`, which is a libm call).
-    if v.abs() <= exact_int_limit && (v as i64) as f64 == v {
-        let mut b = itoa::Buffer::new();
-        out.extend_from_slice(b.format(v as i64).as_bytes());
-        return;
-    }
+    // Integral values print as integers. Below 2^24 (f32) or 2^53 the test
+    // is exact (`as i64` truncates; equality means integral, cheaper than
+    // `fract`, a libm call); above, zmij's `1e+30`-style or `.0` forms are
+    // trimmed instead.
     let mut b = zmij::Buffer::new();
     let s = match dtype {
-        Dtype::Float32 => b.format_finite(v as f32),
-        Dtype::Float64 | Dtype::Int32 => b.format_finite(v),
+        Dtype::Float32 => {
+            let f = v as f32;
+            let w = f as f64;
+            if w.abs() <= 16_777_216.0 {
+                if (w as i64) as f64 == w {
+                    return write_integral(out, w);
+                }
+                // Not integral: no `.0` to trim.
+                return push_short(out, b.format_finite(f).as_bytes());
+            }
+            b.format_finite(f)
+        }
+        Dtype::Float64 | Dtype::Int32 => {
+            if v.abs() <= 9_007_199_254_740_992.0 {
+                if (v as i64) as f64 == v {
+                    return write_integral(out, v);
+                }
+                return push_short(out, b.format_finite(v).as_bytes());
+            }
+            b.format_finite(v)
+        }
     };
     // zmij writes integral values as `30000000.0`; drop the fraction.
     push_short(out, s.strip_suffix(".0").unwrap_or(s).as_bytes());
+}
+
+/// An integral value (`w` is one), keeping the sign of a negative zero
+/// (an f64 too small for f32 rounds to one).
+#[inline]
+fn write_integral(out: &mut Vec<u8>, w: f64) {
+    if w == 0.0 {
+        out.extend_from_slice(if w.is_sign_negative() { b"-0" } else { b"0" });
+        return;
+    }
+    let mut b = itoa::Buffer::new();
+    out.extend_from_slice(b.format(w as i64).as_bytes());
 }
 
 /// `out.extend_from_slice(s)` for the few bytes of a printed number, with
 /// fixed-size copies the compiler inlines instead of a call to `memcpy`
 /// (which cost more than the copy itself: two calls per value were an
 /// eighth of the instructions of RecordIO-protobuf → CSV).
-#[inline]
+#[inline(always)]
 fn push_short(out: &mut Vec<u8>, s: &[u8]) {
     let n = s.len();
     if !(4..=16).contains(&n) {
@@ -149,6 +173,26 @@ mod tests {
         for v in [1.0e-7f32, 3.4028235e38, 1.175_494_4e-38, 123.456] {
             let s = show(v as f64, Dtype::Float32);
             assert_eq!(s.parse::<f32>().unwrap(), v, "{s}");
+        }
+    }
+
+    #[test]
+    fn f64_values_written_as_f32_print_what_f32_holds() {
+        // Rounding to f32 can make a value integral or a (negative) zero.
+        assert_eq!(show(2.999_999_999_9, Dtype::Float32), "3");
+        assert_eq!(show(-1e-50, Dtype::Float32), "-0");
+        assert_eq!(show(1e-50, Dtype::Float32), "0");
+        assert_eq!(show(-1e-50, Dtype::Float64), "-1e-50");
+        assert_eq!(show(0.1, Dtype::Float32), "0.1");
+        // Every f32 prints as the shortest text that reads back to it.
+        let mut bits = 1u32;
+        for _ in 0..100_000 {
+            // Finite positive and negative f32 bit patterns, spread out.
+            bits = bits.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            let f = f32::from_bits(bits % 0x7f80_0000 | (bits & 0x8000_0000));
+            let s = show(f as f64, Dtype::Float32);
+            assert_eq!(s.parse::<f32>().unwrap(), f, "{s}");
+            assert!(!s.ends_with(".0"), "{s}");
         }
     }
 
