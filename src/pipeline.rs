@@ -303,12 +303,30 @@ pub fn run<T, W, C>(
     chunker: &mut Chunker<'_>,
     opts: Options,
     work: W,
-    mut consume: C,
+    consume: C,
     progress: &mut dyn FnMut(u64),
 ) -> Result<()>
 where
     T: Counted + Send,
     W: Fn(&Chunk) -> Result<T> + Sync,
+    C: FnMut(T) -> Result<()>,
+{
+    run_owned(chunker, opts, |chunk: Chunk| work(&chunk), consume, progress)
+}
+
+/// [`run`] with `work` taking the chunk itself, so that its result can
+/// keep the chunk's bytes until they are consumed (no copy of a streamed
+/// chunk, and a mapped chunk's pages are released only after `consume`).
+pub fn run_owned<T, W, C>(
+    chunker: &mut Chunker<'_>,
+    opts: Options,
+    work: W,
+    mut consume: C,
+    progress: &mut dyn FnMut(u64),
+) -> Result<()>
+where
+    T: Counted + Send,
+    W: Fn(Chunk) -> Result<T> + Sync,
     C: FnMut(T) -> Result<()>,
 {
     let threads = opts.threads();
@@ -341,15 +359,16 @@ where
                     Ok(Some(chunk)) => {
                         let tx = tx.clone();
                         let end = chunk.offset + chunk.len() as u64;
+                        let (index, offset) = (chunk.index, chunk.offset);
                         issued += 1;
                         scope.spawn(move |_| {
                             // A panic must not leave the consumer waiting
                             // forever: report it as an error of this chunk.
                             let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                work(&chunk)
+                                work(chunk)
                             }))
                             .unwrap_or_else(|p| Err(internal_error(p)));
-                            let _ = tx.send((chunk.index, chunk.offset, end, r));
+                            let _ = tx.send((index, offset, end, r));
                         });
                     }
                     Ok(None) => reading = false,
@@ -417,22 +436,21 @@ fn run_inline<T, W, C>(
 ) -> Result<()>
 where
     T: Counted,
-    W: Fn(&Chunk) -> Result<T>,
+    W: Fn(Chunk) -> Result<T>,
     C: FnMut(T) -> Result<()>,
 {
     let name = chunker.name.clone();
     let (mut record_base, mut line_base) = (0u64, 0u64);
     while let Some(chunk) = chunker.next_chunk()? {
-        let end = chunk.offset + chunk.len() as u64;
-        let t = work(&chunk).map_err(|e| {
+        let (offset, end) = (chunk.offset, chunk.offset + chunk.len() as u64);
+        let t = work(chunk).map_err(|e| {
             if e.position().file.is_some() {
                 e
             } else {
-                e.shift(record_base, line_base, chunk.offset)
+                e.shift(record_base, line_base, offset)
                     .in_file(name.clone())
             }
         })?;
-        drop(chunk);
         let (records, lines) = (t.records(), t.lines());
         consume(t).map_err(|e| e.shift(record_base, line_base, 0).in_file(name.clone()))?;
         record_base += records;

@@ -943,17 +943,30 @@ fn looks_like_manifest(uri: &str) -> Result<bool> {
 /// Receives records in order: the bytes and the spans of the records in them.
 type RecordSink<'a> = dyn FnMut(&[u8], &[Span]) -> Result<()> + 'a;
 
-struct Spans {
-    /// Owned bytes (streamed input); `None` for mapped input.
-    data: Option<Vec<u8>>,
-    offset: usize,
+/// The records of one chunk.
+struct ChunkSpans {
+    chunk: Chunk,
     spans: Vec<Span>,
+}
+
+impl Counted for ChunkSpans {
+    fn records(&self) -> u64 {
+        self.spans.len() as u64
+    }
+    fn lines(&self) -> u64 {
+        0
+    }
+}
+
+/// How many records one chunk holds, and their bytes (tails included).
+struct Tally {
+    records: u64,
     bytes: u64,
 }
 
-impl Counted for Spans {
+impl Counted for Tally {
     fn records(&self) -> u64 {
-        self.spans.len() as u64
+        self.records
     }
     fn lines(&self) -> u64 {
         0
@@ -976,16 +989,14 @@ fn count_records(uri: &str, conv: &ConvertOptions, framing: Framing) -> Result<(
                 .iter()
                 .map(|&(s, e)| (e - s + framing.tail(&chunk[s..e]).len()) as u64)
                 .sum();
-            Ok(Spans {
-                data: None,
-                offset: 0,
-                spans,
+            Ok(Tally {
+                records: spans.len() as u64,
                 bytes,
             })
         },
-        |s: Spans| {
-            n += s.spans.len() as u64;
-            bytes += s.bytes;
+        |t: Tally| {
+            n += t.records;
+            bytes += t.bytes;
             Ok(())
         },
         &mut |_| {},
@@ -1020,37 +1031,20 @@ fn for_each_record(
             )?;
             continue;
         }
-        let map = match &input {
-            Input::Mapped { map, .. } => Some(map.clone()),
-            Input::Stream { .. } => None,
-        };
         let framer = in_framing.framer();
         let mut chunker = Chunker::new(input, framer.as_ref(), conv.pipeline.chunk_size);
-        let mapped = map.is_some();
-        pipeline::run(
+        // Each result keeps its chunk until the records are written: no
+        // copy of streamed bytes, and mapped pages are released (when the
+        // chunk drops) only after they were copied out.
+        pipeline::run_owned(
             &mut chunker,
             conv.pipeline,
-            |chunk: &Chunk| {
+            |chunk: Chunk| {
                 let mut spans = Vec::new();
-                in_framing.spans(chunk, chunk.index == 0, &mut spans)?;
-                Ok(Spans {
-                    data: (!mapped).then(|| chunk.to_vec()),
-                    offset: chunk.offset as usize,
-                    spans,
-                    bytes: 0,
-                })
+                in_framing.spans(&chunk, chunk.index == 0, &mut spans)?;
+                Ok(ChunkSpans { chunk, spans })
             },
-            |s: Spans| {
-                let data: &[u8] = match (&s.data, &map) {
-                    (Some(d), _) => d,
-                    (None, Some(m)) => {
-                        let end = s.spans.last().map_or(0, |l| l.1);
-                        &m[s.offset..s.offset + end]
-                    }
-                    (None, None) => unreachable!("mapped inputs keep their map"),
-                };
-                f(data, &s.spans)
-            },
+            |s: ChunkSpans| f(&s.chunk, &s.spans),
             &mut |_| {},
         )?;
     }

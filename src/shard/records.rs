@@ -59,6 +59,9 @@ impl Framing {
                 header,
             } => {
                 let len = chunk.len();
+                // One scan for the quote byte spares counting quotes on
+                // every line of a chunk that has none.
+                let quote = quote.filter(|&q| memchr::memchr(q, chunk).is_some());
                 let mut pos = if first && chunk.starts_with(BOM) {
                     BOM.len()
                 } else {
