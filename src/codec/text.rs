@@ -189,7 +189,7 @@ mod tests {
         for _ in 0..100_000 {
             // Finite positive and negative f32 bit patterns, spread out.
             bits = bits.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-            let f = f32::from_bits(bits % 0x7f80_0000 | (bits & 0x8000_0000));
+            let f = f32::from_bits((bits % 0x7f80_0000) | (bits & 0x8000_0000));
             let s = show(f as f64, Dtype::Float32);
             assert_eq!(s.parse::<f32>().unwrap(), f, "{s}");
             assert!(!s.ends_with(".0"), "{s}");
