@@ -66,6 +66,8 @@ pub struct Chunk {
     pub offset: u64,
     /// Sequence number (0 for the first chunk).
     pub index: u64,
+    /// Cut by [`Framer::speculative_boundary`]: to be confirmed.
+    speculative: bool,
 }
 
 enum ChunkData {
@@ -148,6 +150,9 @@ pub struct Chunker<'f> {
     index: u64,
     name: String,
     pool: Arc<BufferPool>,
+    /// Cut mapped input with the framer's shortcut (see
+    /// [`Framer::speculative_boundary`]) until a cut proves wrong.
+    speculate: bool,
 }
 
 enum Source {
@@ -180,7 +185,17 @@ impl<'f> Chunker<'f> {
             index: 0,
             name,
             pool: Arc::new(BufferPool::default()),
+            speculate: true,
         }
+    }
+
+    /// Goes back to the chunk `index` at `offset` (a mapped input's chunk
+    /// whose speculative cut was wrong) and cuts exactly from there on.
+    fn recut(&mut self, offset: u64, index: u64) {
+        debug_assert!(matches!(self.source, Source::Mapped(_)));
+        self.pos = offset;
+        self.index = index;
+        self.speculate = false;
     }
 
     /// Bytes handed out so far.
@@ -202,13 +217,22 @@ impl<'f> Chunker<'f> {
                 }
                 let mut want = self.chunk_size;
                 let first = self.index == 0;
+                let mut speculative;
                 let len = loop {
                     let end = (start + want).min(map.len());
                     let eof = end == map.len();
-                    let n = self
-                        .framer
-                        .boundary_at(&map[start..end], eof, start as u64)
-                        .map_err(fix)?;
+                    let quick = match self.speculate && !eof {
+                        true => self.framer.speculative_boundary(&map[start..end]),
+                        false => None,
+                    };
+                    speculative = quick.is_some();
+                    let n = match quick {
+                        Some(n) => n,
+                        None => self
+                            .framer
+                            .boundary_at(&map[start..end], eof, start as u64)
+                            .map_err(fix)?,
+                    };
                     if (n > 0 && (!first || has_content(&map[start..start + n]))) || eof {
                         break n;
                     }
@@ -223,6 +247,7 @@ impl<'f> Chunker<'f> {
                     data: ChunkData::Mapped(map.clone(), start..start + len),
                     offset: start as u64,
                     index: self.index - 1,
+                    speculative,
                 }))
             }
             Source::Stream { reader, carry, eof } => {
@@ -271,6 +296,7 @@ impl<'f> Chunker<'f> {
                     data: ChunkData::Owned(buf, self.pool.clone()),
                     offset: at,
                     index: self.index - 1,
+                    speculative: false,
                 }))
             }
         }
@@ -344,12 +370,16 @@ where
         .build()
         .map_err(|e| Error::config(format!("cannot start {threads} worker threads: {e}")))?;
     let name = chunker.name.clone();
-    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64, u64, Result<T>)>();
+    let framer = chunker.framer;
+    // (generation, index, offset, end, outcome); a recut starts a new
+    // generation and the results of the old one are dropped on arrival.
+    let (tx, rx) = std::sync::mpsc::channel::<(u64, u64, u64, u64, Outcome<T>)>();
     let work = &work;
     pool.in_place_scope(|scope| {
-        let mut pending: BTreeMap<u64, (u64, u64, Result<T>)> = BTreeMap::new();
+        let mut pending: BTreeMap<u64, (u64, u64, Outcome<T>)> = BTreeMap::new();
         let mut next = 0u64;
         let mut issued = 0u64;
+        let mut generation = 0u64;
         let mut reading = true;
         let mut first_err: Option<Error> = None;
         let (mut record_base, mut line_base) = (0u64, 0u64);
@@ -362,19 +392,26 @@ where
                         let (index, offset) = (chunk.index, chunk.offset);
                         issued += 1;
                         scope.spawn(move |_| {
-                            // A panic must not leave the consumer waiting
-                            // forever: report it as an error of this chunk.
-                            let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                                work(chunk)
-                            }))
-                            .unwrap_or_else(|p| Err(internal_error(p)));
-                            let _ = tx.send((index, offset, end, r));
+                            let r = if chunk.speculative && !framer.confirms(&chunk) {
+                                Outcome::Recut
+                            } else {
+                                // A panic must not leave the consumer
+                                // waiting forever: report it as an error
+                                // of this chunk.
+                                Outcome::Done(
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+                                        || work(chunk),
+                                    ))
+                                    .unwrap_or_else(|p| Err(internal_error(p))),
+                                )
+                            };
+                            let _ = tx.send((generation, index, offset, end, r));
                         });
                     }
                     Ok(None) => reading = false,
                     Err(e) => {
                         // A framing error comes after every chunk issued so far.
-                        pending.insert(issued, (0, 0, Err(e)));
+                        pending.insert(issued, (0, 0, Outcome::Done(Err(e))));
                         issued += 1;
                         reading = false;
                     }
@@ -382,10 +419,24 @@ where
             }
             // Drain every result that is next in order.
             while let Some((offset, end, r)) = pending.remove(&next) {
-                next += 1;
                 if first_err.is_some() {
+                    next += 1;
                     continue;
                 }
+                let r = match r {
+                    Outcome::Done(r) => r,
+                    Outcome::Recut => {
+                        // The chunks issued after this one started in the
+                        // wrong place: forget them and cut again, exactly.
+                        chunker.recut(offset, next);
+                        pending.clear();
+                        generation += 1;
+                        issued = next;
+                        reading = true;
+                        break;
+                    }
+                };
+                next += 1;
                 match r {
                     Ok(t) => {
                         let (records, lines) = (t.records(), t.lines());
@@ -415,14 +466,26 @@ where
                 // Nothing in flight: issue more (or stop, checked above).
                 continue;
             }
-            let (index, offset, end, r) = rx.recv().expect("workers hold a sender");
-            pending.insert(index, (offset, end, r));
+            let (g, index, offset, end, r) = rx.recv().expect("workers hold a sender");
+            if g == generation {
+                pending.insert(index, (offset, end, r));
+            }
         }
+        // Chunks of an abandoned generation may still be running: the
+        // scope waits for them, and their results are never read.
         match first_err {
             Some(e) => Err(e),
             None => Ok(()),
         }
     })
+}
+
+/// What became of a chunk on a worker.
+enum Outcome<T> {
+    /// Processed.
+    Done(Result<T>),
+    /// A speculative cut proved wrong: cut again from this chunk.
+    Recut,
 }
 
 /// One thread: every chunk is processed and consumed on the calling
@@ -443,6 +506,10 @@ where
     let (mut record_base, mut line_base) = (0u64, 0u64);
     while let Some(chunk) = chunker.next_chunk()? {
         let (offset, end) = (chunk.offset, chunk.offset + chunk.len() as u64);
+        if chunk.speculative && !chunker.framer.confirms(&chunk) {
+            chunker.recut(offset, chunk.index);
+            continue;
+        }
         let t = work(chunk).map_err(|e| {
             if e.position().file.is_some() {
                 e
@@ -532,6 +599,47 @@ mod tests {
                     Input::from_reader(Box::new(std::io::Cursor::new(text.clone())), "s", None)
                         .unwrap();
                 assert_eq!(collect(stream, size, threads).unwrap(), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn speculative_cuts_inside_quotes_are_cut_again() {
+        // Records with quoted newlines, some chunks cut inside them by the
+        // shortcut: every chunk must still hold whole records.
+        let mut text = Vec::new();
+        for i in 0..300 {
+            if i % 7 == 3 {
+                text.extend_from_slice(format!("{i},\"two\nlines, \"\"q\"\"\"\n").as_bytes());
+            } else {
+                text.extend_from_slice(format!("{i},plain\n").as_bytes());
+            }
+        }
+        let framer = LineFramer::quoted(b'"');
+        for size in [1, 3, 16, 40, 100, 1000] {
+            for threads in [1, 2, 3] {
+                let input = Input::from_bytes(text.clone(), "q.csv");
+                assert!(input.is_mapped());
+                let mut chunker = Chunker::new(input, &framer, size);
+                let mut out = Vec::new();
+                run_owned(
+                    &mut chunker,
+                    Options {
+                        threads,
+                        chunk_size: size,
+                        window: 0,
+                    },
+                    |c: Chunk| Ok(Lines(0, c.to_vec())),
+                    |l: Lines| {
+                        let quotes = l.1.iter().filter(|&&b| b == b'"').count();
+                        assert!(quotes % 2 == 0, "a chunk ends inside quotes: {:?}", l.1);
+                        out.extend_from_slice(&l.1);
+                        Ok(())
+                    },
+                    &mut |_| {},
+                )
+                .unwrap();
+                assert_eq!(out, text, "size {size}, threads {threads}");
             }
         }
     }

@@ -55,6 +55,21 @@ impl Framer for LineFramer {
             }
         }
     }
+
+    /// The last newline, whatever the quotes (the common CSV has none).
+    fn speculative_boundary(&self, buf: &[u8]) -> Option<usize> {
+        self.quote?;
+        Some(memchr::memrchr(b'\n', buf).map_or(0, |nl| nl + 1))
+    }
+
+    /// A chunk that starts on a record boundary ends on one (its last
+    /// byte is a newline) when it holds an even number of quotes.
+    fn confirms(&self, chunk: &[u8]) -> bool {
+        match self.quote {
+            Some(q) => memchr::memchr_iter(q, chunk).count().is_multiple_of(2),
+            None => true,
+        }
+    }
 }
 
 /// Iterates over the lines of a chunk: `(line, start_offset)` with the

@@ -47,6 +47,26 @@ pub trait Framer: Send + Sync {
         let _ = offset;
         self.boundary(buf, eof)
     }
+
+    /// A boundary found without reading all of `buf` (`buf` not at the
+    /// end of the input), that may be wrong; `None` when the framer has no
+    /// such shortcut. The pipeline uses it for mapped input, where chunks
+    /// can be cut again: each chunk cut this way is checked with
+    /// [`Framer::confirms`] on a worker thread, in parallel, and the input
+    /// is cut again exactly from the first chunk that fails. (A quoted CSV
+    /// framer must otherwise count quotes through every byte of the input
+    /// on the one thread that cuts chunks.)
+    fn speculative_boundary(&self, buf: &[u8]) -> Option<usize> {
+        let _ = buf;
+        None
+    }
+
+    /// Whether `chunk`, which starts on a record boundary and was cut by
+    /// [`Framer::speculative_boundary`], also ends on one.
+    fn confirms(&self, chunk: &[u8]) -> bool {
+        let _ = chunk;
+        true
+    }
 }
 
 /// A framing codec that finds one frame at a time at the start of a

@@ -114,7 +114,8 @@ fn a_file_size_limit_fails_cleanly_instead_of_killing_the_process() {
 fn killing_a_conversion_keeps_the_previous_output_intact() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("out.csv"), "previous output\n").unwrap();
-    let data = dense_csv(&mut Rng(11), 40_000, 30);
+    // Big enough that half of it makes more than one 8 MiB output buffer.
+    let data = dense_csv(&mut Rng(11), 150_000, 30);
     let half = data.len() / 2;
     let mut child = Command::new(BIN)
         .args(["convert", "-", "out.csv", "--from", "csv", "--force", "-q"])
