@@ -77,11 +77,15 @@ die() { echo "run.sh: FAILED: $*" >&2; exit 1; }
 if [[ $SMOKE == 1 ]]; then
     log "cargo build (debug, --smoke)"
     cargo build --quiet
+    cargo build --quiet --example s3-server
     SM="${CARGO_TARGET_DIR:-target}/debug/sm-data"
+    S3SERVER="${CARGO_TARGET_DIR:-target}/debug/examples/s3-server"
 else
     log "cargo build --release"
     cargo build --release --quiet
+    cargo build --release --quiet --example s3-server
     SM="${CARGO_TARGET_DIR:-target}/release/sm-data"
+    S3SERVER="${CARGO_TARGET_DIR:-target}/release/examples/s3-server"
 fi
 [[ -x $SM ]] || die "no binary at $SM"
 
@@ -185,6 +189,26 @@ for s in "${SIZES[@]}"; do
     "$SM" convert "$DATA/dense-${s}mb.csv" "$DATA/dense-${s}mb.pbr" -q -f
 done
 
+# --- a local S3-compatible server (s3s-fs; examples/s3-server.rs) ---------
+# Objects are files under $DATA/s3/<bucket>/, so an old run's objects are
+# removed like any other output. The figure measures sm-data's S3 path
+# (multipart upload, concurrent parts) against this server on 127.0.0.1.
+S3ROOT=$DATA/s3
+rm -rf "$S3ROOT"
+mkdir -p "$S3ROOT"
+"$S3SERVER" --root "$S3ROOT" --bucket bench >"$DATA/s3-server.log" 2>&1 &
+S3PID=$!
+trap 'kill $S3PID 2>/dev/null || true' EXIT
+for _ in $(seq 100); do
+    grep -q '^listening on ' "$DATA/s3-server.log" && break
+    kill -0 $S3PID 2>/dev/null || die "the S3 server did not start: $(cat "$DATA/s3-server.log")"
+    sleep 0.1
+done
+S3EP=$(sed -n 's/^listening on //p' "$DATA/s3-server.log")
+[[ -n $S3EP ]] || die "the S3 server did not start"
+export AWS_ACCESS_KEY_ID=sm-data AWS_SECRET_ACCESS_KEY=sm-data-secret AWS_REGION=us-east-1
+log "S3 server (s3s-fs) at $S3EP"
+
 # --- the measurements -----------------------------------------------------
 NPROC=$(nproc)
 J_IDS=() J_TASK=() J_TOOL=() J_KIND=() J_SIZE=() J_IN=() J_CMD=() J_OUT=() J_PRODUCT=() J_LIMIT=()
@@ -270,6 +294,8 @@ for s in "${SIZES[@]}"; do
             "$SM shard $in -n 4 --out $OUT/shard-$kind-$s -q" /dev/null "$OUT/shard-$kind-$s"
         add "peer-shardcp-$kind-$s" "shard, no conversion (→ local folder)" "cp IN OUT (one file)" "$kind" "$s" "$in" \
             "cp $in $OUT/shardcp-$kind-$s" /dev/null "$OUT/shardcp-$kind-$s"
+        add "sm-shards3-$kind-$s" "shard, no conversion (→ S3: local s3s-fs server)" "sm-data shard -n 4 --out s3://…" "$kind" "$s" "$in" \
+            "$SM shard $in -n 4 --out s3://bench/shard-$kind-$s/ --endpoint-url $S3EP -q" /dev/null "$S3ROOT/bench/shard-$kind-$s"
     done
     # Pipe mode: one epoch of the RecordIO-protobuf file through a FIFO to cat.
     add "sm-pipe-$s" "pipe feed → cat > /dev/null (1 epoch)" "sm-data pipe feed" pbr "$s" "$pbr" \
@@ -430,6 +456,8 @@ for s in "${SIZES[@]}"; do
         in="$DATA/dense-${s}mb.$kind"
         check "sm-data shard: the 4 objects in key order = the input (${s} MB $kind)" \
             bash -c "cat '$OUT/shard-$kind-$s'/train/part-* | cmp -s - '$in'"
+        check "sm-data shard to S3: the 4 objects in key order = the input (${s} MB $kind)" \
+            bash -c "cat '$S3ROOT/bench/shard-$kind-$s'/train/part-* | cmp -s - '$in'"
     done
     check "sm-data pbr→CSV > /dev/null: same bytes as into a file (${s} MB)" \
         bash -c "'$SM' convert '$DATA/dense-${s}mb.pbr' - --to csv -q | cmp -s - '$OUT/sm-p2c-j0-$s.csv'"
@@ -474,6 +502,7 @@ cat = {(j["kind"], j["size_mb"]): j["mbps"] for j in jobs.values() if j["id"].st
 order = ["CSV → RecordIO-protobuf", "LibSVM → sparse RecordIO-protobuf", "RecordIO-protobuf → CSV",
          "LibSVM parse", "CSV → Parquet (dense, 101 float columns)", "CSV → Parquet (mixed, typed, with header)",
          "JSON Lines → Parquet (typed)", "shard, no conversion (→ local folder)",
+         "shard, no conversion (→ S3: local s3s-fs server)",
          "pipe feed → cat > /dev/null (1 epoch)",
          "limit (csv)", "limit (libsvm)", "limit (pbr)", "limit (mixed csv)", "limit (jsonl)"]
 out = []
