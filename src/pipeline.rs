@@ -645,6 +645,85 @@ mod tests {
     }
 
     #[test]
+    fn speculative_recordio_cuts_at_false_magics_or_inside_split_records_are_cut_again() {
+        use crate::codec::recordio::{self, Decoder, MAGIC_BYTES};
+        // Payloads that hold a whole fake frame header at an aligned offset,
+        // records split into begin/middle/end parts, and plain records.
+        let mut data = Vec::new();
+        let mut whole: Vec<Vec<u8>> = Vec::new();
+        for i in 0..200u32 {
+            match i % 3 {
+                0 => {
+                    let mut p = MAGIC_BYTES.to_vec();
+                    p.extend_from_slice(&4u32.to_le_bytes());
+                    p.extend_from_slice(&i.to_le_bytes());
+                    recordio::encode_record(&mut data, &p).unwrap();
+                    whole.push(p);
+                }
+                1 => {
+                    let mut rec = Vec::new();
+                    for (flag, part) in [(1u32, &b"abcde"[..]), (2, b"fg"), (3, b"h")] {
+                        data.extend_from_slice(&MAGIC_BYTES);
+                        data.extend_from_slice(&((flag << 29) | part.len() as u32).to_le_bytes());
+                        data.extend_from_slice(part);
+                        data.resize(recordio::padded(data.len()), 0);
+                        rec.extend_from_slice(part);
+                    }
+                    whole.push(rec);
+                }
+                _ => {
+                    let p = format!("plain {i}").into_bytes();
+                    recordio::encode_record(&mut data, &p).unwrap();
+                    whole.push(p);
+                }
+            }
+        }
+        let framer = Decoder::new();
+        for size in [1, 8, 20, 36, 100, 4096] {
+            for threads in [1, 2, 3] {
+                let input = Input::from_bytes(data.clone(), "r.rec");
+                let mut chunker = Chunker::new(input, &framer, size);
+                let mut got: Vec<Vec<u8>> = Vec::new();
+                run_owned(
+                    &mut chunker,
+                    Options {
+                        threads,
+                        chunk_size: size,
+                        window: 0,
+                    },
+                    |c: Chunk| {
+                        let mut recs = Vec::new();
+                        let mut scratch = Vec::new();
+                        // Decoding fails unless the chunk holds whole records.
+                        framer.for_each(&c, &mut scratch, |p, _| {
+                            recs.push(p.to_vec());
+                            Ok(())
+                        })?;
+                        Ok(Recs(recs))
+                    },
+                    |r: Recs| {
+                        got.extend(r.0);
+                        Ok(())
+                    },
+                    &mut |_| {},
+                )
+                .unwrap();
+                assert!(got == whole, "size {size}, threads {threads}");
+            }
+        }
+    }
+
+    struct Recs(Vec<Vec<u8>>);
+    impl Counted for Recs {
+        fn records(&self) -> u64 {
+            self.0.len() as u64
+        }
+        fn lines(&self) -> u64 {
+            0
+        }
+    }
+
+    #[test]
     fn results_arriving_out_of_order_never_stall_the_window() {
         // The first chunk of every window is slow, so the rest of the window
         // arrives first and is consumed all at once (this once left the

@@ -94,6 +94,16 @@ pub trait FrameCodec: Send + Sync {
     /// The payload of a frame found at the start of `buf`: borrowed from
     /// `buf`, or assembled in `scratch` when the format must join parts.
     fn payload<'a>(&self, buf: &'a [u8], found: Self::Found, scratch: &'a mut Vec<u8>) -> &'a [u8];
+
+    /// The start of the last frame of `buf` (`buf` starts on a frame), found
+    /// by searching back for a marker instead of walking every frame; it
+    /// may be wrong (a payload can hold the marker), see
+    /// [`Framer::speculative_boundary`]. 0 when there is none; `None` when
+    /// the format has no marker to search for.
+    fn last_frame_start(&self, buf: &[u8]) -> Option<usize> {
+        let _ = buf;
+        None
+    }
 }
 
 /// The writing side of a framing codec: the bytes around a payload.
@@ -161,6 +171,15 @@ pub(crate) fn hex(s: &str) -> Vec<u8> {
 impl<C: FrameCodec> Framer for C {
     fn boundary(&self, buf: &[u8], eof: bool) -> Result<usize> {
         walk_frames(self, buf, eof, false, |_, _, _| Ok(()))
+    }
+
+    fn speculative_boundary(&self, buf: &[u8]) -> Option<usize> {
+        self.last_frame_start(buf)
+    }
+
+    /// Walking the chunk's frames from its start ends exactly at its end.
+    fn confirms(&self, chunk: &[u8]) -> bool {
+        matches!(self.boundary(chunk, true), Ok(n) if n == chunk.len())
     }
 }
 

@@ -364,6 +364,23 @@ impl FrameCodec for Decoder {
     fn payload<'a>(&self, buf: &'a [u8], found: Found, scratch: &'a mut Vec<u8>) -> &'a [u8] {
         Decoder::payload(self, buf, found, scratch)
     }
+
+    /// The last magic at a 4-byte aligned offset whose header starts a
+    /// logical record (continuation flag 0 or 1).
+    fn last_frame_start(&self, buf: &[u8]) -> Option<usize> {
+        let finder = memchr::memmem::FinderRev::new(&MAGIC_BYTES);
+        let mut end = buf.len();
+        while let Some(i) = finder.rfind(&buf[..end]) {
+            if i == 0 {
+                break;
+            }
+            if i % 4 == 0 && i + HEADER_LEN <= buf.len() && buf[i + 7] >> 5 <= 1 {
+                return Some(i);
+            }
+            end = i + MAGIC_BYTES.len() - 1;
+        }
+        Some(0)
+    }
 }
 
 #[cfg(test)]
