@@ -89,28 +89,8 @@ impl Drop for Chunk {
     fn drop(&mut self) {
         match &mut self.data {
             ChunkData::Owned(v, pool) => pool.put(std::mem::take(v)),
-            ChunkData::Mapped(m, range) => {
-                #[cfg(unix)]
-                if let Mapped::Map(map) = &**m {
-                    // Done with these pages: let them go, so that resident
-                    // memory stays at the chunks in flight instead of
-                    // growing to the file's size.
-                    // SAFETY: the map is a read-only, file-backed shared
-                    // mapping. MADV_DONTNEED only drops its page-table
-                    // entries; the addresses stay mapped and any later read
-                    // (a neighbouring chunk sharing a boundary page) faults
-                    // the same file bytes back in. No slice is invalidated.
-                    let _ = unsafe {
-                        map.unchecked_advise_range(
-                            memmap2::UncheckedAdvice::DontNeed,
-                            range.start,
-                            range.len(),
-                        )
-                    };
-                }
-                #[cfg(not(unix))]
-                let _ = (m, range);
-            }
+            // Done with these pages (see `Mapped::release`).
+            ChunkData::Mapped(m, range) => m.release(range.clone()),
         }
     }
 }

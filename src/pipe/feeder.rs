@@ -558,7 +558,29 @@ impl<'a> Out<'a> {
                 if wrap && map.len() > MAX_PART_LEN {
                     return Err(too_large(map.len() as u64));
                 }
-                self.record(&map, wrap)
+                if map.len() <= GATHER_MAX {
+                    return self.record(&map, wrap);
+                }
+                // Large: written in pieces whose pages are let go once
+                // written, so resident memory does not grow to the file.
+                if wrap {
+                    let mut header = Vec::with_capacity(HEADER_LEN);
+                    encode_header(&mut header, map.len())?;
+                    self.put(&header)?;
+                }
+                self.flush()?;
+                const PIECE: usize = 8 << 20;
+                let mut at = 0;
+                while at < map.len() {
+                    let end = (at + PIECE).min(map.len());
+                    self.raw(&map[at..end])?;
+                    map.release(at..end);
+                    at = end;
+                }
+                if wrap {
+                    self.put(&[0u8; 3][..padded(map.len()) - map.len()])?;
+                }
+                Ok(())
             }
             Input::Stream {
                 mut reader,

@@ -428,6 +428,31 @@ pub enum Mapped {
     Owned(Vec<u8>),
 }
 
+impl Mapped {
+    /// Lets the pages of `range` go once they are no longer needed, so
+    /// that resident memory stays at what is in use instead of growing to
+    /// the file's size. Reading them again later is still fine (they fault
+    /// back in from the page cache).
+    pub fn release(&self, range: std::ops::Range<usize>) {
+        #[cfg(unix)]
+        if let Mapped::Map(map) = self {
+            // SAFETY: the map is a read-only, file-backed shared mapping.
+            // MADV_DONTNEED only drops its page-table entries; the addresses
+            // stay mapped and any later read faults the same file bytes
+            // back in. No slice is invalidated.
+            let _ = unsafe {
+                map.unchecked_advise_range(
+                    memmap2::UncheckedAdvice::DontNeed,
+                    range.start,
+                    range.len(),
+                )
+            };
+        }
+        #[cfg(not(unix))]
+        let _ = range;
+    }
+}
+
 impl std::ops::Deref for Mapped {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
