@@ -7,8 +7,14 @@ use arrow_array::{ArrayRef, ListArray, PrimitiveArray, RecordBatch};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{GzipLevel, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use super::{Compression, Layout, ParquetOptions};
 use crate::batch::{Batch, Dtype, check_dense_width};
@@ -61,6 +67,10 @@ fn arrow_type(d: Dtype) -> DataType {
 }
 
 fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
+    Ok(properties_builder(opts)?.build())
+}
+
+fn properties_builder(opts: &ParquetOptions) -> Result<WriterPropertiesBuilder> {
     let compression = match opts.compression {
         Compression::Snappy => parquet::basic::Compression::SNAPPY,
         Compression::None => parquet::basic::Compression::UNCOMPRESSED,
@@ -77,8 +87,7 @@ fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
     Ok(WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(opts.row_group_size))
-        .set_created_by(format!("sm-data {}", env!("CARGO_PKG_VERSION")))
-        .build())
+        .set_created_by(format!("sm-data {}", env!("CARGO_PKG_VERSION"))))
 }
 
 /// Builds a writer over an in-memory buffer.
@@ -86,8 +95,89 @@ pub(crate) fn arrow_writer(
     schema: SchemaRef,
     opts: &ParquetOptions,
 ) -> Result<ArrowWriter<Vec<u8>>> {
-    ArrowWriter::try_new(Vec::new(), schema, Some(properties(opts)?))
+    arrow_writer_for(schema, opts, None)
+}
+
+/// Builds a writer over an in-memory buffer, with dictionary encoding off
+/// for the columns of `first` (the first batch to be written) that are
+/// not worth it (see [`plain_columns`]).
+fn arrow_writer_for(
+    schema: SchemaRef,
+    opts: &ParquetOptions,
+    first: Option<&RecordBatch>,
+) -> Result<ArrowWriter<Vec<u8>>> {
+    let mut props = properties_builder(opts)?;
+    if let Some(batch) = first {
+        for j in plain_columns(batch) {
+            let name = batch.schema_ref().field(j).name().clone();
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+    }
+    ArrowWriter::try_new(Vec::new(), schema, Some(props.build()))
         .map_err(|e| Error::unsupported(format!("cannot start the Parquet writer: {e}")))
+}
+
+/// Rows of the first batch looked at by [`plain_columns`].
+const DICTIONARY_SAMPLE_ROWS: usize = 16 * 1024;
+
+/// The top-level columns of `batch` whose values are so nearly all
+/// distinct that a dictionary would not hold them: dictionary encoding
+/// would hash every value until the dictionary page is full (1 MiB, so
+/// 128 Ki float64 values) and then fall back to plain encoding anyway,
+/// which costs more than all the rest of the encoding. On a sample of `n`
+/// values, `d` repeats estimate `n² / 2d` distinct values; a column is
+/// plain when that is more than twice what the dictionary page holds.
+/// Values are not changed, only their encoding; low-cardinality columns
+/// (labels, categories, small ints) keep their dictionary.
+pub(crate) fn plain_columns(batch: &RecordBatch) -> Vec<usize> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    let limit = parquet::file::properties::DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT;
+    let rows = batch.num_rows().min(DICTIONARY_SAMPLE_ROWS);
+    let mut out = Vec::new();
+    let mut keys: Vec<u64> = Vec::with_capacity(rows);
+    for (j, col) in batch.columns().iter().enumerate() {
+        let col = col.slice(0, rows);
+        keys.clear();
+        let mut bytes = 0usize;
+        macro_rules! bits {
+            ($t:ty, $size:expr, $f:expr) => {{
+                let a = col.as_primitive::<$t>();
+                keys.extend(a.iter().flatten().map($f));
+                bytes = keys.len() * $size;
+            }};
+        }
+        match col.data_type() {
+            DataType::Float64 => bits!(Float64Type, 8, |v: f64| v.to_bits()),
+            DataType::Float32 => bits!(Float32Type, 4, |v: f32| v.to_bits() as u64),
+            DataType::Int64 => bits!(Int64Type, 8, |v: i64| v as u64),
+            DataType::Int32 => bits!(Int32Type, 4, |v: i32| v as u64),
+            DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
+                bits!(TimestampMicrosecondType, 8, |v: i64| v as u64)
+            }
+            DataType::Utf8 => {
+                use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+                let hasher = BuildHasherDefault::<DefaultHasher>::default();
+                for s in col.as_string::<i32>().iter().flatten() {
+                    keys.push(hasher.hash_one(s));
+                    bytes += s.len() + 4;
+                }
+            }
+            _ => continue,
+        }
+        let n = keys.len();
+        if n < 1024 {
+            continue;
+        }
+        keys.sort_unstable();
+        let repeats = keys.windows(2).filter(|w| w[0] == w[1]).count();
+        // What the dictionary page holds, in values of this column's size.
+        let capacity = limit / (bytes / n).max(1);
+        if (repeats as u128) * 4 * (capacity as u128) < (n as u128) * (n as u128) {
+            out.push(j);
+        }
+    }
+    out
 }
 
 fn write_error(e: impl std::fmt::Display) -> Error {
@@ -220,22 +310,25 @@ impl Writer {
         if batch.is_empty() {
             return Ok(());
         }
-        if self.shape.is_none() {
-            let shape = self.decide(batch)?;
-            let mut opts = self.opts.clone();
-            opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
-            let mut w = arrow_writer(shape.schema.clone(), &opts)?;
-            // How many leading columns are labels, so that sm-data reads
-            // unlabeled files back without taking a feature as the label.
-            w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
-                super::LABELS_KEY.to_string(),
-                shape.labels.to_string(),
-            ));
-            self.inner = Some(w);
-            self.shape = Some(shape);
-        }
-        let shape = self.shape.as_ref().expect("set above");
-        let rb = to_record_batch(batch, shape, self.num_features, &mut self.scratch)?;
+        let rb = match &self.shape {
+            Some(shape) => to_record_batch(batch, shape, self.num_features, &mut self.scratch)?,
+            None => {
+                let shape = self.decide(batch)?;
+                let mut opts = self.opts.clone();
+                opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
+                let rb = to_record_batch(batch, &shape, self.num_features, &mut self.scratch)?;
+                let mut w = arrow_writer_for(shape.schema.clone(), &opts, Some(&rb))?;
+                // How many leading columns are labels, so that sm-data reads
+                // unlabeled files back without taking a feature as the label.
+                w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                    super::LABELS_KEY.to_string(),
+                    shape.labels.to_string(),
+                ));
+                self.inner = Some(w);
+                self.shape = Some(shape);
+                rb
+            }
+        };
         self.inner
             .as_mut()
             .expect("set with the shape")
@@ -516,5 +609,150 @@ mod tests {
         );
         let huge = dense_batch(1, 60_000, Dtype::Float64);
         assert_eq!(row_group_rows(&shape_of(&huge), &huge, default), 1024);
+    }
+}
+
+/// An Arrow → Parquet writer that encodes the columns of each batch in
+/// parallel (one [`ArrowColumnWriter`] per column, on a rayon pool of
+/// `threads`), then appends the closed column chunks to the row group in
+/// column order. The file is the one [`ArrowWriter`] writes with the same
+/// properties; only who does the encoding differs. Encoded bytes collect
+/// in memory a row group at a time: take them with
+/// [`ColumnParallelWriter::take_bytes`].
+pub(crate) struct ColumnParallelWriter {
+    file: SerializedFileWriter<Vec<u8>>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    columns: Vec<ArrowColumnWriter>,
+    /// Rows in the row group being built.
+    rows: usize,
+    max_rows: usize,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl ColumnParallelWriter {
+    /// A writer of `schema` with `opts`; `threads` encode (0 = one per
+    /// core, 1 = on the calling thread). `first`, the first batch to be
+    /// written, decides which columns skip dictionary encoding
+    /// ([`plain_columns`]).
+    pub(crate) fn new(
+        schema: SchemaRef,
+        opts: &ParquetOptions,
+        threads: usize,
+        first: Option<&RecordBatch>,
+    ) -> Result<ColumnParallelWriter> {
+        let max_rows = opts.row_group_size;
+        let (file, factory) = arrow_writer_for(schema.clone(), opts, first)?
+            .into_serialized_writer()
+            .map_err(write_error)?;
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let pool = if threads > 1 && schema.fields().len() > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("sm-data-encode-{i}"))
+                    .build()
+                    .map_err(|e| {
+                        Error::config(format!("cannot start {threads} encoder threads: {e}"))
+                    })?,
+            )
+        } else {
+            None
+        };
+        Ok(ColumnParallelWriter {
+            file,
+            factory,
+            schema,
+            columns: Vec::new(),
+            rows: 0,
+            max_rows,
+            pool,
+        })
+    }
+
+    /// Appends the rows of `batch` (which has the writer's schema), closing
+    /// row groups as they fill.
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut at = 0;
+        while at < batch.num_rows() {
+            if self.columns.is_empty() {
+                let index = self.file.flushed_row_groups().len();
+                self.columns = self
+                    .factory
+                    .create_column_writers(index)
+                    .map_err(write_error)?;
+            }
+            let n = (batch.num_rows() - at).min(self.max_rows - self.rows);
+            let part = batch.slice(at, n);
+            let mut leaves = Vec::with_capacity(self.columns.len());
+            for (field, array) in self.schema.fields().iter().zip(part.columns()) {
+                leaves.extend(compute_leaves(field, array).map_err(write_error)?);
+            }
+            let encode = |columns: &mut [ArrowColumnWriter]| -> Result<()> {
+                columns
+                    .par_iter_mut()
+                    .zip(leaves.par_iter())
+                    .try_for_each(|(w, leaf)| w.write(leaf).map_err(write_error))
+            };
+            match &self.pool {
+                Some(pool) => pool.install(|| encode(&mut self.columns))?,
+                None => {
+                    for (w, leaf) in self.columns.iter_mut().zip(&leaves) {
+                        w.write(leaf).map_err(write_error)?;
+                    }
+                }
+            }
+            self.rows += n;
+            at += n;
+            if self.rows >= self.max_rows {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the row group being built (if any) and appends it.
+    fn flush(&mut self) -> Result<()> {
+        if self.columns.is_empty() {
+            return Ok(());
+        }
+        let columns = std::mem::take(&mut self.columns);
+        let close = |columns: Vec<ArrowColumnWriter>| -> Result<Vec<ArrowColumnChunk>> {
+            columns
+                .into_par_iter()
+                .map(|w| w.close().map_err(write_error))
+                .collect()
+        };
+        let chunks = match &self.pool {
+            Some(pool) => pool.install(|| close(columns))?,
+            None => columns
+                .into_iter()
+                .map(|w| w.close().map_err(write_error))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let mut group = self.file.next_row_group().map_err(write_error)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group).map_err(write_error)?;
+        }
+        group.close().map_err(write_error)?;
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// The encoded bytes that are ready (whole row groups), leaving the
+    /// buffer empty.
+    pub(crate) fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(self.file.inner_mut())
+    }
+
+    /// Writes the last row group and the footer, and returns the bytes not
+    /// yet taken.
+    pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
+        self.flush()?;
+        // Writes the footer.
+        self.file.into_inner().map_err(write_error)
     }
 }
