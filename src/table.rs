@@ -316,11 +316,29 @@ fn refine(k: Kind, b: &[u8]) -> Kind {
         _ if b.is_empty() => k,
         // A number parse_f64 accepts is an int or a float: either joins
         // a float column to float.
-        Kind::Float if crate::codec::text::parse_f64(b).is_some() => Kind::Float,
+        Kind::Float if plain_decimal(b) || crate::codec::text::parse_f64(b).is_some() => {
+            Kind::Float
+        }
         Kind::Int if parse_i64(b).is_some() => Kind::Int,
         Kind::Bool if is_bool(b) => Kind::Bool,
         Kind::Timestamp if parse_timestamp_bytes(b).is_some() => Kind::Timestamp,
         _ => k.join(classify(b)),
+    }
+}
+
+/// `-?DIGITS(.DIGITS)?`: text that `parse_f64` surely reads, checked
+/// without parsing it (the inference pass needs no value).
+#[inline]
+fn plain_decimal(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"-").unwrap_or(b);
+    let int = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int == 0 {
+        return false;
+    }
+    match &b[int..] {
+        [] => true,
+        [b'.', frac @ ..] => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
+        _ => false,
     }
 }
 
@@ -624,10 +642,18 @@ trait JsonRow {
 
 /// Reads every line of a JSON Lines chunk into `row`. Returns
 /// `(records, lines)`.
-fn jsonl_records(chunk: &[u8], first: bool, row: &mut impl JsonRow) -> Result<(u64, u64)> {
+fn jsonl_records(
+    chunk: &[u8],
+    first: bool,
+    floats: bool,
+    row: &mut impl JsonRow,
+) -> Result<(u64, u64)> {
     let mut records = 0;
     let mut line = 0u64;
-    let mut scan = JsonScan::default();
+    let mut scan = JsonScan {
+        floats,
+        ..JsonScan::default()
+    };
     for (raw, off) in crate::codec::lines::split_lines(chunk) {
         let here = line;
         line += 1;
@@ -652,8 +678,11 @@ fn jsonl_records(chunk: &[u8], first: bool, row: &mut impl JsonRow) -> Result<(u
 /// are borrowed, not copied.
 #[derive(Default)]
 struct JsonScan {
-    key: Vec<u8>,
-    value: Vec<u8>,
+    key: String,
+    value: String,
+    /// Whether float values are needed (the inference pass only needs
+    /// to know that a number is a float, and that it is in range).
+    floats: bool,
 }
 
 fn json_error(at: usize, msg: impl std::fmt::Display) -> Error {
@@ -688,6 +717,9 @@ impl JsonScan {
         base: usize,
         cell: &mut dyn FnMut(&str, JVal<'_>) -> Result<()>,
     ) -> Result<()> {
+        // One check of the whole line, so that strings are slices of it.
+        let text = std::str::from_utf8(b)
+            .map_err(|e| json_error(base + e.valid_up_to(), "the line is not valid UTF-8"))?;
         let mut i = skip_ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return Err(json_error(
@@ -706,7 +738,7 @@ impl JsonScan {
                         format!("expected a key (a string), found {}", found(b, i)),
                     ));
                 }
-                let (key, next) = string(b, i, base, &mut self.key)?;
+                let (key, next) = string(text, i, base, &mut self.key)?;
                 i = skip_ws(b, next);
                 if b.get(i) != Some(&b':') {
                     return Err(json_error(
@@ -717,10 +749,10 @@ impl JsonScan {
                 i = skip_ws(b, i + 1);
                 let (v, next) = match b.get(i) {
                     Some(b'"') => {
-                        let (s, next) = string(b, i, base, &mut self.value)?;
+                        let (s, next) = string(text, i, base, &mut self.value)?;
                         (JVal::Str(Cow::Borrowed(s)), next)
                     }
-                    Some(b'-' | b'0'..=b'9') => number(b, i, base)?,
+                    Some(b'-' | b'0'..=b'9') => number(b, i, base, self.floats)?,
                     Some(b't') => (JVal::Bool(true), literal(b, i, base, b"true")?),
                     Some(b'f') => (JVal::Bool(false), literal(b, i, base, b"false")?),
                     Some(b'n') => (JVal::Null, literal(b, i, base, b"null")?),
@@ -765,67 +797,61 @@ impl JsonScan {
     }
 }
 
-/// The string whose opening quote is at `b[start]`, unescaped (borrowed
-/// from `b` when it has no escape, else built in `scratch`), and the
-/// position after its closing quote.
+/// The string whose opening quote is at `text[start]`, unescaped
+/// (borrowed from `text` when it has no escape, else built in `scratch`),
+/// and the position after its closing quote.
 #[inline]
 fn string<'s>(
-    b: &'s [u8],
+    text: &'s str,
     start: usize,
     base: usize,
-    scratch: &'s mut Vec<u8>,
+    scratch: &'s mut String,
 ) -> Result<(&'s str, usize)> {
-    let mut i = start + 1;
-    let unterminated = |at: usize| json_error(base + at, "a string is not terminated");
-    let check = |run: &[u8], at: usize| -> Result<()> {
-        if let Some(k) = run.iter().position(|&c| c < 0x20) {
-            return Err(json_error(
-                base + at + k,
-                format!(
-                    "control character 0x{:02x} inside a string (it must be escaped)",
-                    run[k]
-                ),
-            ));
+    let b = text.as_bytes();
+    // The end of the run of plain characters from `i`.
+    let run = |mut i: usize| -> Result<usize> {
+        while i < b.len() {
+            match b[i] {
+                b'"' | b'\\' => return Ok(i),
+                c if c < 0x20 => {
+                    return Err(json_error(
+                        base + i,
+                        format!("control character 0x{c:02x} inside a string (it must be escaped)"),
+                    ));
+                }
+                _ => i += 1,
+            }
         }
-        std::str::from_utf8(run)
-            .map(|_| ())
-            .map_err(|e| json_error(base + at + e.valid_up_to(), "a string is not valid UTF-8"))
+        Err(json_error(base + i, "a string is not terminated"))
     };
-    let Some(k) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
-        return Err(unterminated(b.len()));
-    };
-    if b[i + k] == b'"' {
-        let run = &b[i..i + k];
-        check(run, i)?;
-        let s = std::str::from_utf8(run).expect("checked");
-        return Ok((s, i + k + 1));
+    let mut i = start + 1;
+    let j = run(i)?;
+    if b[j] == b'"' {
+        // Quotes are ASCII, so `i..j` falls on character boundaries.
+        return Ok((&text[i..j], j + 1));
     }
     scratch.clear();
     loop {
-        let Some(k) = memchr::memchr2(b'"', b'\\', &b[i..]) else {
-            return Err(unterminated(b.len()));
-        };
-        let run = &b[i..i + k];
-        check(run, i)?;
-        scratch.extend_from_slice(run);
-        i += k;
+        let j = run(i)?;
+        scratch.push_str(&text[i..j]);
+        i = j;
         if b[i] == b'"' {
             i += 1;
             break;
         }
         // An escape.
         let Some(&c) = b.get(i + 1) else {
-            return Err(unterminated(b.len()));
+            return Err(json_error(base + b.len(), "a string is not terminated"));
         };
         let simple = match c {
-            b'"' => Some(b'"'),
-            b'\\' => Some(b'\\'),
-            b'/' => Some(b'/'),
-            b'b' => Some(8),
-            b'f' => Some(12),
-            b'n' => Some(b'\n'),
-            b'r' => Some(b'\r'),
-            b't' => Some(b'\t'),
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
             b'u' => None,
             _ => {
                 return Err(json_error(
@@ -873,14 +899,10 @@ fn string<'s>(
         } else {
             (hi, 6)
         };
-        let ch = char::from_u32(ch).expect("a valid scalar value");
-        let mut utf8 = [0u8; 4];
-        scratch.extend_from_slice(ch.encode_utf8(&mut utf8).as_bytes());
+        scratch.push(char::from_u32(ch).expect("a valid scalar value"));
         i += len;
     }
-    // Every run was checked and every escape pushed a whole character.
-    let s = std::str::from_utf8(scratch).expect("valid UTF-8");
-    Ok((s, i))
+    Ok((scratch.as_str(), i))
 }
 
 /// `word` at `b[i]`, and the position after it.
@@ -902,9 +924,10 @@ fn literal(b: &[u8], i: usize, base: usize, word: &[u8]) -> Result<usize> {
 
 /// The number at `b[i]` and the position after it. As serde_json reads
 /// it: an integer token in i64 range is an int, except `-0`; any other
-/// number is a float, and one beyond the f64 range is an error.
+/// number is a float, and one beyond the f64 range is an error. Without
+/// `floats`, a float that cannot be out of range is `Float(0.0)`.
 #[inline]
-fn number(b: &[u8], start: usize, base: usize) -> Result<(JVal<'static>, usize)> {
+fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'static>, usize)> {
     let mut i = start;
     let neg = b[i] == b'-';
     if neg {
@@ -948,7 +971,8 @@ fn number(b: &[u8], start: usize, base: usize) -> Result<(JVal<'static>, usize)>
             ));
         }
     }
-    if matches!(b.get(i), Some(b'e' | b'E')) {
+    let exponent = matches!(b.get(i), Some(b'e' | b'E'));
+    if exponent {
         integer = false;
         i += 1;
         if matches!(b.get(i), Some(b'+' | b'-')) {
@@ -969,6 +993,9 @@ fn number(b: &[u8], start: usize, base: usize) -> Result<(JVal<'static>, usize)>
         if neg && sig != 0 && sig <= 1 << 63 {
             return Ok((JVal::Int((sig as i64).wrapping_neg()), i));
         }
+    }
+    if !floats && !exponent && ndigits < 300 {
+        return Ok((JVal::Float(0.0), i));
     }
     let v: f64 =
         fast_float2::parse(&b[start..i]).map_err(|_| json_error(base + start, "invalid number"))?;
@@ -1201,7 +1228,7 @@ fn to_parquet(
                     }
                     _ => {
                         let mut infer = InferJson::new();
-                        let (records, lines) = jsonl_records(chunk, first, &mut infer)?;
+                        let (records, lines) = jsonl_records(chunk, first, false, &mut infer)?;
                         (infer.keys.names, infer.kinds, records, lines)
                     }
                 };
@@ -1285,7 +1312,7 @@ fn to_parquet(
                         seen: vec![false; builders.len()],
                         builders: &mut builders,
                     };
-                    jsonl_records(chunk, first, &mut build)?
+                    jsonl_records(chunk, first, true, &mut build)?
                 }
             };
             let arrays: Vec<ArrayRef> = builders.into_iter().map(ColumnBuilder::finish).collect();
@@ -1748,5 +1775,305 @@ mod tests {
         let mut out = Vec::new();
         write_timestamp(&mut out, -1);
         assert_eq!(out, b"1969-12-31T23:59:59.999999Z");
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    /// What serde_json makes of a line, in the scanner's terms.
+    fn oracle(line: &str) -> std::result::Result<Vec<(String, JVal<'static>)>, ()> {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|_| ())?;
+        let serde_json::Value::Object(m) = v else {
+            return Err(());
+        };
+        let mut out = Vec::new();
+        for (k, v) in m {
+            out.push((
+                k,
+                match v {
+                    serde_json::Value::Null => JVal::Null,
+                    serde_json::Value::Bool(b) => JVal::Bool(b),
+                    serde_json::Value::Number(n) => match n.as_i64() {
+                        Some(i) => JVal::Int(i),
+                        None => JVal::Float(n.as_f64().unwrap()),
+                    },
+                    serde_json::Value::String(s) => JVal::Str(Cow::Owned(s)),
+                    _ => return Err(()),
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    fn scan(line: &str) -> std::result::Result<Vec<(String, JVal<'static>)>, Error> {
+        let mut out = Vec::new();
+        let mut scan = JsonScan {
+            floats: true,
+            ..JsonScan::default()
+        };
+        scan.line(line.as_bytes(), 0, &mut |k, v| {
+            let v = match v {
+                JVal::Str(s) => JVal::Str(Cow::Owned(s.into_owned())),
+                JVal::Null => JVal::Null,
+                JVal::Bool(b) => JVal::Bool(b),
+                JVal::Int(i) => JVal::Int(i),
+                JVal::Float(f) => JVal::Float(f),
+            };
+            out.push((k.to_string(), v));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_json_scanner_reads_what_serde_json_reads() {
+        // serde_json (features: raw_value, no preserve_order) sorts keys;
+        // compare as sorted maps. Floats: serde_json's default parser may
+        // be one ulp off where fast_float2 is exact, so values are
+        // compared to 1 ulp.
+        let lines = [
+            r#"{}"#,
+            r#" { } "#,
+            r#"{"a":1,"b":-2,"c":1.5,"d":-0.0,"e":1e3,"f":true,"g":false,"h":null}"#,
+            r#"{"s":"plain","t":"esc \" \\ \/ \b \f \n \r \t \u00e9 \ud83d\ude00","u":""}"#,
+            r#"{"big":9223372036854775807,"bigger":9223372036854775808,"min":-9223372036854775808,"under":-9223372036854775809}"#,
+            r#"{"huge":123456789012345678901234567890,"neg0":-0,"z":0,"e":2E-3,"p":1e+2}"#,
+            r#"{"k\u0041y":1, "x" : "é ü 日本" }"#,
+            "{\"tab\"\t:\t1\r}",
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":-}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":NaN}"#,
+            r#"{"a":Infinity}"#,
+            r#"{"a":1e400}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1 "b":2}"#,
+            r#"{"a" 1}"#,
+            r#"{a:1}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":1}}"#,
+            r#"{"a":"unterminated}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00"}"#,
+            "{\"a\":\"ctl\u{1}\"}",
+            r#"[1,2]"#,
+            r#""s""#,
+            r#"{"a":1"#,
+            r#"{"#,
+        ];
+        for line in lines {
+            let want = oracle(line);
+            let got = scan(line);
+            match (&want, &got) {
+                (Ok(w), Ok(g)) => {
+                    let mut g = g.clone();
+                    g.sort_by(|a, b| a.0.cmp(&b.0));
+                    assert_eq!(w.len(), g.len(), "{line}");
+                    for ((wk, wv), (gk, gv)) in w.iter().zip(&g) {
+                        assert_eq!(wk, gk, "{line}");
+                        match (wv, gv) {
+                            (JVal::Float(a), JVal::Float(b)) => assert!(
+                                (a.to_bits() as i64 - b.to_bits() as i64).abs() <= 1,
+                                "{line}: {a} vs {b}"
+                            ),
+                            _ => assert_eq!(wv, gv, "{line}"),
+                        }
+                    }
+                }
+                (Err(()), Err(e)) => {
+                    assert!(e.position().byte.is_some(), "{line}: {e}");
+                }
+                _ => panic!("{line}: serde_json {want:?}, scanner {got:?}"),
+            }
+        }
+        // Not UTF-8 inside a string, and a nested value naming its key.
+        let mut out = Vec::new();
+        let e = JsonScan::default()
+            .line(b"{\"a\":\"\xff\"}", 10, &mut |k, _| {
+                out.push(k.to_string());
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("UTF-8"), "{e}");
+        assert_eq!(e.position().byte, Some(16));
+        let e = scan(r#"{"a":1,"n":{"b":2}}"#).unwrap_err();
+        assert!(e.to_string().contains("\"n\" is an array or object"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_located_errors() {
+        let run = |text: &[u8]| {
+            convert_table(
+                Input::from_bytes(text.to_vec(), "d.jsonl"),
+                TableFormat::Jsonl,
+                TableFormat::Parquet,
+                &mut |_| Ok(()),
+                &ConvertOptions::default(),
+            )
+        };
+        let e = run(b"{\"a\":1,\"b\":2}\n{\"b\":1,\"a\":2,\"b\":3}\n").unwrap_err();
+        assert!(e.to_string().contains("\"b\" appears twice"), "{e}");
+        assert_eq!(e.position().line, Some(1));
+        assert_eq!(e.position().byte, Some(14));
+        // The same key on different lines, in any order, is fine.
+        assert_eq!(
+            run(b"{\"a\":1,\"b\":2}\n{\"b\":1,\"a\":2}\n{}\n{\"a\":1}\n")
+                .unwrap()
+                .records,
+            4
+        );
+    }
+
+    #[test]
+    fn parse_i64_is_str_parse() {
+        for s in [
+            "0",
+            "-0",
+            "+0",
+            "12",
+            "-12",
+            "+12",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "",
+            "-",
+            "+",
+            "1.0",
+            " 1",
+            "1 ",
+            "0x10",
+            "--1",
+            "+-1",
+            "١",
+            "00012",
+        ] {
+            assert_eq!(parse_i64(s.as_bytes()), s.parse::<i64>().ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn refine_is_the_join_with_the_cell_kind() {
+        let cells = [
+            "",
+            "1",
+            "-7",
+            "+3",
+            "1.5",
+            "1e3",
+            "nan",
+            "inf",
+            " 2.5 ",
+            "true",
+            "FALSE",
+            "2024-01-02T03:04:05Z",
+            "2024-01-02 03:04:05.123+01:00",
+            "2024-13-02T03:04:05",
+            "x",
+            "1,5",
+            "99999999999999999999",
+        ];
+        for c in cells {
+            if plain_decimal(c.as_bytes()) {
+                assert!(
+                    crate::codec::text::parse_f64(c.as_bytes()).is_some(),
+                    "{c:?}"
+                );
+            }
+        }
+        assert!(plain_decimal(b"-12.50") && plain_decimal(b"7"));
+        assert!(!plain_decimal(b"1.") && !plain_decimal(b"-") && !plain_decimal(b"1e3"));
+        use Kind::*;
+        for k in [Null, Bool, Int, Float, Timestamp, Str] {
+            for c in cells {
+                assert_eq!(
+                    refine(k, c.as_bytes()),
+                    k.join(classify(c.as_bytes())),
+                    "{k:?} {c:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn csv_records_split_like_a_byte_loop() {
+        // The byte-at-a-time splitter this replaced.
+        fn naive(chunk: &[u8], quote: u8) -> Vec<(&[u8], usize, u64)> {
+            let mut out = Vec::new();
+            let (mut start, mut quoted, mut lines) = (0, false, 0);
+            for (i, &c) in chunk.iter().enumerate() {
+                if c == quote {
+                    quoted = !quoted;
+                } else if c == b'\n' {
+                    lines += 1;
+                    if !quoted {
+                        let mut rec = &chunk[start..i];
+                        if rec.last() == Some(&b'\r') {
+                            rec = &rec[..rec.len() - 1];
+                        }
+                        out.push((rec, start, lines));
+                        lines = 0;
+                        start = i + 1;
+                    }
+                }
+            }
+            if start < chunk.len() {
+                out.push((&chunk[start..], start, lines + 1));
+            }
+            out
+        }
+        let split = CsvSplit {
+            delimiter: b',',
+            quote: b'"',
+        };
+        for text in [
+            &b""[..],
+            b"a,b\n1,2\n",
+            b"a,b\r\n1,2",
+            b"\"x\ny\",1\n\n2,\"\"\"\"\n",
+            b"\"unclosed\n1,2\n",
+            b"\n\n\n",
+        ] {
+            let got: Vec<_> = split.records(text).collect();
+            assert_eq!(
+                got,
+                naive(text, b'"'),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let mut f = Vec::new();
+        split.fields(b"a,\"b,\"\"c\"\"\",,\"\"", &mut f).unwrap();
+        assert_eq!(
+            f,
+            [
+                Cow::Borrowed(&b"a"[..]),
+                Cow::Owned(b"b,\"c\"".to_vec()),
+                Cow::Borrowed(&b""[..]),
+                Cow::Owned(Vec::new())
+            ]
+        );
+        assert_eq!(
+            split.fields(b"a,b\"c", &mut f).unwrap_err(),
+            (1, 2, "a quote inside an unquoted field")
+        );
+        assert_eq!(
+            split.fields(b"\"ab\"c", &mut f).unwrap_err(),
+            (0, 4, "text after the closing quote")
+        );
+        assert_eq!(
+            split.fields(b"x,\"ab", &mut f).unwrap_err(),
+            (1, 2, "unclosed quote")
+        );
     }
 }
