@@ -1299,7 +1299,7 @@ fn to_parquet(
                         return Err(internal("a record wider than the inferred columns"));
                     }
                     for (b, f) in builders.iter_mut().zip(fields) {
-                        b.push_csv(f)?;
+                        b.push_csv(f, matches!(f, Cow::Owned(_)))?;
                     }
                     for b in &mut builders[fields.len()..] {
                         b.push_null();
@@ -1418,13 +1418,12 @@ impl ColumnBuilder {
         }
     }
 
-    /// Appends a CSV cell: an unquoted empty cell is null, a quoted one
-    /// (`Owned`) an empty string; text that is not UTF-8 is kept with
+    /// Appends a CSV cell: an unquoted empty cell is null, a `quoted` one
+    /// an empty string; text that is not UTF-8 is kept with
     /// replacement characters.
     #[inline]
-    fn push_csv(&mut self, cell: &Cow<'_, [u8]>) -> Result<()> {
-        let b: &[u8] = cell;
-        if b.is_empty() && matches!(cell, Cow::Borrowed(_)) {
+    fn push_csv(&mut self, b: &[u8], quoted: bool) -> Result<()> {
+        if b.is_empty() && !quoted {
             self.push_null();
             return Ok(());
         }

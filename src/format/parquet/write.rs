@@ -570,143 +570,6 @@ fn to_record_batch(
     RecordBatch::try_new(shape.schema.clone(), cols).map_err(write_error)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn dense_batch(rows: usize, width: usize, dtype: Dtype) -> Batch {
-        let mut b = Batch::new(dtype);
-        b.label_dtype = dtype;
-        for r in 0..rows {
-            b.labels.push(r as f64);
-            b.values.extend((0..width).map(|c| c as f64));
-            b.end_row();
-        }
-        b
-    }
-
-    fn shape_of(batch: &Batch) -> Shape {
-        let w = Writer::new(&ParquetOptions::default(), None, None, None).unwrap();
-        w.decide(batch).unwrap()
-    }
-
-    #[test]
-    fn the_default_row_group_size_is_capped_by_bytes_an_explicit_one_is_kept() {
-        let wide = dense_batch(3, 100, Dtype::Float64);
-        let shape = shape_of(&wide);
-        let default = crate::format::parquet::DEFAULT_ROW_GROUP_SIZE;
-        // 100 float64 features + a float64 label: 808 bytes a row.
-        assert_eq!(
-            row_group_rows(&shape, &wide, default),
-            DEFAULT_ROW_GROUP_BYTES / 808
-        );
-        assert_eq!(row_group_rows(&shape, &wide, 5000), 5000);
-        // Narrow rows keep the default; very wide ones keep 1024 rows.
-        let narrow = dense_batch(3, 2, Dtype::Float32);
-        assert_eq!(
-            row_group_rows(&shape_of(&narrow), &narrow, default),
-            default
-        );
-        let huge = dense_batch(1, 60_000, Dtype::Float64);
-        assert_eq!(row_group_rows(&shape_of(&huge), &huge, default), 1024);
-    }
-
-    fn table(rows: std::ops::Range<usize>) -> RecordBatch {
-        use arrow_array::{Float64Array, Int64Array, StringArray};
-        let schema = Arc::new(Schema::new(vec![
-            Field::new("id", DataType::Int64, true),
-            Field::new("x", DataType::Float64, true),
-            Field::new("c", DataType::Utf8, true),
-        ]));
-        let ids: Int64Array = rows.clone().map(|i| Some(i as i64)).collect();
-        let xs: Float64Array = rows
-            .clone()
-            .map(|i| (i % 7 != 3).then(|| (i as f64).sqrt() * 1.000_001))
-            .collect();
-        let cs: StringArray = rows.map(|i| Some(["a", "b", "c"][i % 3])).collect();
-        RecordBatch::try_new(schema, vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)]).unwrap()
-    }
-
-    #[test]
-    fn near_unique_columns_skip_the_dictionary_others_keep_it() {
-        assert_eq!(plain_columns(&table(0..5000)), [0, 1]);
-        // Too few rows to tell: every column keeps its dictionary.
-        assert!(plain_columns(&table(0..500)).is_empty());
-    }
-
-    #[test]
-    fn the_column_parallel_writer_writes_what_it_is_given_in_row_groups() {
-        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-        for threads in [1, 3] {
-            let opts = ParquetOptions {
-                row_group_size: 1000,
-                ..ParquetOptions::default()
-            };
-            let first = table(0..1500);
-            let schema = first.schema();
-            let mut w =
-                ColumnParallelWriter::new(schema.clone(), &opts, threads, Some(&first)).unwrap();
-            let mut file = Vec::new();
-            for b in [first, table(1500..1501), table(1501..3201)] {
-                w.write(&b).unwrap();
-                file.extend(w.take_bytes());
-            }
-            file.extend(w.finish().unwrap());
-            let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
-            let meta = r.metadata().clone();
-            let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
-            assert_eq!(groups, [1000, 1000, 1000, 201], "{threads} threads");
-            let rg = &meta.row_groups()[0];
-            assert!(rg.column(0).dictionary_page_offset().is_none());
-            assert!(rg.column(2).dictionary_page_offset().is_some());
-            let got: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
-            let got = arrow_select_concat(&schema, &got);
-            assert_eq!(got, table(0..3201), "{threads} threads");
-        }
-    }
-
-    fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
-        // Rebuild one batch column by column (arrow-select is not a
-        // dependency of the crate).
-        use arrow_array::Array;
-        use arrow_array::cast::AsArray;
-        use arrow_array::types::Int64Type;
-        use arrow_array::{Float64Array, Int64Array, StringArray};
-        let ids: Int64Array = batches
-            .iter()
-            .flat_map(|b| {
-                b.column(0)
-                    .as_primitive::<Int64Type>()
-                    .iter()
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let xs: Float64Array = batches
-            .iter()
-            .flat_map(|b| {
-                b.column(1)
-                    .as_primitive::<Float64Type>()
-                    .iter()
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        let cs: StringArray = batches
-            .iter()
-            .flat_map(|b| {
-                let c = b.column(2).as_string::<i32>();
-                (0..c.len())
-                    .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
-                    .collect::<Vec<_>>()
-            })
-            .collect();
-        RecordBatch::try_new(
-            schema.clone(),
-            vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)],
-        )
-        .unwrap()
-    }
-}
-
 /// An Arrow → Parquet writer that encodes the columns of each batch in
 /// parallel (one [`ArrowColumnWriter`] per column, on a rayon pool of
 /// `threads`), then appends the closed column chunks to the row group in
@@ -849,5 +712,142 @@ impl ColumnParallelWriter {
         self.flush()?;
         // Writes the footer.
         self.file.into_inner().map_err(write_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dense_batch(rows: usize, width: usize, dtype: Dtype) -> Batch {
+        let mut b = Batch::new(dtype);
+        b.label_dtype = dtype;
+        for r in 0..rows {
+            b.labels.push(r as f64);
+            b.values.extend((0..width).map(|c| c as f64));
+            b.end_row();
+        }
+        b
+    }
+
+    fn shape_of(batch: &Batch) -> Shape {
+        let w = Writer::new(&ParquetOptions::default(), None, None, None).unwrap();
+        w.decide(batch).unwrap()
+    }
+
+    #[test]
+    fn the_default_row_group_size_is_capped_by_bytes_an_explicit_one_is_kept() {
+        let wide = dense_batch(3, 100, Dtype::Float64);
+        let shape = shape_of(&wide);
+        let default = crate::format::parquet::DEFAULT_ROW_GROUP_SIZE;
+        // 100 float64 features + a float64 label: 808 bytes a row.
+        assert_eq!(
+            row_group_rows(&shape, &wide, default),
+            DEFAULT_ROW_GROUP_BYTES / 808
+        );
+        assert_eq!(row_group_rows(&shape, &wide, 5000), 5000);
+        // Narrow rows keep the default; very wide ones keep 1024 rows.
+        let narrow = dense_batch(3, 2, Dtype::Float32);
+        assert_eq!(
+            row_group_rows(&shape_of(&narrow), &narrow, default),
+            default
+        );
+        let huge = dense_batch(1, 60_000, Dtype::Float64);
+        assert_eq!(row_group_rows(&shape_of(&huge), &huge, default), 1024);
+    }
+
+    fn table(rows: std::ops::Range<usize>) -> RecordBatch {
+        use arrow_array::{Float64Array, Int64Array, StringArray};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, true),
+            Field::new("x", DataType::Float64, true),
+            Field::new("c", DataType::Utf8, true),
+        ]));
+        let ids: Int64Array = rows.clone().map(|i| Some(i as i64)).collect();
+        let xs: Float64Array = rows
+            .clone()
+            .map(|i| (i % 7 != 3).then(|| (i as f64).sqrt() * 1.000_001))
+            .collect();
+        let cs: StringArray = rows.map(|i| Some(["a", "b", "c"][i % 3])).collect();
+        RecordBatch::try_new(schema, vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)]).unwrap()
+    }
+
+    #[test]
+    fn near_unique_columns_skip_the_dictionary_others_keep_it() {
+        assert_eq!(plain_columns(&table(0..5000)), [0, 1]);
+        // Too few rows to tell: every column keeps its dictionary.
+        assert!(plain_columns(&table(0..500)).is_empty());
+    }
+
+    #[test]
+    fn the_column_parallel_writer_writes_what_it_is_given_in_row_groups() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        for threads in [1, 3] {
+            let opts = ParquetOptions {
+                row_group_size: 1000,
+                ..ParquetOptions::default()
+            };
+            let first = table(0..1500);
+            let schema = first.schema();
+            let mut w =
+                ColumnParallelWriter::new(schema.clone(), &opts, threads, Some(&first)).unwrap();
+            let mut file = Vec::new();
+            for b in [first, table(1500..1501), table(1501..3201)] {
+                w.write(&b).unwrap();
+                file.extend(w.take_bytes());
+            }
+            file.extend(w.finish().unwrap());
+            let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
+            let meta = r.metadata().clone();
+            let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+            assert_eq!(groups, [1000, 1000, 1000, 201], "{threads} threads");
+            let rg = &meta.row_groups()[0];
+            assert!(rg.column(0).dictionary_page_offset().is_none());
+            assert!(rg.column(2).dictionary_page_offset().is_some());
+            let got: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
+            let got = arrow_select_concat(&schema, &got);
+            assert_eq!(got, table(0..3201), "{threads} threads");
+        }
+    }
+
+    fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+        // Rebuild one batch column by column (arrow-select is not a
+        // dependency of the crate).
+        use arrow_array::Array;
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int64Type;
+        use arrow_array::{Float64Array, Int64Array, StringArray};
+        let ids: Int64Array = batches
+            .iter()
+            .flat_map(|b| {
+                b.column(0)
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let xs: Float64Array = batches
+            .iter()
+            .flat_map(|b| {
+                b.column(1)
+                    .as_primitive::<Float64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let cs: StringArray = batches
+            .iter()
+            .flat_map(|b| {
+                let c = b.column(2).as_string::<i32>();
+                (0..c.len())
+                    .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)],
+        )
+        .unwrap()
     }
 }
