@@ -32,6 +32,8 @@
 //! written in input order; the Parquet writer groups them into row groups
 //! of [`ParquetOptions::row_group_size`](crate::format::parquet::ParquetOptions) rows.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use arrow_array::builder::{
@@ -48,6 +50,7 @@ use crate::codec::lines::LineFramer;
 use crate::convert::{ConvertOptions, Summary};
 use crate::error::{Error, Result};
 use crate::format::parquet::read::no_panic;
+use crate::format::parquet::write::ColumnParallelWriter;
 use crate::format::{Format, FormatSpec};
 use crate::pipeline::{self, Chunk, Chunker, Counted};
 use crate::store::{Input, Output};
@@ -220,57 +223,131 @@ pub fn convert_table(
 // ---------------------------------------------------------------------------
 // Text → Parquet
 
-/// A CSV or JSON Lines cell.
-enum Cell<'a> {
+/// A JSON Lines value (a scalar; arrays and objects are refused).
+#[derive(Debug, Clone, PartialEq)]
+enum JVal<'a> {
     Null,
     Bool(bool),
     Int(i64),
     Float(f64),
-    /// Text, to be classified (CSV cells, JSON strings).
-    Text(std::borrow::Cow<'a, str>),
-    /// A JSON number or bool kept as text for a string column.
-    Raw(String),
+    Str(Cow<'a, str>),
 }
 
-fn classify_text(s: &str) -> Kind {
-    if s.is_empty() {
-        Kind::Null
-    } else if s.parse::<i64>().is_ok() {
-        Kind::Int
-    } else if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") {
-        Kind::Bool
-    } else if crate::codec::text::parse_f64(s.as_bytes()).is_some() {
-        Kind::Float
-    } else if parse_timestamp(s).is_some() {
-        Kind::Timestamp
-    } else {
-        Kind::Str
-    }
-}
-
-impl Cell<'_> {
-    fn kind(&self, csv: bool) -> Kind {
+impl JVal<'_> {
+    fn kind(&self) -> Kind {
         match self {
-            Cell::Null => Kind::Null,
-            Cell::Bool(_) => Kind::Bool,
-            Cell::Int(_) => Kind::Int,
-            Cell::Float(_) => Kind::Float,
-            Cell::Text(s) if csv => classify_text(s),
-            Cell::Text(s) => {
+            JVal::Null => Kind::Null,
+            JVal::Bool(_) => Kind::Bool,
+            JVal::Int(_) => Kind::Int,
+            JVal::Float(_) => Kind::Float,
+            JVal::Str(s) => {
                 if parse_timestamp(s).is_some() {
                     Kind::Timestamp
                 } else {
                     Kind::Str
                 }
             }
-            Cell::Raw(_) => Kind::Str,
         }
+    }
+}
+
+/// An `i64` as `str::parse::<i64>` reads it (an optional sign, then
+/// ASCII digits, no overflow), straight from bytes.
+#[inline]
+fn parse_i64(b: &[u8]) -> Option<i64> {
+    let (neg, digits) = match b {
+        [b'-', rest @ ..] => (true, rest),
+        [b'+', rest @ ..] => (false, rest),
+        _ => (false, b),
+    };
+    if digits.is_empty() {
+        return None;
+    }
+    let mut v: i64 = 0;
+    for &c in digits {
+        let d = c.wrapping_sub(b'0');
+        if d > 9 {
+            return None;
+        }
+        v = v.checked_mul(10)?;
+        v = if neg {
+            v.checked_sub(d as i64)?
+        } else {
+            v.checked_add(d as i64)?
+        };
+    }
+    Some(v)
+}
+
+#[inline]
+fn is_bool(b: &[u8]) -> bool {
+    b.eq_ignore_ascii_case(b"true") || b.eq_ignore_ascii_case(b"false")
+}
+
+/// The kind of a CSV cell's text (empty = null).
+fn classify(b: &[u8]) -> Kind {
+    if b.is_empty() {
+        Kind::Null
+    } else if parse_i64(b).is_some() {
+        Kind::Int
+    } else if is_bool(b) {
+        Kind::Bool
+    } else if crate::codec::text::parse_f64(b).is_some() {
+        Kind::Float
+    } else if parse_timestamp_bytes(b).is_some() {
+        Kind::Timestamp
+    } else {
+        Kind::Str
+    }
+}
+
+#[cfg(test)]
+fn classify_text(s: &str) -> Kind {
+    classify(s.as_bytes())
+}
+
+/// `k` joined with the kind of the CSV cell `b`: the same as
+/// `k.join(classify(b))`, but a cell is first tried against the column's
+/// kind so far, which is what almost every cell of a column is.
+#[inline]
+fn refine(k: Kind, b: &[u8]) -> Kind {
+    match k {
+        Kind::Str => Kind::Str,
+        _ if b.is_empty() => k,
+        // A number parse_f64 accepts is an int or a float: either joins
+        // a float column to float.
+        Kind::Float if plain_decimal(b) || crate::codec::text::parse_f64(b).is_some() => {
+            Kind::Float
+        }
+        Kind::Int if parse_i64(b).is_some() => Kind::Int,
+        Kind::Bool if is_bool(b) => Kind::Bool,
+        Kind::Timestamp if parse_timestamp_bytes(b).is_some() => Kind::Timestamp,
+        _ => k.join(classify(b)),
+    }
+}
+
+/// `-?DIGITS(.DIGITS)?`: text that `parse_f64` surely reads, checked
+/// without parsing it (the inference pass needs no value).
+#[inline]
+fn plain_decimal(b: &[u8]) -> bool {
+    let b = b.strip_prefix(b"-").unwrap_or(b);
+    let int = b.iter().take_while(|c| c.is_ascii_digit()).count();
+    if int == 0 {
+        return false;
+    }
+    match &b[int..] {
+        [] => true,
+        [b'.', frac @ ..] => !frac.is_empty() && frac.iter().all(u8::is_ascii_digit),
+        _ => false,
     }
 }
 
 /// Microseconds since the epoch of `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM]`.
 pub fn parse_timestamp(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
+    parse_timestamp_bytes(s.as_bytes())
+}
+
+fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
     if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
         return None;
     }
@@ -278,12 +355,15 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
-        let t = &b[r];
-        if t.iter().all(u8::is_ascii_digit) {
-            std::str::from_utf8(t).ok()?.parse().ok()
-        } else {
-            None
+        let mut v = 0i64;
+        for &c in &b[r] {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                return None;
+            }
+            v = v * 10 + d as i64;
         }
+        Some(v)
     };
     let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
     let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
@@ -383,41 +463,64 @@ struct CsvSplit {
     quote: u8,
 }
 
-impl CsvSplit {
-    /// Records of a chunk: `(record bytes without the line end, offset,
-    /// lines spanned)`.
-    fn records<'a>(&self, chunk: &'a [u8]) -> Vec<(&'a [u8], usize, u64)> {
-        let mut out = Vec::new();
-        let mut start = 0;
+/// The records of a CSV chunk: `(record bytes without the line end,
+/// offset, lines spanned)`. A newline inside quotes does not end a record.
+struct CsvRecords<'a> {
+    chunk: &'a [u8],
+    pos: usize,
+    quote: u8,
+}
+
+impl<'a> Iterator for CsvRecords<'a> {
+    type Item = (&'a [u8], usize, u64);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let chunk = self.chunk;
+        let start = self.pos;
+        if start >= chunk.len() {
+            return None;
+        }
         let mut quoted = false;
         let mut lines = 0;
-        for (i, &c) in chunk.iter().enumerate() {
-            if c == self.quote {
+        let mut i = start;
+        while let Some(k) = memchr::memchr2(self.quote, b'\n', &chunk[i..]) {
+            let j = i + k;
+            i = j + 1;
+            if chunk[j] == self.quote {
                 quoted = !quoted;
-            } else if c == b'\n' {
-                lines += 1;
-                if !quoted {
-                    let mut rec = &chunk[start..i];
-                    if rec.last() == Some(&b'\r') {
-                        rec = &rec[..rec.len() - 1];
-                    }
-                    out.push((rec, start, lines));
-                    lines = 0;
-                    start = i + 1;
+                continue;
+            }
+            lines += 1;
+            if !quoted {
+                let mut rec = &chunk[start..j];
+                if rec.last() == Some(&b'\r') {
+                    rec = &rec[..rec.len() - 1];
                 }
+                self.pos = i;
+                return Some((rec, start, lines));
             }
         }
-        if start < chunk.len() {
-            out.push((&chunk[start..], start, lines + 1));
+        self.pos = chunk.len();
+        Some((&chunk[start..], start, lines + 1))
+    }
+}
+
+impl CsvSplit {
+    fn records<'a>(&self, chunk: &'a [u8]) -> CsvRecords<'a> {
+        CsvRecords {
+            chunk,
+            pos: 0,
+            quote: self.quote,
         }
-        out
     }
 
-    /// The fields of a record, unquoted. `Err((field, offset, msg))`.
+    /// The fields of a record, unquoted (a quoted field is `Owned`, even
+    /// when empty). `Err((field, offset, msg))`.
     fn fields<'a>(
         &self,
         rec: &'a [u8],
-        out: &mut Vec<std::borrow::Cow<'a, [u8]>>,
+        out: &mut Vec<Cow<'a, [u8]>>,
     ) -> std::result::Result<(), (usize, usize, &'static str)> {
         out.clear();
         let mut i = 0;
@@ -427,46 +530,46 @@ impl CsvSplit {
                 let mut buf = Vec::new();
                 let mut j = i + 1;
                 loop {
-                    match rec.get(j) {
-                        None => return Err((field, i, "unclosed quote")),
-                        Some(&c) if c == self.quote => {
-                            if rec.get(j + 1) == Some(&self.quote) {
-                                buf.push(c);
-                                j += 2;
-                            } else {
-                                j += 1;
-                                break;
-                            }
-                        }
-                        Some(&c) => {
-                            buf.push(c);
-                            j += 1;
-                        }
+                    let Some(k) = memchr::memchr(self.quote, &rec[j.min(rec.len())..]) else {
+                        return Err((field, i, "unclosed quote"));
+                    };
+                    buf.extend_from_slice(&rec[j..j + k]);
+                    j += k;
+                    if rec.get(j + 1) == Some(&self.quote) {
+                        buf.push(self.quote);
+                        j += 2;
+                    } else {
+                        j += 1;
+                        break;
                     }
                 }
-                out.push(std::borrow::Cow::Owned(buf));
+                out.push(Cow::Owned(buf));
                 match rec.get(j) {
                     None => return Ok(()),
                     Some(&c) if c == self.delimiter => i = j + 1,
                     Some(_) => return Err((field, j, "text after the closing quote")),
                 }
             } else {
-                let end = memchr::memchr(self.delimiter, &rec[i..]).map(|k| i + k);
-                let f = &rec[i..end.unwrap_or(rec.len())];
-                if memchr::memchr(self.quote, f).is_some() {
-                    return Err((field, i, "a quote inside an unquoted field"));
-                }
-                out.push(std::borrow::Cow::Borrowed(f));
-                match end {
-                    Some(e) => i = e + 1,
-                    None => return Ok(()),
+                let rest = &rec[i..];
+                match memchr::memchr2(self.delimiter, self.quote, rest) {
+                    Some(k) if rest[k] == self.quote => {
+                        return Err((field, i, "a quote inside an unquoted field"));
+                    }
+                    Some(k) => {
+                        out.push(Cow::Borrowed(&rest[..k]));
+                        i += k + 1;
+                    }
+                    None => {
+                        out.push(Cow::Borrowed(rest));
+                        return Ok(());
+                    }
                 }
             }
         }
     }
 }
 
-/// What a chunk of text parses to: per record, cells by column.
+/// What a chunk of text parses to.
 struct Parsed<T> {
     value: T,
     records: u64,
@@ -482,173 +585,520 @@ impl<T> Counted for Parsed<T> {
     }
 }
 
-/// The callback of [`for_each_record`]: line, offset, the record's cells.
-type EachRecord<'f> =
-    dyn FnMut(u64, usize, &mut dyn Iterator<Item = (Col, Cell<'_>)>) -> Result<()> + 'f;
-
-/// The column of a cell: its position (CSV) or its key (JSON Lines).
-enum Col {
-    Pos(usize),
-    Key(String),
-}
-
-/// Calls `each(line, offset, cells)` for every record of a chunk. For
-/// CSV the first record of the input is the header and is passed with
-/// `line == u64::MAX`.
-fn for_each_record(
-    text: TableFormat,
+/// Calls `each(fields)` for every record of a CSV chunk; the first record
+/// of the input (`first`) is the header and goes to `header` instead.
+/// Returns `(records, lines)`.
+fn csv_records<'c>(
     csv: &CsvSplit,
-    chunk: &[u8],
+    chunk: &'c [u8],
     first: bool,
-    each: &mut EachRecord<'_>,
     header: &mut dyn FnMut(Vec<String>) -> Result<()>,
+    mut each: impl FnMut(&[Cow<'c, [u8]>]) -> Result<()>,
 ) -> Result<(u64, u64)> {
     let mut records = 0;
     let mut line = 0u64;
-    match text {
-        TableFormat::Csv => {
-            let (chunk, bom) = match chunk.strip_prefix(b"\xEF\xBB\xBF") {
-                Some(rest) if first => (rest, 3),
-                _ => (chunk, 0),
-            };
-            let mut fields = Vec::new();
-            let mut need_header = first;
-            for (rec, off, spanned) in csv.records(chunk) {
-                let here = line;
-                line += spanned;
-                if rec.iter().all(|c| matches!(c, b' ' | b'\t')) {
-                    continue;
-                }
-                csv.fields(rec, &mut fields).map_err(|(f, at, msg)| {
-                    Error::syntax("csv", format!("{msg} in field {}", f + 1))
-                        .at_line(here)
-                        .at_field(f as u64)
-                        .at_byte((off + at + bom) as u64)
-                })?;
-                if need_header {
-                    need_header = false;
-                    header(
-                        fields
-                            .iter()
-                            .map(|f| String::from_utf8_lossy(f).into_owned())
-                            .collect(),
-                    )?;
-                    continue;
-                }
-                let mut it = fields.iter().enumerate().map(|(j, f)| {
-                    let s = match f {
-                        std::borrow::Cow::Borrowed(b) => String::from_utf8_lossy(b),
-                        std::borrow::Cow::Owned(v) => {
-                            std::borrow::Cow::Owned(String::from_utf8_lossy(v).into_owned())
-                        }
-                    };
-                    // An empty quoted field ("") is an empty string, not null.
-                    let quoted = matches!(f, std::borrow::Cow::Owned(_));
-                    let cell = match (s.is_empty(), quoted) {
-                        (true, false) => Cell::Null,
-                        (true, true) => Cell::Raw(String::new()),
-                        _ => Cell::Text(s),
-                    };
-                    (Col::Pos(j), cell)
-                });
-                each(here, off, &mut it)
-                    .map_err(|e| e.at_line(here).at_byte((off + bom) as u64))?;
-                records += 1;
-            }
+    let (chunk, bom) = match chunk.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) if first => (rest, 3),
+        _ => (chunk, 0),
+    };
+    let mut fields = Vec::new();
+    let mut need_header = first;
+    for (rec, off, spanned) in csv.records(chunk) {
+        let here = line;
+        line += spanned;
+        if rec.iter().all(|c| matches!(c, b' ' | b'\t')) {
+            continue;
         }
-        TableFormat::Jsonl => {
-            for (raw, off) in crate::codec::lines::split_lines(chunk) {
-                let here = line;
-                line += 1;
-                let raw = if first && here == 0 {
-                    raw.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(raw)
-                } else {
-                    raw
-                };
-                if raw.iter().all(|c| c.is_ascii_whitespace()) {
-                    continue;
-                }
-                let obj: Object = serde_json::from_slice(raw).map_err(|e| {
-                    Error::syntax("jsonl", format!("expected a JSON object: {e}"))
-                        .at_line(here)
-                        .at_byte(off as u64 + e.column().saturating_sub(1) as u64)
-                })?;
-                let mut bad = None;
-                if let Some(k) = obj.duplicate() {
-                    return Err(Error::syntax(
-                        "jsonl",
-                        format!("key {k:?} appears twice in the object"),
-                    )
-                    .at_line(here)
-                    .at_byte(off as u64));
-                }
-                let mut it = obj.0.into_iter().map(|(k, v)| {
-                    let cell = match v {
-                        serde_json::Value::Null => Cell::Null,
-                        serde_json::Value::Bool(b) => Cell::Bool(b),
-                        serde_json::Value::Number(n) => match n.as_i64() {
-                            Some(i) => Cell::Int(i),
-                            None => Cell::Float(n.as_f64().unwrap_or(f64::NAN)),
-                        },
-                        serde_json::Value::String(s) => Cell::Text(std::borrow::Cow::Owned(s)),
-                        other => {
-                            if bad.is_none() {
-                                bad = Some(k.clone());
-                            }
-                            Cell::Raw(other.to_string())
-                        }
-                    };
-                    (Col::Key(k), cell)
-                });
-                let r = each(here, off, &mut it);
-                drop(it);
-                if let Some(k) = bad {
-                    return Err(Error::unsupported(format!(
-                        "the value of {k:?} is an array or object; typed tables hold scalars only"
-                    ))
-                    .at_line(here)
-                    .at_byte(off as u64));
-                }
-                r.map_err(|e| e.at_line(here).at_byte(off as u64))?;
-                records += 1;
-            }
+        csv.fields(rec, &mut fields).map_err(|(f, at, msg)| {
+            Error::syntax("csv", format!("{msg} in field {}", f + 1))
+                .at_line(here)
+                .at_field(f as u64)
+                .at_byte((off + at + bom) as u64)
+        })?;
+        if need_header {
+            need_header = false;
+            header(
+                fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            )?;
+            continue;
         }
-        TableFormat::Parquet => unreachable!("text formats only"),
+        each(&fields).map_err(|e| e.at_line(here).at_byte((off + bom) as u64))?;
+        records += 1;
     }
     Ok((records, line))
 }
 
-/// A JSON object with its keys in order.
-struct Object(Vec<(String, serde_json::Value)>);
+/// A JSON Lines record being read: [`jsonl_records`] hands it the cells
+/// of one line, then ends it.
+trait JsonRow {
+    /// One key and its value.
+    fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()>;
+    /// The line is complete.
+    fn end(&mut self) -> Result<()>;
+}
 
-impl Object {
-    fn duplicate(&self) -> Option<&str> {
-        let mut keys: Vec<&str> = self.0.iter().map(|(k, _)| k.as_str()).collect();
-        keys.sort_unstable();
-        keys.windows(2).find(|w| w[0] == w[1]).map(|w| w[0])
+/// Reads every line of a JSON Lines chunk into `row`. Returns
+/// `(records, lines)`.
+fn jsonl_records(
+    chunk: &[u8],
+    first: bool,
+    floats: bool,
+    row: &mut impl JsonRow,
+) -> Result<(u64, u64)> {
+    let mut records = 0;
+    let mut line = 0u64;
+    let mut scan = JsonScan {
+        floats,
+        ..JsonScan::default()
+    };
+    for (raw, off) in crate::codec::lines::split_lines(chunk) {
+        let here = line;
+        line += 1;
+        let (raw, off) = match raw.strip_prefix(b"\xEF\xBB\xBF") {
+            Some(rest) if first && here == 0 => (rest, off + 3),
+            _ => (raw, off),
+        };
+        if raw.iter().all(|c| c.is_ascii_whitespace()) {
+            continue;
+        }
+        scan.line(raw, off, &mut |k, v| row.cell(k, v))
+            .and_then(|()| row.end())
+            .map_err(|e| e.at_line(here).at_byte(off as u64))?;
+        records += 1;
+    }
+    Ok((records, line))
+}
+
+/// A scanner for JSON Lines lines holding one flat object of scalars. It
+/// follows RFC 8259 as serde_json does (no `NaN`, no trailing commas, no
+/// lone surrogates, control characters escaped); strings without escapes
+/// are borrowed, not copied.
+#[derive(Default)]
+struct JsonScan {
+    key: String,
+    value: String,
+    /// Whether float values are needed (the inference pass only needs
+    /// to know that a number is a float, and that it is in range).
+    floats: bool,
+}
+
+fn json_error(at: usize, msg: impl std::fmt::Display) -> Error {
+    Error::syntax("jsonl", format!("invalid JSON object: {msg}")).at_byte(at as u64)
+}
+
+#[inline]
+fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
+        i += 1;
+    }
+    i
+}
+
+fn found(b: &[u8], i: usize) -> String {
+    match b.get(i) {
+        None => "the end of the line".to_string(),
+        Some(_) => {
+            let rest = &b[i..];
+            let n = rest.len().min(20);
+            format!("{:?}", String::from_utf8_lossy(&rest[..n]))
+        }
     }
 }
 
-impl<'de> serde::Deserialize<'de> for Object {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Object, D::Error> {
-        struct V;
-        impl<'de> serde::de::Visitor<'de> for V {
-            type Value = Object;
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("a JSON object")
-            }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> std::result::Result<Object, A::Error> {
-                let mut v = Vec::new();
-                while let Some(e) = m.next_entry()? {
-                    v.push(e);
+impl JsonScan {
+    /// Scans `b` (a line at offset `base` of its chunk), calling `cell`
+    /// for every key and value in order.
+    fn line(
+        &mut self,
+        b: &[u8],
+        base: usize,
+        cell: &mut dyn FnMut(&str, JVal<'_>) -> Result<()>,
+    ) -> Result<()> {
+        // One check of the whole line, so that strings are slices of it.
+        let text = std::str::from_utf8(b)
+            .map_err(|e| json_error(base + e.valid_up_to(), "the line is not valid UTF-8"))?;
+        let mut i = skip_ws(b, 0);
+        if b.get(i) != Some(&b'{') {
+            return Err(json_error(
+                base + i,
+                format!("expected '{{', found {}", found(b, i)),
+            ));
+        }
+        i = skip_ws(b, i + 1);
+        if b.get(i) == Some(&b'}') {
+            i += 1;
+        } else {
+            loop {
+                if b.get(i) != Some(&b'"') {
+                    return Err(json_error(
+                        base + i,
+                        format!("expected a key (a string), found {}", found(b, i)),
+                    ));
                 }
-                Ok(Object(v))
+                let (key, next) = string(text, i, base, &mut self.key)?;
+                i = skip_ws(b, next);
+                if b.get(i) != Some(&b':') {
+                    return Err(json_error(
+                        base + i,
+                        format!("expected ':' after a key, found {}", found(b, i)),
+                    ));
+                }
+                i = skip_ws(b, i + 1);
+                let (v, next) = match b.get(i) {
+                    Some(b'"') => {
+                        let (s, next) = string(text, i, base, &mut self.value)?;
+                        (JVal::Str(Cow::Borrowed(s)), next)
+                    }
+                    Some(b'-' | b'0'..=b'9') => number(b, i, base, self.floats)?,
+                    Some(b't') => (JVal::Bool(true), literal(b, i, base, b"true")?),
+                    Some(b'f') => (JVal::Bool(false), literal(b, i, base, b"false")?),
+                    Some(b'n') => (JVal::Null, literal(b, i, base, b"null")?),
+                    Some(b'[' | b'{') => {
+                        return Err(Error::unsupported(format!(
+                            "the value of {key:?} is an array or object; typed tables hold scalars only"
+                        ))
+                        .at_byte(base as u64));
+                    }
+                    _ => {
+                        return Err(json_error(
+                            base + i,
+                            format!("expected a value, found {}", found(b, i)),
+                        ));
+                    }
+                };
+                cell(key, v)?;
+                i = skip_ws(b, next);
+                match b.get(i) {
+                    Some(b',') => i = skip_ws(b, i + 1),
+                    Some(b'}') => {
+                        i += 1;
+                        break;
+                    }
+                    _ => {
+                        return Err(json_error(
+                            base + i,
+                            format!("expected ',' or '}}', found {}", found(b, i)),
+                        ));
+                    }
+                }
             }
         }
-        d.deserialize_map(V)
+        i = skip_ws(b, i);
+        if i < b.len() {
+            return Err(json_error(
+                base + i,
+                format!("trailing characters after the object: {}", found(b, i)),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// The string whose opening quote is at `text[start]`, unescaped
+/// (borrowed from `text` when it has no escape, else built in `scratch`),
+/// and the position after its closing quote.
+#[inline]
+fn string<'s>(
+    text: &'s str,
+    start: usize,
+    base: usize,
+    scratch: &'s mut String,
+) -> Result<(&'s str, usize)> {
+    let b = text.as_bytes();
+    // The end of the run of plain characters from `i`.
+    let run = |mut i: usize| -> Result<usize> {
+        while i < b.len() {
+            match b[i] {
+                b'"' | b'\\' => return Ok(i),
+                c if c < 0x20 => {
+                    return Err(json_error(
+                        base + i,
+                        format!("control character 0x{c:02x} inside a string (it must be escaped)"),
+                    ));
+                }
+                _ => i += 1,
+            }
+        }
+        Err(json_error(base + i, "a string is not terminated"))
+    };
+    let mut i = start + 1;
+    let j = run(i)?;
+    if b[j] == b'"' {
+        // Quotes are ASCII, so `i..j` falls on character boundaries.
+        return Ok((&text[i..j], j + 1));
+    }
+    scratch.clear();
+    loop {
+        let j = run(i)?;
+        scratch.push_str(&text[i..j]);
+        i = j;
+        if b[i] == b'"' {
+            i += 1;
+            break;
+        }
+        // An escape.
+        let Some(&c) = b.get(i + 1) else {
+            return Err(json_error(base + b.len(), "a string is not terminated"));
+        };
+        let simple = match c {
+            b'"' => Some('"'),
+            b'\\' => Some('\\'),
+            b'/' => Some('/'),
+            b'b' => Some('\u{8}'),
+            b'f' => Some('\u{c}'),
+            b'n' => Some('\n'),
+            b'r' => Some('\r'),
+            b't' => Some('\t'),
+            b'u' => None,
+            _ => {
+                return Err(json_error(
+                    base + i,
+                    format!("invalid escape \\{}", c as char),
+                ));
+            }
+        };
+        if let Some(v) = simple {
+            scratch.push(v);
+            i += 2;
+            continue;
+        }
+        let hex4 = |at: usize| -> Result<u32> {
+            let h = b
+                .get(at..at + 4)
+                .ok_or_else(|| json_error(base + at, "expected four hex digits after \\u"))?;
+            let mut v = 0u32;
+            for &c in h {
+                let d = (c as char)
+                    .to_digit(16)
+                    .ok_or_else(|| json_error(base + at, "expected four hex digits after \\u"))?;
+                v = v * 16 + d;
+            }
+            Ok(v)
+        };
+        let hi = hex4(i + 2)?;
+        let (ch, len) = if (0xD800..0xDC00).contains(&hi) {
+            if b.get(i + 6) != Some(&b'\\') || b.get(i + 7) != Some(&b'u') {
+                return Err(json_error(
+                    base + i,
+                    "a high surrogate \\u escape without its low surrogate",
+                ));
+            }
+            let lo = hex4(i + 8)?;
+            if !(0xDC00..0xE000).contains(&lo) {
+                return Err(json_error(
+                    base + i,
+                    "a high surrogate \\u escape without its low surrogate",
+                ));
+            }
+            (0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00), 12)
+        } else if (0xDC00..0xE000).contains(&hi) {
+            return Err(json_error(base + i, "a lone low surrogate \\u escape"));
+        } else {
+            (hi, 6)
+        };
+        scratch.push(char::from_u32(ch).expect("a valid scalar value"));
+        i += len;
+    }
+    Ok((scratch.as_str(), i))
+}
+
+/// `word` at `b[i]`, and the position after it.
+#[inline]
+fn literal(b: &[u8], i: usize, base: usize, word: &[u8]) -> Result<usize> {
+    if b[i..].starts_with(word) {
+        Ok(i + word.len())
+    } else {
+        Err(json_error(
+            base + i,
+            format!(
+                "expected {}, found {}",
+                String::from_utf8_lossy(word),
+                found(b, i)
+            ),
+        ))
+    }
+}
+
+/// The number at `b[i]` and the position after it. As serde_json reads
+/// it: an integer token in i64 range is an int, except `-0`; any other
+/// number is a float, and one beyond the f64 range is an error. Without
+/// `floats`, a float that cannot be out of range is `Float(0.0)`.
+#[inline]
+fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'static>, usize)> {
+    let mut i = start;
+    let neg = b[i] == b'-';
+    if neg {
+        i += 1;
+    }
+    let digits_start = i;
+    let mut sig: u64 = 0;
+    let mut overflow = false;
+    while i < b.len() && b[i].is_ascii_digit() {
+        match sig
+            .checked_mul(10)
+            .and_then(|v| v.checked_add((b[i] - b'0') as u64))
+        {
+            Some(v) => sig = v,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    let ndigits = i - digits_start;
+    if ndigits == 0 {
+        return Err(json_error(base + i, "expected a digit"));
+    }
+    if ndigits > 1 && b[digits_start] == b'0' {
+        return Err(json_error(
+            base + digits_start,
+            "a number with a leading zero",
+        ));
+    }
+    let mut integer = true;
+    if b.get(i) == Some(&b'.') {
+        integer = false;
+        i += 1;
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return Err(json_error(
+                base + i,
+                "expected a digit after the decimal point",
+            ));
+        }
+    }
+    let exponent = matches!(b.get(i), Some(b'e' | b'E'));
+    if exponent {
+        integer = false;
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        let s = i;
+        while i < b.len() && b[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == s {
+            return Err(json_error(base + i, "expected a digit in the exponent"));
+        }
+    }
+    if integer && !overflow {
+        if !neg && sig <= i64::MAX as u64 {
+            return Ok((JVal::Int(sig as i64), i));
+        }
+        if neg && sig != 0 && sig <= 1 << 63 {
+            return Ok((JVal::Int((sig as i64).wrapping_neg()), i));
+        }
+    }
+    if !floats && !exponent && ndigits < 300 {
+        return Ok((JVal::Float(0.0), i));
+    }
+    let v: f64 =
+        fast_float2::parse(&b[start..i]).map_err(|_| json_error(base + start, "invalid number"))?;
+    if v.is_infinite() {
+        return Err(json_error(base + start, "number out of range"));
+    }
+    Ok((JVal::Float(v), i))
+}
+
+/// The column slots of JSON keys: the key that followed the previous one
+/// on the line before is tried first (lines usually repeat the same keys
+/// in the same order), then a hash map.
+#[derive(Debug, Default)]
+struct KeyIndex {
+    names: Vec<String>,
+    map: HashMap<String, usize>,
+    next: usize,
+}
+
+impl KeyIndex {
+    fn of(names: &[String]) -> KeyIndex {
+        let mut k = KeyIndex::default();
+        for n in names {
+            k.add(n);
+        }
+        k
+    }
+
+    /// A new line starts: its first key is expected to be the first column.
+    fn rewind(&mut self) {
+        self.next = 0;
+    }
+
+    #[inline]
+    fn get(&mut self, key: &str) -> Option<usize> {
+        let j = match self.names.get(self.next) {
+            Some(n) if n == key => self.next,
+            _ => *self.map.get(key)?,
+        };
+        self.next = j + 1;
+        Some(j)
+    }
+
+    fn add(&mut self, key: &str) -> usize {
+        let j = self.names.len();
+        self.names.push(key.to_string());
+        self.map.insert(key.to_string(), j);
+        self.next = j + 1;
+        j
+    }
+}
+
+/// The inference pass over JSON Lines: columns in order of first
+/// appearance and their kinds; a key seen twice on a line is an error.
+struct InferJson {
+    keys: KeyIndex,
+    kinds: Vec<Kind>,
+    /// The record (counted from 1) in which each column was last seen.
+    seen: Vec<u64>,
+    row: u64,
+}
+
+impl InferJson {
+    fn new() -> InferJson {
+        InferJson {
+            keys: KeyIndex::default(),
+            kinds: Vec::new(),
+            seen: Vec::new(),
+            row: 1,
+        }
+    }
+}
+
+fn duplicate_key(key: &str) -> Error {
+    Error::syntax("jsonl", format!("key {key:?} appears twice in the object"))
+}
+
+impl JsonRow for InferJson {
+    #[inline]
+    fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()> {
+        let j = match self.keys.get(key) {
+            Some(j) => j,
+            None => {
+                self.kinds.push(Kind::Null);
+                self.seen.push(0);
+                self.keys.add(key)
+            }
+        };
+        if self.seen[j] == self.row {
+            return Err(duplicate_key(key));
+        }
+        self.seen[j] = self.row;
+        let k = self.kinds[j];
+        if k != Kind::Str {
+            self.kinds[j] = k.join(v.kind());
+        }
+        Ok(())
+    }
+
+    fn end(&mut self) -> Result<()> {
+        self.row += 1;
+        self.keys.rewind();
+        Ok(())
     }
 }
 
@@ -660,21 +1110,6 @@ struct Columns {
 }
 
 impl Columns {
-    /// The slot of a cell's column, added (as still null) when new. CSV
-    /// columns are named by position until the header names them.
-    fn slot(&mut self, col: &Col) -> usize {
-        match col {
-            Col::Pos(j) => {
-                while self.names.len() <= *j {
-                    self.names.push(self.names.len().to_string());
-                    self.kinds.push(Kind::Null);
-                }
-                *j
-            }
-            Col::Key(name) => self.index(name),
-        }
-    }
-
     fn index(&mut self, name: &str) -> usize {
         match self.names.iter().position(|n| n == name) {
             Some(i) => i,
@@ -686,11 +1121,43 @@ impl Columns {
         }
     }
 
-    fn merge(&mut self, other: &Columns) {
-        for (n, &k) in other.names.iter().zip(&other.kinds) {
+    /// Adds the columns of a later chunk: new names go last, kinds join.
+    fn merge(&mut self, names: &[String], kinds: &[Kind]) {
+        for (n, &k) in names.iter().zip(kinds) {
             let i = self.index(n);
             self.kinds[i] = self.kinds[i].join(k);
         }
+    }
+}
+
+/// Pass 2 over JSON Lines: values into the column builders.
+struct BuildJson<'k> {
+    keys: KeyIndex,
+    builders: &'k mut [ColumnBuilder],
+    seen: Vec<bool>,
+}
+
+impl JsonRow for BuildJson<'_> {
+    #[inline]
+    fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()> {
+        let j = self
+            .keys
+            .get(key)
+            .ok_or_else(|| internal("a key the inference pass did not see"))?;
+        if std::mem::replace(&mut self.seen[j], true) {
+            return Err(duplicate_key(key));
+        }
+        self.builders[j].push_json(v)
+    }
+
+    fn end(&mut self) -> Result<()> {
+        for (b, s) in self.builders.iter_mut().zip(self.seen.iter_mut()) {
+            if !std::mem::replace(s, false) {
+                b.push_null();
+            }
+        }
+        self.keys.rewind();
+        Ok(())
     }
 }
 
@@ -718,8 +1185,8 @@ fn to_parquet(
         Input::Stream { .. } => unreachable!("spooled"),
     };
     // Pass 1: the header (CSV) and every column's kind.
-    let mut header: Option<Vec<String>> = None;
     let mut cols = Columns::default();
+    let mut header: Option<Vec<String>> = None;
     {
         let mut chunker = Chunker::new(input, &framer, opts.pipeline.chunk_size);
         let header_slot = std::sync::Mutex::new(None::<Vec<String>>);
@@ -727,32 +1194,52 @@ fn to_parquet(
             &mut chunker,
             opts.pipeline,
             |chunk: &Chunk| {
-                let mut c = Columns::default();
-                let (records, lines) = for_each_record(
-                    text,
-                    &csv,
-                    chunk,
-                    chunk.index == 0,
-                    &mut |_, _, cells| {
-                        for (col, cell) in cells {
-                            let i = c.slot(&col);
-                            c.kinds[i] = c.kinds[i].join(cell.kind(text == TableFormat::Csv));
-                        }
-                        Ok(())
-                    },
-                    &mut |h| {
-                        *header_slot.lock().expect("lock") = Some(h);
-                        Ok(())
-                    },
-                )?;
+                let first = chunk.index == 0;
+                let (names, kinds, records, lines) = match text {
+                    TableFormat::Csv => {
+                        let mut kinds: Vec<Kind> = Vec::new();
+                        let (records, lines) = csv_records(
+                            &csv,
+                            chunk,
+                            first,
+                            &mut |h| {
+                                *header_slot.lock().expect("lock") = Some(h);
+                                Ok(())
+                            },
+                            |fields| {
+                                if kinds.len() < fields.len() {
+                                    kinds.resize(fields.len(), Kind::Null);
+                                }
+                                for (k, f) in kinds.iter_mut().zip(fields) {
+                                    *k = match f {
+                                        // An empty quoted field ("") is an
+                                        // empty string, not null.
+                                        Cow::Owned(v) if v.is_empty() => Kind::Str,
+                                        _ => refine(*k, f),
+                                    };
+                                }
+                                Ok(())
+                            },
+                        )?;
+                        // CSV columns are named by position until the
+                        // header names them.
+                        let names = (0..kinds.len()).map(|j| j.to_string()).collect();
+                        (names, kinds, records, lines)
+                    }
+                    _ => {
+                        let mut infer = InferJson::new();
+                        let (records, lines) = jsonl_records(chunk, first, false, &mut infer)?;
+                        (infer.keys.names, infer.kinds, records, lines)
+                    }
+                };
                 Ok(Parsed {
-                    value: c,
+                    value: (names, kinds),
                     records,
                     lines,
                 })
             },
-            |p: Parsed<Columns>| {
-                cols.merge(&p.value);
+            |p: Parsed<(Vec<String>, Vec<Kind>)>| {
+                cols.merge(&p.value.0, &p.value.1);
                 Ok(())
             },
             &mut |_| {},
@@ -789,44 +1276,45 @@ fn to_parquet(
             .map(|(n, k)| Field::new(n, k.data_type(), true))
             .collect::<Vec<_>>(),
     ));
-    // Pass 2: parse into Arrow arrays, chunks in parallel.
-    let mut writer = crate::format::parquet::write::arrow_writer(schema.clone(), &opts.parquet)?;
+    // Pass 2: parse into Arrow arrays, chunks in parallel; the columns of
+    // each batch are encoded in parallel too. The writer starts with the
+    // first batch, which decides the columns not worth a dictionary.
+    let new_writer = |first: Option<&RecordBatch>| {
+        ColumnParallelWriter::new(schema.clone(), &opts.parquet, opts.pipeline.threads, first)
+    };
+    let mut writer: Option<ColumnParallelWriter> = None;
     let mut chunker = Chunker::new(again, &framer, opts.pipeline.chunk_size);
-    let positions: Vec<String> = cols.names.clone();
     let kinds = cols.kinds.clone();
+    let names = cols.names.clone();
     pipeline::run(
         &mut chunker,
         opts.pipeline,
         |chunk: &Chunk| {
             let mut builders: Vec<ColumnBuilder> =
                 kinds.iter().map(|&k| ColumnBuilder::new(k)).collect();
-            let mut seen = vec![false; kinds.len()];
-            let (records, lines) = for_each_record(
-                text,
-                &csv,
-                chunk,
-                chunk.index == 0,
-                &mut |_, _, cells| {
-                    seen.iter_mut().for_each(|s| *s = false);
-                    for (col, cell) in cells {
-                        let j = match col {
-                            Col::Pos(j) => j,
-                            Col::Key(name) => {
-                                positions.iter().position(|n| *n == name).expect("inferred")
-                            }
-                        };
-                        builders[j].push(cell)?;
-                        seen[j] = true;
+            let first = chunk.index == 0;
+            let (records, lines) = match text {
+                TableFormat::Csv => csv_records(&csv, chunk, first, &mut |_| Ok(()), |fields| {
+                    if fields.len() > builders.len() {
+                        return Err(internal("a record wider than the inferred columns"));
                     }
-                    for (j, s) in seen.iter().enumerate() {
-                        if !s {
-                            builders[j].push(Cell::Null)?;
-                        }
+                    for (b, f) in builders.iter_mut().zip(fields) {
+                        b.push_csv(f, matches!(f, Cow::Owned(_)))?;
+                    }
+                    for b in &mut builders[fields.len()..] {
+                        b.push_null();
                     }
                     Ok(())
-                },
-                &mut |_| Ok(()),
-            )?;
+                })?,
+                _ => {
+                    let mut build = BuildJson {
+                        keys: KeyIndex::of(&names),
+                        seen: vec![false; builders.len()],
+                        builders: &mut builders,
+                    };
+                    jsonl_records(chunk, first, true, &mut build)?
+                }
+            };
             let arrays: Vec<ArrayRef> = builders.into_iter().map(ColumnBuilder::finish).collect();
             if arrays.is_empty() && records > 0 {
                 // Found by the `table` fuzz target (an internal error before).
@@ -847,20 +1335,27 @@ fn to_parquet(
             })
         },
         |p: Parsed<RecordBatch>| {
-            writer
-                .write(&p.value)
-                .map_err(|e| Error::unsupported(format!("cannot write Parquet: {e}")))?;
             summary.records += p.records;
-            let bytes = std::mem::take(writer.inner_mut());
+            if p.value.num_rows() == 0 {
+                return Ok(());
+            }
+            let w = match &mut writer {
+                Some(w) => w,
+                None => writer.insert(new_writer(Some(&p.value))?),
+            };
+            w.write(&p.value)?;
+            let bytes = w.take_bytes();
             summary.bytes_out += bytes.len() as u64;
             sink(&bytes)
         },
         &mut |_| {},
     )?;
     summary.bytes_in = chunker.position();
-    let bytes = writer
-        .into_inner()
-        .map_err(|e| Error::unsupported(format!("cannot write Parquet: {e}")))?;
+    let writer = match writer {
+        Some(w) => w,
+        None => new_writer(None)?,
+    };
+    let bytes = writer.finish()?;
     summary.bytes_out += bytes.len() as u64;
     sink(&bytes)
 }
@@ -882,6 +1377,9 @@ fn internal(msg: &str) -> Error {
     Error::new(crate::error::ErrorKind::Internal(msg.to_string()))
 }
 
+/// A column being built from text cells. Inference saw every cell, so a
+/// cell that does not fit is a bug; it is still reported as an error, not
+/// a panic.
 enum ColumnBuilder {
     Null(StringBuilder),
     Bool(BooleanBuilder),
@@ -889,6 +1387,10 @@ enum ColumnBuilder {
     Float(Float64Builder),
     Ts(TimestampMicrosecondBuilder),
     Str(StringBuilder),
+}
+
+fn mismatch() -> Error {
+    internal("a cell does not fit its inferred column type")
 }
 
 impl ColumnBuilder {
@@ -905,38 +1407,59 @@ impl ColumnBuilder {
         }
     }
 
-    /// Appends a cell. Inference saw every cell, so a mismatch is a bug;
-    /// it is still reported as an error, not a panic.
-    fn push(&mut self, cell: Cell<'_>) -> Result<()> {
-        let mismatch = || internal("a cell does not fit its inferred column type");
-        match (self, cell) {
-            (ColumnBuilder::Null(b) | ColumnBuilder::Str(b), Cell::Null) => b.append_null(),
-            (ColumnBuilder::Null(_), _) => return Err(mismatch()),
-            (ColumnBuilder::Bool(b), Cell::Null) => b.append_null(),
-            (ColumnBuilder::Int(b), Cell::Null) => b.append_null(),
-            (ColumnBuilder::Float(b), Cell::Null) => b.append_null(),
-            (ColumnBuilder::Ts(b), Cell::Null) => b.append_null(),
-            (ColumnBuilder::Str(b), Cell::Text(s)) => b.append_value(&*s),
-            (ColumnBuilder::Str(b), Cell::Raw(s)) => b.append_value(&s),
-            (ColumnBuilder::Str(b), Cell::Bool(v)) => {
+    #[inline]
+    fn push_null(&mut self) {
+        match self {
+            ColumnBuilder::Null(b) | ColumnBuilder::Str(b) => b.append_null(),
+            ColumnBuilder::Bool(b) => b.append_null(),
+            ColumnBuilder::Int(b) => b.append_null(),
+            ColumnBuilder::Float(b) => b.append_null(),
+            ColumnBuilder::Ts(b) => b.append_null(),
+        }
+    }
+
+    /// Appends a CSV cell: an unquoted empty cell is null, a `quoted` one
+    /// an empty string; text that is not UTF-8 is kept with
+    /// replacement characters.
+    #[inline]
+    fn push_csv(&mut self, b: &[u8], quoted: bool) -> Result<()> {
+        if b.is_empty() && !quoted {
+            self.push_null();
+            return Ok(());
+        }
+        match self {
+            ColumnBuilder::Str(s) => match std::str::from_utf8(b) {
+                Ok(t) => s.append_value(t),
+                Err(_) => s.append_value(String::from_utf8_lossy(b)),
+            },
+            ColumnBuilder::Float(f) => {
+                f.append_value(crate::codec::text::parse_f64(b).ok_or_else(mismatch)?)
+            }
+            ColumnBuilder::Int(i) => i.append_value(parse_i64(b).ok_or_else(mismatch)?),
+            ColumnBuilder::Bool(v) if is_bool(b) => v.append_value(b.eq_ignore_ascii_case(b"true")),
+            ColumnBuilder::Ts(t) => t.append_value(parse_timestamp_bytes(b).ok_or_else(mismatch)?),
+            _ => return Err(mismatch()),
+        }
+        Ok(())
+    }
+
+    /// Appends a JSON value; numbers and bools in a string column keep
+    /// their text (an int as written, a float as Rust prints it).
+    #[inline]
+    fn push_json(&mut self, v: JVal<'_>) -> Result<()> {
+        match (self, v) {
+            (b, JVal::Null) => b.push_null(),
+            (ColumnBuilder::Str(b), JVal::Str(s)) => b.append_value(&*s),
+            (ColumnBuilder::Str(b), JVal::Int(v)) => b.append_value(itoa::Buffer::new().format(v)),
+            (ColumnBuilder::Str(b), JVal::Float(v)) => b.append_value(v.to_string()),
+            (ColumnBuilder::Str(b), JVal::Bool(v)) => {
                 b.append_value(if v { "true" } else { "false" })
             }
-            (ColumnBuilder::Str(b), Cell::Int(v)) => b.append_value(v.to_string()),
-            (ColumnBuilder::Str(b), Cell::Float(v)) => b.append_value(v.to_string()),
-            (ColumnBuilder::Bool(b), Cell::Bool(v)) => b.append_value(v),
-            (ColumnBuilder::Bool(b), Cell::Text(s)) => {
-                b.append_value(s.eq_ignore_ascii_case("true"))
-            }
-            (ColumnBuilder::Int(b), Cell::Int(v)) => b.append_value(v),
-            (ColumnBuilder::Int(b), Cell::Text(s)) => {
-                b.append_value(s.parse().map_err(|_| mismatch())?)
-            }
-            (ColumnBuilder::Float(b), Cell::Float(v)) => b.append_value(v),
-            (ColumnBuilder::Float(b), Cell::Int(v)) => b.append_value(v as f64),
-            (ColumnBuilder::Float(b), Cell::Text(s)) => {
-                b.append_value(crate::codec::text::parse_f64(s.as_bytes()).ok_or_else(mismatch)?)
-            }
-            (ColumnBuilder::Ts(b), Cell::Text(s)) => {
+            (ColumnBuilder::Bool(b), JVal::Bool(v)) => b.append_value(v),
+            (ColumnBuilder::Int(b), JVal::Int(v)) => b.append_value(v),
+            (ColumnBuilder::Float(b), JVal::Float(v)) => b.append_value(v),
+            (ColumnBuilder::Float(b), JVal::Int(v)) => b.append_value(v as f64),
+            (ColumnBuilder::Ts(b), JVal::Str(s)) => {
                 b.append_value(parse_timestamp(&s).ok_or_else(mismatch)?)
             }
             _ => return Err(mismatch()),
@@ -954,7 +1477,6 @@ impl ColumnBuilder {
         }
     }
 }
-
 // ---------------------------------------------------------------------------
 // Parquet → text
 
@@ -1252,5 +1774,305 @@ mod tests {
         let mut out = Vec::new();
         write_timestamp(&mut out, -1);
         assert_eq!(out, b"1969-12-31T23:59:59.999999Z");
+    }
+}
+
+#[cfg(test)]
+mod scan_tests {
+    use super::*;
+
+    /// What serde_json makes of a line, in the scanner's terms.
+    fn oracle(line: &str) -> std::result::Result<Vec<(String, JVal<'static>)>, ()> {
+        let v: serde_json::Value = serde_json::from_str(line).map_err(|_| ())?;
+        let serde_json::Value::Object(m) = v else {
+            return Err(());
+        };
+        let mut out = Vec::new();
+        for (k, v) in m {
+            out.push((
+                k,
+                match v {
+                    serde_json::Value::Null => JVal::Null,
+                    serde_json::Value::Bool(b) => JVal::Bool(b),
+                    serde_json::Value::Number(n) => match n.as_i64() {
+                        Some(i) => JVal::Int(i),
+                        None => JVal::Float(n.as_f64().unwrap()),
+                    },
+                    serde_json::Value::String(s) => JVal::Str(Cow::Owned(s)),
+                    _ => return Err(()),
+                },
+            ));
+        }
+        Ok(out)
+    }
+
+    fn scan(line: &str) -> std::result::Result<Vec<(String, JVal<'static>)>, Error> {
+        let mut out = Vec::new();
+        let mut scan = JsonScan {
+            floats: true,
+            ..JsonScan::default()
+        };
+        scan.line(line.as_bytes(), 0, &mut |k, v| {
+            let v = match v {
+                JVal::Str(s) => JVal::Str(Cow::Owned(s.into_owned())),
+                JVal::Null => JVal::Null,
+                JVal::Bool(b) => JVal::Bool(b),
+                JVal::Int(i) => JVal::Int(i),
+                JVal::Float(f) => JVal::Float(f),
+            };
+            out.push((k.to_string(), v));
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_json_scanner_reads_what_serde_json_reads() {
+        // serde_json (features: raw_value, no preserve_order) sorts keys;
+        // compare as sorted maps. Floats: serde_json's default parser may
+        // be one ulp off where fast_float2 is exact, so values are
+        // compared to 1 ulp.
+        let lines = [
+            r#"{}"#,
+            r#" { } "#,
+            r#"{"a":1,"b":-2,"c":1.5,"d":-0.0,"e":1e3,"f":true,"g":false,"h":null}"#,
+            r#"{"s":"plain","t":"esc \" \\ \/ \b \f \n \r \t \u00e9 \ud83d\ude00","u":""}"#,
+            r#"{"big":9223372036854775807,"bigger":9223372036854775808,"min":-9223372036854775808,"under":-9223372036854775809}"#,
+            r#"{"huge":123456789012345678901234567890,"neg0":-0,"z":0,"e":2E-3,"p":1e+2}"#,
+            r#"{"k\u0041y":1, "x" : "é ü 日本" }"#,
+            "{\"tab\"\t:\t1\r}",
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":-}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":NaN}"#,
+            r#"{"a":Infinity}"#,
+            r#"{"a":1e400}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":nul}"#,
+            r#"{"a":1,}"#,
+            r#"{"a":1 "b":2}"#,
+            r#"{"a" 1}"#,
+            r#"{a:1}"#,
+            r#"{"a":1}x"#,
+            r#"{"a":1}}"#,
+            r#"{"a":"unterminated}"#,
+            r#"{"a":"\x"}"#,
+            r#"{"a":"\u12"}"#,
+            r#"{"a":"\ud800"}"#,
+            r#"{"a":"\udc00"}"#,
+            "{\"a\":\"ctl\u{1}\"}",
+            r#"[1,2]"#,
+            r#""s""#,
+            r#"{"a":1"#,
+            r#"{"#,
+        ];
+        for line in lines {
+            let want = oracle(line);
+            let got = scan(line);
+            match (&want, &got) {
+                (Ok(w), Ok(g)) => {
+                    let mut g = g.clone();
+                    g.sort_by(|a, b| a.0.cmp(&b.0));
+                    assert_eq!(w.len(), g.len(), "{line}");
+                    for ((wk, wv), (gk, gv)) in w.iter().zip(&g) {
+                        assert_eq!(wk, gk, "{line}");
+                        match (wv, gv) {
+                            (JVal::Float(a), JVal::Float(b)) => assert!(
+                                (a.to_bits() as i64 - b.to_bits() as i64).abs() <= 1,
+                                "{line}: {a} vs {b}"
+                            ),
+                            _ => assert_eq!(wv, gv, "{line}"),
+                        }
+                    }
+                }
+                (Err(()), Err(e)) => {
+                    assert!(e.position().byte.is_some(), "{line}: {e}");
+                }
+                _ => panic!("{line}: serde_json {want:?}, scanner {got:?}"),
+            }
+        }
+        // Not UTF-8 inside a string, and a nested value naming its key.
+        let mut out = Vec::new();
+        let e = JsonScan::default()
+            .line(b"{\"a\":\"\xff\"}", 10, &mut |k, _| {
+                out.push(k.to_string());
+                Ok(())
+            })
+            .unwrap_err();
+        assert!(e.to_string().contains("UTF-8"), "{e}");
+        assert_eq!(e.position().byte, Some(16));
+        let e = scan(r#"{"a":1,"n":{"b":2}}"#).unwrap_err();
+        assert!(e.to_string().contains("\"n\" is an array or object"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_keys_are_located_errors() {
+        let run = |text: &[u8]| {
+            convert_table(
+                Input::from_bytes(text.to_vec(), "d.jsonl"),
+                TableFormat::Jsonl,
+                TableFormat::Parquet,
+                &mut |_| Ok(()),
+                &ConvertOptions::default(),
+            )
+        };
+        let e = run(b"{\"a\":1,\"b\":2}\n{\"b\":1,\"a\":2,\"b\":3}\n").unwrap_err();
+        assert!(e.to_string().contains("\"b\" appears twice"), "{e}");
+        assert_eq!(e.position().line, Some(1));
+        assert_eq!(e.position().byte, Some(14));
+        // The same key on different lines, in any order, is fine.
+        assert_eq!(
+            run(b"{\"a\":1,\"b\":2}\n{\"b\":1,\"a\":2}\n{}\n{\"a\":1}\n")
+                .unwrap()
+                .records,
+            4
+        );
+    }
+
+    #[test]
+    fn parse_i64_is_str_parse() {
+        for s in [
+            "0",
+            "-0",
+            "+0",
+            "12",
+            "-12",
+            "+12",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "",
+            "-",
+            "+",
+            "1.0",
+            " 1",
+            "1 ",
+            "0x10",
+            "--1",
+            "+-1",
+            "١",
+            "00012",
+        ] {
+            assert_eq!(parse_i64(s.as_bytes()), s.parse::<i64>().ok(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn refine_is_the_join_with_the_cell_kind() {
+        let cells = [
+            "",
+            "1",
+            "-7",
+            "+3",
+            "1.5",
+            "1e3",
+            "nan",
+            "inf",
+            " 2.5 ",
+            "true",
+            "FALSE",
+            "2024-01-02T03:04:05Z",
+            "2024-01-02 03:04:05.123+01:00",
+            "2024-13-02T03:04:05",
+            "x",
+            "1,5",
+            "99999999999999999999",
+        ];
+        for c in cells {
+            if plain_decimal(c.as_bytes()) {
+                assert!(
+                    crate::codec::text::parse_f64(c.as_bytes()).is_some(),
+                    "{c:?}"
+                );
+            }
+        }
+        assert!(plain_decimal(b"-12.50") && plain_decimal(b"7"));
+        assert!(!plain_decimal(b"1.") && !plain_decimal(b"-") && !plain_decimal(b"1e3"));
+        use Kind::*;
+        for k in [Null, Bool, Int, Float, Timestamp, Str] {
+            for c in cells {
+                assert_eq!(
+                    refine(k, c.as_bytes()),
+                    k.join(classify(c.as_bytes())),
+                    "{k:?} {c:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn csv_records_split_like_a_byte_loop() {
+        // The byte-at-a-time splitter this replaced.
+        fn naive(chunk: &[u8], quote: u8) -> Vec<(&[u8], usize, u64)> {
+            let mut out = Vec::new();
+            let (mut start, mut quoted, mut lines) = (0, false, 0);
+            for (i, &c) in chunk.iter().enumerate() {
+                if c == quote {
+                    quoted = !quoted;
+                } else if c == b'\n' {
+                    lines += 1;
+                    if !quoted {
+                        let mut rec = &chunk[start..i];
+                        if rec.last() == Some(&b'\r') {
+                            rec = &rec[..rec.len() - 1];
+                        }
+                        out.push((rec, start, lines));
+                        lines = 0;
+                        start = i + 1;
+                    }
+                }
+            }
+            if start < chunk.len() {
+                out.push((&chunk[start..], start, lines + 1));
+            }
+            out
+        }
+        let split = CsvSplit {
+            delimiter: b',',
+            quote: b'"',
+        };
+        for text in [
+            &b""[..],
+            b"a,b\n1,2\n",
+            b"a,b\r\n1,2",
+            b"\"x\ny\",1\n\n2,\"\"\"\"\n",
+            b"\"unclosed\n1,2\n",
+            b"\n\n\n",
+        ] {
+            let got: Vec<_> = split.records(text).collect();
+            assert_eq!(
+                got,
+                naive(text, b'"'),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        let mut f = Vec::new();
+        split.fields(b"a,\"b,\"\"c\"\"\",,\"\"", &mut f).unwrap();
+        assert_eq!(
+            f,
+            [
+                Cow::Borrowed(&b"a"[..]),
+                Cow::Owned(b"b,\"c\"".to_vec()),
+                Cow::Borrowed(&b""[..]),
+                Cow::Owned(Vec::new())
+            ]
+        );
+        assert_eq!(
+            split.fields(b"a,b\"c", &mut f).unwrap_err(),
+            (1, 2, "a quote inside an unquoted field")
+        );
+        assert_eq!(
+            split.fields(b"\"ab\"c", &mut f).unwrap_err(),
+            (0, 4, "text after the closing quote")
+        );
+        assert_eq!(
+            split.fields(b"x,\"ab", &mut f).unwrap_err(),
+            (1, 2, "unclosed quote")
+        );
     }
 }

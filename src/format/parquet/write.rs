@@ -7,8 +7,14 @@ use arrow_array::{ArrayRef, ListArray, PrimitiveArray, RecordBatch};
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_writer::{
+    ArrowColumnChunk, ArrowColumnWriter, ArrowRowGroupWriterFactory, compute_leaves,
+};
 use parquet::basic::{GzipLevel, ZstdLevel};
-use parquet::file::properties::WriterProperties;
+use parquet::file::properties::{WriterProperties, WriterPropertiesBuilder};
+use parquet::file::writer::SerializedFileWriter;
+use parquet::schema::types::ColumnPath;
+use rayon::prelude::*;
 
 use super::{Compression, Layout, ParquetOptions};
 use crate::batch::{Batch, Dtype, check_dense_width};
@@ -61,6 +67,10 @@ fn arrow_type(d: Dtype) -> DataType {
 }
 
 fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
+    Ok(properties_builder(opts)?.build())
+}
+
+fn properties_builder(opts: &ParquetOptions) -> Result<WriterPropertiesBuilder> {
     let compression = match opts.compression {
         Compression::Snappy => parquet::basic::Compression::SNAPPY,
         Compression::None => parquet::basic::Compression::UNCOMPRESSED,
@@ -77,8 +87,7 @@ fn properties(opts: &ParquetOptions) -> Result<WriterProperties> {
     Ok(WriterProperties::builder()
         .set_compression(compression)
         .set_max_row_group_row_count(Some(opts.row_group_size))
-        .set_created_by(format!("sm-data {}", env!("CARGO_PKG_VERSION")))
-        .build())
+        .set_created_by(format!("sm-data {}", env!("CARGO_PKG_VERSION"))))
 }
 
 /// Builds a writer over an in-memory buffer.
@@ -86,8 +95,89 @@ pub(crate) fn arrow_writer(
     schema: SchemaRef,
     opts: &ParquetOptions,
 ) -> Result<ArrowWriter<Vec<u8>>> {
-    ArrowWriter::try_new(Vec::new(), schema, Some(properties(opts)?))
+    arrow_writer_for(schema, opts, None)
+}
+
+/// Builds a writer over an in-memory buffer, with dictionary encoding off
+/// for the columns of `first` (the first batch to be written) that are
+/// not worth it (see [`plain_columns`]).
+fn arrow_writer_for(
+    schema: SchemaRef,
+    opts: &ParquetOptions,
+    first: Option<&RecordBatch>,
+) -> Result<ArrowWriter<Vec<u8>>> {
+    let mut props = properties_builder(opts)?;
+    if let Some(batch) = first {
+        for j in plain_columns(batch) {
+            let name = batch.schema_ref().field(j).name().clone();
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+        }
+    }
+    ArrowWriter::try_new(Vec::new(), schema, Some(props.build()))
         .map_err(|e| Error::unsupported(format!("cannot start the Parquet writer: {e}")))
+}
+
+/// Rows of the first batch looked at by [`plain_columns`].
+const DICTIONARY_SAMPLE_ROWS: usize = 16 * 1024;
+
+/// The top-level columns of `batch` whose values are so nearly all
+/// distinct that a dictionary would not hold them: dictionary encoding
+/// would hash every value until the dictionary page is full (1 MiB, so
+/// 128 Ki float64 values) and then fall back to plain encoding anyway,
+/// which costs more than all the rest of the encoding. On a sample of `n`
+/// values, `d` repeats estimate `n² / 2d` distinct values; a column is
+/// plain when that is more than twice what the dictionary page holds.
+/// Values are not changed, only their encoding; low-cardinality columns
+/// (labels, categories, small ints) keep their dictionary.
+pub(crate) fn plain_columns(batch: &RecordBatch) -> Vec<usize> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Int64Type, TimestampMicrosecondType};
+    let limit = parquet::file::properties::DEFAULT_DICTIONARY_PAGE_SIZE_LIMIT;
+    let rows = batch.num_rows().min(DICTIONARY_SAMPLE_ROWS);
+    let mut out = Vec::new();
+    let mut keys: Vec<u64> = Vec::with_capacity(rows);
+    for (j, col) in batch.columns().iter().enumerate() {
+        let col = col.slice(0, rows);
+        keys.clear();
+        let mut bytes = 0usize;
+        macro_rules! bits {
+            ($t:ty, $size:expr, $f:expr) => {{
+                let a = col.as_primitive::<$t>();
+                keys.extend(a.iter().flatten().map($f));
+                bytes = keys.len() * $size;
+            }};
+        }
+        match col.data_type() {
+            DataType::Float64 => bits!(Float64Type, 8, |v: f64| v.to_bits()),
+            DataType::Float32 => bits!(Float32Type, 4, |v: f32| v.to_bits() as u64),
+            DataType::Int64 => bits!(Int64Type, 8, |v: i64| v as u64),
+            DataType::Int32 => bits!(Int32Type, 4, |v: i32| v as u64),
+            DataType::Timestamp(arrow_schema::TimeUnit::Microsecond, _) => {
+                bits!(TimestampMicrosecondType, 8, |v: i64| v as u64)
+            }
+            DataType::Utf8 => {
+                use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+                let hasher = BuildHasherDefault::<DefaultHasher>::default();
+                for s in col.as_string::<i32>().iter().flatten() {
+                    keys.push(hasher.hash_one(s));
+                    bytes += s.len() + 4;
+                }
+            }
+            _ => continue,
+        }
+        let n = keys.len();
+        if n < 1024 {
+            continue;
+        }
+        keys.sort_unstable();
+        let repeats = keys.windows(2).filter(|w| w[0] == w[1]).count();
+        // What the dictionary page holds, in values of this column's size.
+        let capacity = limit / (bytes / n).max(1);
+        if (repeats as u128) * 4 * (capacity as u128) < (n as u128) * (n as u128) {
+            out.push(j);
+        }
+    }
+    out
 }
 
 fn write_error(e: impl std::fmt::Display) -> Error {
@@ -220,22 +310,25 @@ impl Writer {
         if batch.is_empty() {
             return Ok(());
         }
-        if self.shape.is_none() {
-            let shape = self.decide(batch)?;
-            let mut opts = self.opts.clone();
-            opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
-            let mut w = arrow_writer(shape.schema.clone(), &opts)?;
-            // How many leading columns are labels, so that sm-data reads
-            // unlabeled files back without taking a feature as the label.
-            w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
-                super::LABELS_KEY.to_string(),
-                shape.labels.to_string(),
-            ));
-            self.inner = Some(w);
-            self.shape = Some(shape);
-        }
-        let shape = self.shape.as_ref().expect("set above");
-        let rb = to_record_batch(batch, shape, self.num_features, &mut self.scratch)?;
+        let rb = match &self.shape {
+            Some(shape) => to_record_batch(batch, shape, self.num_features, &mut self.scratch)?,
+            None => {
+                let shape = self.decide(batch)?;
+                let mut opts = self.opts.clone();
+                opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
+                let rb = to_record_batch(batch, &shape, self.num_features, &mut self.scratch)?;
+                let mut w = arrow_writer_for(shape.schema.clone(), &opts, Some(&rb))?;
+                // How many leading columns are labels, so that sm-data reads
+                // unlabeled files back without taking a feature as the label.
+                w.append_key_value_metadata(parquet::file::metadata::KeyValue::new(
+                    super::LABELS_KEY.to_string(),
+                    shape.labels.to_string(),
+                ));
+                self.inner = Some(w);
+                self.shape = Some(shape);
+                rb
+            }
+        };
         self.inner
             .as_mut()
             .expect("set with the shape")
@@ -477,6 +570,151 @@ fn to_record_batch(
     RecordBatch::try_new(shape.schema.clone(), cols).map_err(write_error)
 }
 
+/// An Arrow → Parquet writer that encodes the columns of each batch in
+/// parallel (one [`ArrowColumnWriter`] per column, on a rayon pool of
+/// `threads`), then appends the closed column chunks to the row group in
+/// column order. The file is the one [`ArrowWriter`] writes with the same
+/// properties; only who does the encoding differs. Encoded bytes collect
+/// in memory a row group at a time: take them with
+/// [`ColumnParallelWriter::take_bytes`].
+pub(crate) struct ColumnParallelWriter {
+    file: SerializedFileWriter<Vec<u8>>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    columns: Vec<ArrowColumnWriter>,
+    /// Rows in the row group being built.
+    rows: usize,
+    max_rows: usize,
+    pool: Option<rayon::ThreadPool>,
+}
+
+impl ColumnParallelWriter {
+    /// A writer of `schema` with `opts`; `threads` encode (0 = one per
+    /// core, 1 = on the calling thread). `first`, the first batch to be
+    /// written, decides which columns skip dictionary encoding
+    /// ([`plain_columns`]).
+    pub(crate) fn new(
+        schema: SchemaRef,
+        opts: &ParquetOptions,
+        threads: usize,
+        first: Option<&RecordBatch>,
+    ) -> Result<ColumnParallelWriter> {
+        let max_rows = opts.row_group_size;
+        let (file, factory) = arrow_writer_for(schema.clone(), opts, first)?
+            .into_serialized_writer()
+            .map_err(write_error)?;
+        let threads = match threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+            n => n,
+        };
+        let pool = if threads > 1 && schema.fields().len() > 1 {
+            Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .thread_name(|i| format!("sm-data-encode-{i}"))
+                    .build()
+                    .map_err(|e| {
+                        Error::config(format!("cannot start {threads} encoder threads: {e}"))
+                    })?,
+            )
+        } else {
+            None
+        };
+        Ok(ColumnParallelWriter {
+            file,
+            factory,
+            schema,
+            columns: Vec::new(),
+            rows: 0,
+            max_rows,
+            pool,
+        })
+    }
+
+    /// Appends the rows of `batch` (which has the writer's schema), closing
+    /// row groups as they fill.
+    pub(crate) fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        let mut at = 0;
+        while at < batch.num_rows() {
+            if self.columns.is_empty() {
+                let index = self.file.flushed_row_groups().len();
+                self.columns = self
+                    .factory
+                    .create_column_writers(index)
+                    .map_err(write_error)?;
+            }
+            let n = (batch.num_rows() - at).min(self.max_rows - self.rows);
+            let part = batch.slice(at, n);
+            let mut leaves = Vec::with_capacity(self.columns.len());
+            for (field, array) in self.schema.fields().iter().zip(part.columns()) {
+                leaves.extend(compute_leaves(field, array).map_err(write_error)?);
+            }
+            let encode = |columns: &mut [ArrowColumnWriter]| -> Result<()> {
+                columns
+                    .par_iter_mut()
+                    .zip(leaves.par_iter())
+                    .try_for_each(|(w, leaf)| w.write(leaf).map_err(write_error))
+            };
+            match &self.pool {
+                Some(pool) => pool.install(|| encode(&mut self.columns))?,
+                None => {
+                    for (w, leaf) in self.columns.iter_mut().zip(&leaves) {
+                        w.write(leaf).map_err(write_error)?;
+                    }
+                }
+            }
+            self.rows += n;
+            at += n;
+            if self.rows >= self.max_rows {
+                self.flush()?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Closes the row group being built (if any) and appends it.
+    fn flush(&mut self) -> Result<()> {
+        if self.columns.is_empty() {
+            return Ok(());
+        }
+        let columns = std::mem::take(&mut self.columns);
+        let close = |columns: Vec<ArrowColumnWriter>| -> Result<Vec<ArrowColumnChunk>> {
+            columns
+                .into_par_iter()
+                .map(|w| w.close().map_err(write_error))
+                .collect()
+        };
+        let chunks = match &self.pool {
+            Some(pool) => pool.install(|| close(columns))?,
+            None => columns
+                .into_iter()
+                .map(|w| w.close().map_err(write_error))
+                .collect::<Result<Vec<_>>>()?,
+        };
+        let mut group = self.file.next_row_group().map_err(write_error)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group).map_err(write_error)?;
+        }
+        group.close().map_err(write_error)?;
+        self.rows = 0;
+        Ok(())
+    }
+
+    /// The encoded bytes that are ready (whole row groups), leaving the
+    /// buffer empty.
+    pub(crate) fn take_bytes(&mut self) -> Vec<u8> {
+        std::mem::take(self.file.inner_mut())
+    }
+
+    /// Writes the last row group and the footer, and returns the bytes not
+    /// yet taken.
+    pub(crate) fn finish(mut self) -> Result<Vec<u8>> {
+        self.flush()?;
+        // Writes the footer.
+        self.file.into_inner().map_err(write_error)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -516,5 +754,100 @@ mod tests {
         );
         let huge = dense_batch(1, 60_000, Dtype::Float64);
         assert_eq!(row_group_rows(&shape_of(&huge), &huge, default), 1024);
+    }
+
+    fn table(rows: std::ops::Range<usize>) -> RecordBatch {
+        use arrow_array::{Float64Array, Int64Array, StringArray};
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("id", DataType::Int64, true),
+            Field::new("x", DataType::Float64, true),
+            Field::new("c", DataType::Utf8, true),
+        ]));
+        let ids: Int64Array = rows.clone().map(|i| Some(i as i64)).collect();
+        let xs: Float64Array = rows
+            .clone()
+            .map(|i| (i % 7 != 3).then(|| (i as f64).sqrt() * 1.000_001))
+            .collect();
+        let cs: StringArray = rows.map(|i| Some(["a", "b", "c"][i % 3])).collect();
+        RecordBatch::try_new(schema, vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)]).unwrap()
+    }
+
+    #[test]
+    fn near_unique_columns_skip_the_dictionary_others_keep_it() {
+        assert_eq!(plain_columns(&table(0..5000)), [0, 1]);
+        // Too few rows to tell: every column keeps its dictionary.
+        assert!(plain_columns(&table(0..500)).is_empty());
+    }
+
+    #[test]
+    fn the_column_parallel_writer_writes_what_it_is_given_in_row_groups() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        for threads in [1, 3] {
+            let opts = ParquetOptions {
+                row_group_size: 1000,
+                ..ParquetOptions::default()
+            };
+            let first = table(0..1500);
+            let schema = first.schema();
+            let mut w =
+                ColumnParallelWriter::new(schema.clone(), &opts, threads, Some(&first)).unwrap();
+            let mut file = Vec::new();
+            for b in [first, table(1500..1501), table(1501..3201)] {
+                w.write(&b).unwrap();
+                file.extend(w.take_bytes());
+            }
+            file.extend(w.finish().unwrap());
+            let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(file)).unwrap();
+            let meta = r.metadata().clone();
+            let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+            assert_eq!(groups, [1000, 1000, 1000, 201], "{threads} threads");
+            let rg = &meta.row_groups()[0];
+            assert!(rg.column(0).dictionary_page_offset().is_none());
+            assert!(rg.column(2).dictionary_page_offset().is_some());
+            let got: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
+            let got = arrow_select_concat(&schema, &got);
+            assert_eq!(got, table(0..3201), "{threads} threads");
+        }
+    }
+
+    fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
+        // Rebuild one batch column by column (arrow-select is not a
+        // dependency of the crate).
+        use arrow_array::Array;
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int64Type;
+        use arrow_array::{Float64Array, Int64Array, StringArray};
+        let ids: Int64Array = batches
+            .iter()
+            .flat_map(|b| {
+                b.column(0)
+                    .as_primitive::<Int64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let xs: Float64Array = batches
+            .iter()
+            .flat_map(|b| {
+                b.column(1)
+                    .as_primitive::<Float64Type>()
+                    .iter()
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let cs: StringArray = batches
+            .iter()
+            .flat_map(|b| {
+                let c = b.column(2).as_string::<i32>();
+                (0..c.len())
+                    .map(|i| (!c.is_null(i)).then(|| c.value(i).to_string()))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        RecordBatch::try_new(
+            schema.clone(),
+            vec![Arc::new(ids), Arc::new(xs), Arc::new(cs)],
+        )
+        .unwrap()
     }
 }
