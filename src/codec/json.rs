@@ -98,8 +98,19 @@ pub struct JsonOptions {
     pub features: String,
     /// Name of the label field (default `label`).
     pub label: String,
-    /// Read JSON Lines lines as predictions (responses), not instances.
+    /// Predictions (a response), not instances: JSON Lines lines are read
+    /// as predictions, and JSON / JSON Lines are written as predictions
+    /// (`{"predictions":[...]}` documents, one prediction per line), each
+    /// row's values named by [`JsonOptions::prediction_fields`]. (A JSON
+    /// document being read says what it is itself.)
     pub response: bool,
+    /// Field names of written predictions, given the values of a row in
+    /// order (its labels, then its features): each name takes one value,
+    /// and the last takes the rest as an array when more than one is left
+    /// or when it ends in `[]` (`["score"]`, the default: `{"score":0.25}`;
+    /// `["score", "predicted_label"]`: `{"score":0.25,"predicted_label":0}`;
+    /// `["projection[]"]`: `{"projection":[1,2]}`).
+    pub prediction_fields: Vec<String>,
     /// The kind of a JSON document being read; found by
     /// [`scan_prefix`] (`crate::format::json::detect`) before decoding.
     /// `None` reads a request.
@@ -120,6 +131,7 @@ impl Default for JsonOptions {
             features: "features".into(),
             label: "label".into(),
             response: false,
+            prediction_fields: vec!["score".into()],
             document: None,
             bare_array: false,
             shape: JsonShape::Features,
@@ -1351,6 +1363,39 @@ impl JsonOptions {
                     "the configuration must be a JSON object, not {c:?}"
                 )));
             }
+            if self.response {
+                return Err(Error::config(
+                    "a configuration belongs to a request, not to predictions (--response)",
+                ));
+            }
+        }
+        let names: Vec<&str> = self
+            .prediction_fields
+            .iter()
+            .map(|f| f.strip_suffix("[]").unwrap_or(f))
+            .collect();
+        if names.is_empty() || names.iter().any(|n| n.is_empty()) {
+            return Err(Error::config(format!(
+                "prediction field names must not be empty, got {:?}",
+                self.prediction_fields
+            )));
+        }
+        if let Some((_, n)) = names
+            .iter()
+            .enumerate()
+            .find(|(i, n)| names[..*i].contains(n))
+        {
+            return Err(Error::config(format!(
+                "the prediction field {n:?} is named twice"
+            )));
+        }
+        if let Some(f) = self.prediction_fields[..self.prediction_fields.len() - 1]
+            .iter()
+            .find(|f| f.ends_with("[]"))
+        {
+            return Err(Error::config(format!(
+                "only the last prediction field can take an array ({f:?} is not last)"
+            )));
         }
         Ok(())
     }
@@ -1538,6 +1583,90 @@ impl Encoder {
     }
 }
 
+impl Encoder {
+    /// Writes row `i` as a prediction: its labels, then its features,
+    /// named by the prediction fields.
+    fn write_prediction(
+        &self,
+        batch: &Batch,
+        i: usize,
+        vals: &mut Vec<f64>,
+        out: &mut Vec<u8>,
+    ) -> Result<()> {
+        vals.clear();
+        vals.extend_from_slice(batch.row_labels(i));
+        let dtype = batch.dtype;
+        if batch.sparse {
+            let n = match self.num_features.or_else(|| batch.row_shape(i)) {
+                Some(n) => n,
+                None => {
+                    return Err(Error::unsupported(
+                        "a sparse record has no known number of features: pass --num-features",
+                    )
+                    .at_record(i as u64));
+                }
+            };
+            crate::batch::check_dense_width(n).map_err(|e| e.at_record(i as u64))?;
+            let at = vals.len();
+            vals.resize(at + n as usize, 0.0);
+            for (&j, &x) in batch.row_indices(i).iter().zip(batch.row_values(i)) {
+                if j >= n {
+                    return Err(Error::unsupported(format!(
+                        "a sparse record has feature index {j} but the number of features is {n}"
+                    ))
+                    .at_record(i as u64));
+                }
+                vals[at + j as usize] = x;
+            }
+        } else {
+            vals.extend_from_slice(batch.row_values(i));
+        }
+        let fields = &self.opts.prediction_fields;
+        let scalars = fields.len() - 1;
+        if vals.len() < fields.len() {
+            return Err(Error::unsupported(format!(
+                "a record has {} values but {} prediction fields are named ({})",
+                vals.len(),
+                fields.len(),
+                fields.join(",")
+            ))
+            .at_record(i as u64));
+        }
+        out.push(b'{');
+        for (k, name) in fields[..scalars].iter().enumerate() {
+            if k > 0 {
+                out.push(b',');
+            }
+            write_str(out, name);
+            out.push(b':');
+            write_num(out, vals[k], dtype);
+        }
+        if scalars > 0 {
+            out.push(b',');
+        }
+        let last = &fields[scalars];
+        let rest = &vals[scalars..];
+        match last.strip_suffix("[]") {
+            Some(name) => {
+                write_str(out, name);
+                out.push(b':');
+                write_nums(out, rest.iter().copied(), dtype);
+            }
+            None => {
+                write_str(out, last);
+                out.push(b':');
+                if let [v] = rest {
+                    write_num(out, *v, dtype);
+                } else {
+                    write_nums(out, rest.iter().copied(), dtype);
+                }
+            }
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
 impl BatchEncoder for Encoder {
     fn encode(&self, batch: &Batch, out: &mut Vec<u8>) -> Result<()> {
         let mut scratch = (Vec::new(), Vec::new());
@@ -1545,7 +1674,11 @@ impl BatchEncoder for Encoder {
             if self.document {
                 out.extend_from_slice(b",\n");
             }
-            self.write_row(batch, i, out, &mut scratch)?;
+            if self.opts.response {
+                self.write_prediction(batch, i, &mut scratch.1, out)?;
+            } else {
+                self.write_row(batch, i, out, &mut scratch)?;
+            }
             if !self.document {
                 out.push(b'\n');
             }
@@ -1563,7 +1696,11 @@ impl BatchEncoder for Encoder {
             h.extend_from_slice(c.trim().as_bytes());
             h.push(b',');
         }
-        h.extend_from_slice(b"\"instances\":[");
+        h.extend_from_slice(if self.opts.response {
+            b"\"predictions\":["
+        } else {
+            b"\"instances\":["
+        });
         h
     }
 
@@ -1640,6 +1777,81 @@ mod tests {
         out.extend_from_slice(&body[e.separator().len().min(body.len())..]);
         out.extend_from_slice(&e.footer());
         String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn writes_predictions_that_read_back_as_the_same_rows() {
+        let b = lines("{\"features\": [0.25, 0]}\n{\"features\": [0.75, 1]}\n").unwrap();
+        let two = JsonOptions {
+            response: true,
+            prediction_fields: vec!["score".into(), "predicted_label".into()],
+            ..JsonOptions::default()
+        };
+        let text = encode(Format::Json, &b, two.clone());
+        assert_eq!(
+            text,
+            "{\"predictions\":[\n{\"score\":0.25,\"predicted_label\":0},\n{\"score\":0.75,\"predicted_label\":1}\n]}\n"
+        );
+        let back = doc(&text).unwrap();
+        assert_eq!(back.row_values(1), &[0.75, 1.0]);
+        assert!(back.row_labels(1).is_empty());
+        // JSON Lines; the default single field takes an array when more
+        // than one value is left; "name[]" always takes the rest.
+        let one = JsonOptions {
+            response: true,
+            ..JsonOptions::default()
+        };
+        let text = encode(Format::Jsonl, &b, one);
+        assert_eq!(text, "{\"score\":[0.25,0]}\n{\"score\":[0.75,1]}\n");
+        let back = lines_with(
+            JsonOptions {
+                response: true,
+                ..JsonOptions::default()
+            },
+            &text,
+        )
+        .unwrap();
+        assert_eq!(back.row_values(0), &[0.25, 0.0]);
+        let proj = JsonOptions {
+            response: true,
+            prediction_fields: vec!["label".into(), "projection[]".into()],
+            ..JsonOptions::default()
+        };
+        let b1 = lines("{\"features\": [2, 3], \"label\": 1}\n").unwrap();
+        assert_eq!(
+            encode(Format::Jsonl, &b1, proj),
+            "{\"label\":1,\"projection\":[2,3]}\n"
+        );
+        // Too few values for the fields: an error naming the record.
+        let e = Encoder::new(Format::Jsonl, two, None, None);
+        let short = lines("{\"features\": [1]}\n").unwrap();
+        let err = e.encode(&short, &mut Vec::new()).unwrap_err();
+        assert!(err.to_string().contains("2 prediction fields"), "{err}");
+        assert_eq!(err.position().record, Some(0));
+    }
+
+    #[test]
+    fn bad_prediction_field_lists_are_refused() {
+        for (fields, want) in [
+            (vec![], "must not be empty"),
+            (vec!["a".to_string(), "".to_string()], "must not be empty"),
+            (vec!["a".to_string(), "a[]".to_string()], "named twice"),
+            (vec!["a[]".to_string(), "b".to_string()], "last"),
+        ] {
+            let o = JsonOptions {
+                response: true,
+                prediction_fields: fields,
+                ..JsonOptions::default()
+            };
+            let e = o.validate().unwrap_err();
+            assert!(e.to_string().contains(want), "{e}");
+        }
+        let o = JsonOptions {
+            response: true,
+            configuration: Some("{}".into()),
+            ..JsonOptions::default()
+        };
+        assert!(o.validate().unwrap_err().to_string().contains("request"));
     }
 
     #[test]

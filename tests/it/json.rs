@@ -376,3 +376,79 @@ fn cli_flags_formats_and_content_types() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!dir.path().join("x.json").exists());
 }
+
+#[test]
+fn cli_writes_responses_that_read_back() {
+    // Mock endpoint output for client tests: scores and labels as
+    // {"predictions":[...]} and as JSON Lines, parsed back into the CSV.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("p.csv"), "0.25,0\n0.75,1\n0.5,1\n").unwrap();
+    let o = sm_data(
+        dir.path(),
+        &[
+            "convert",
+            "p.csv",
+            "resp.json",
+            "--label-size",
+            "0",
+            "--response",
+            "--prediction-fields",
+            "score,predicted_label",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("resp.json")).unwrap()).unwrap();
+    assert_eq!(v["predictions"][1]["score"], 0.75);
+    assert_eq!(v["predictions"][2]["predicted_label"], 1);
+    let o = sm_data(dir.path(), &["convert", "resp.json", "back.csv", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.path().join("back.csv")).unwrap(),
+        std::fs::read(dir.path().join("p.csv")).unwrap()
+    );
+    let o = sm_data(
+        dir.path(),
+        &[
+            "convert",
+            "p.csv",
+            "resp.jsonl",
+            "--label-size",
+            "0",
+            "--response",
+            "-q",
+        ],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        text(std::fs::read(dir.path().join("resp.jsonl")).unwrap()),
+        "{\"score\":[0.25,0]}\n{\"score\":[0.75,1]}\n{\"score\":[0.5,1]}\n"
+    );
+    let o = sm_data(
+        dir.path(),
+        &["convert", "resp.jsonl", "back2.csv", "--response", "-q"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read(dir.path().join("back2.csv")).unwrap(),
+        std::fs::read(dir.path().join("p.csv")).unwrap()
+    );
+    // More fields than values: a located error, exit 1, no output.
+    let o = sm_data(
+        dir.path(),
+        &[
+            "convert",
+            "p.csv",
+            "bad.json",
+            "--label-size",
+            "0",
+            "--response",
+            "--prediction-fields",
+            "a,b,c",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("3 prediction fields"), "{}", stderr(&o));
+    assert!(!dir.path().join("bad.json").exists());
+}

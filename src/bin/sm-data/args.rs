@@ -169,10 +169,21 @@ pub struct ReadArgs {
     /// JSON Lines / JSON: name of the label field, read and written.
     #[arg(long, value_name = "NAME", default_value = "label")]
     pub label_field: String,
-    /// JSON Lines input lines are predictions (responses such as {"score":0.3}), read as
-    /// rows of their numeric fields, not instances.
+    /// Predictions (responses such as {"score":0.3}), not instances: JSON Lines input
+    /// lines are read as rows of their numeric fields, and JSON / JSON Lines output is
+    /// written as predictions ({"predictions":[...]} documents, one per line).
     #[arg(long)]
     pub response: bool,
+    /// Field names of written predictions (with --response), given each row's values in
+    /// order (labels, then features): one value each; the last takes the rest as an array
+    /// when more are left or when it ends in [] (e.g. score,predicted_label or projection[]).
+    #[arg(
+        long,
+        value_name = "NAMES",
+        value_delimiter = ',',
+        default_value = "score"
+    )]
+    pub prediction_fields: Vec<String>,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N", default_value_t = 0)]
     pub threads: usize,
@@ -329,6 +340,7 @@ impl ReadArgs {
                 features: self.features_field.clone(),
                 label: self.label_field.clone(),
                 response: self.response,
+                prediction_fields: self.prediction_fields.clone(),
                 ..JsonOptions::default()
             },
             split,
