@@ -55,8 +55,8 @@ impl Class {
 /// (the smallest subnormal is about `4.9e-324`).
 const SAFE_UNIT: i64 = -300;
 
-/// Exponents are read up to this magnitude; larger ones only make the
-/// text go to the slow path (which converts it).
+/// Exponents are read up to this magnitude; texts with larger ones are
+/// converted to decide.
 const EXP_CAP: i64 = 1 << 20;
 
 /// Classifies `field` exactly as `Class::of(parse_f64(field))` would,
@@ -64,16 +64,31 @@ const EXP_CAP: i64 = 1 << 20;
 #[inline]
 pub(crate) fn classify(field: &[u8]) -> Class {
     let s = trim(field);
+    match scan(s, 0) {
+        (Class::NotNumber, _) => special(s),
+        (c, end) if end == s.len() => c,
+        _ => Class::NotNumber,
+    }
+}
+
+/// Reads the longest number in the decimal grammar (not the `nan`/`inf`
+/// spellings) that starts at `s[at]` and returns its class and where it
+/// ends. `Class::NotNumber` when there are no mantissa digits; an `e`
+/// without exponent digits is not part of the number. The text
+/// `s[at..end]` is a number of that class exactly when `end` is where the
+/// field ends, which lets line checkers split and classify a field in one
+/// pass.
+#[inline]
+pub(crate) fn scan(s: &[u8], at: usize) -> (Class, usize) {
     let n = s.len();
-    let mut i = 0;
+    let mut i = at;
     let mut neg = false;
-    match s.first() {
-        None => return Class::NotNumber,
+    match s.get(i) {
         Some(b'-') => {
             neg = true;
-            i = 1;
+            i += 1;
         }
-        Some(b'+') => i = 1,
+        Some(b'+') => i += 1,
         _ => {}
     }
     // Mantissa: integer digits, an optional '.', fraction digits.
@@ -96,46 +111,42 @@ pub(crate) fn classify(field: &[u8]) -> Class {
         digits += frac;
     }
     if digits == 0 {
-        return special(s);
+        return (Class::NotNumber, at);
     }
     let mut exp = 0i64;
     if i < n && s[i] | 0x20 == b'e' {
-        i += 1;
+        let mut j = i + 1;
         let mut eneg = false;
-        if i < n && matches!(s[i], b'+' | b'-') {
-            eneg = s[i] == b'-';
-            i += 1;
+        if j < n && matches!(s[j], b'+' | b'-') {
+            eneg = s[j] == b'-';
+            j += 1;
         }
-        let e = i;
-        while i < n && s[i].is_ascii_digit() {
+        let e = j;
+        while j < n && s[j].is_ascii_digit() {
             if exp < EXP_CAP {
-                exp = exp * 10 + (s[i] - b'0') as i64;
+                exp = exp * 10 + (s[j] - b'0') as i64;
             }
-            i += 1;
+            j += 1;
         }
-        if i == e {
-            // An 'e' without digits is left unread: trailing text.
-            return Class::NotNumber;
+        if j > e {
+            // An 'e' without digits is left unread (trailing text).
+            i = j;
+            if eneg {
+                exp = -exp;
+            }
+        } else {
+            exp = 0;
         }
-        if eneg {
-            exp = -exp;
-        }
-    }
-    if i != n {
-        return Class::NotNumber;
     }
     if nonzero == 0 {
-        return Class::Zero;
+        return (Class::Zero, i);
     }
-    if exp - (frac.min(EXP_CAP as usize) as i64) < SAFE_UNIT {
-        // Small enough that it may round to zero: convert to decide.
-        return Class::of(parse_f64(s));
+    if exp >= EXP_CAP || exp <= -EXP_CAP || exp - (frac as i64) < SAFE_UNIT {
+        // Small enough that it may round to zero (or an exponent too long
+        // to reason about): convert to decide.
+        return (Class::of(parse_f64(&s[at..i])), i);
     }
-    if neg {
-        Class::Negative
-    } else {
-        Class::Positive
-    }
+    (if neg { Class::Negative } else { Class::Positive }, i)
 }
 
 /// `nan`, `inf`, `infinity` (any case) after an optional sign.
@@ -250,6 +261,35 @@ mod tests {
         }
         // The corpus exercises every class.
         assert!(seen.iter().all(|&c| c > 0), "{seen:?}");
+    }
+
+    #[test]
+    fn scans_a_number_up_to_where_it_ends() {
+        // Every corpus text followed by a delimiter: the scan stops at the
+        // delimiter exactly when the text is a decimal number, and then
+        // agrees with classify.
+        for t in corpus() {
+            let mut line = b"7,".to_vec();
+            line.extend_from_slice(&t);
+            line.extend_from_slice(b",8");
+            let (c, end) = scan(&line, 2);
+            let whole = end == 2 + t.len() && c != Class::NotNumber;
+            let want = classify(&t);
+            let show = String::from_utf8_lossy(&t);
+            if whole {
+                assert_eq!(c, want, "{show:?}");
+            } else {
+                // Only the nan/inf spellings, whitespace and non-numbers
+                // are left to the slow path.
+                assert!(
+                    want == Class::NotNumber || special(trim(&t)) != Class::NotNumber || trim(&t) != &t[..],
+                    "{show:?} scanned as {c:?} to {end}, classify says {want:?}"
+                );
+            }
+        }
+        assert_eq!(scan(b"1e,", 0), (Class::Positive, 1));
+        assert_eq!(scan(b"-0.0e5 ", 0), (Class::Zero, 6));
+        assert_eq!(scan(b"x", 0), (Class::NotNumber, 0));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Chunk checkers for the line formats: CSV, LibSVM, plain text.
 
 use super::finding::{Check, Finding, Severity, Site};
+use super::number::{self, Class};
 use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::codec::lines::split_lines;
@@ -74,7 +75,37 @@ fn num_key(buf: &mut String, n: usize, unit: &str) {
     }
 }
 
+/// Feature values counted in a chunk's fast path, added to the chunk's
+/// statistics at its end (locals the compiler keeps in registers).
+#[derive(Default)]
+struct Values {
+    stored: u64,
+    nonzero: u64,
+    missing: u64,
+}
+
+impl Values {
+    #[inline]
+    fn add(&mut self, c: Class) {
+        self.stored += 1;
+        self.missing += (c == Class::Nan) as u64;
+        self.nonzero += matches!(c, Class::Positive | Class::Negative) as u64;
+    }
+
+    fn flush(self, w: &mut Work) {
+        w.stats.stored += self.stored;
+        w.stats.nonzero += self.nonzero;
+        w.stats.missing += self.missing;
+    }
+}
+
 /// Checks a chunk of CSV rows.
+///
+/// Rows without quotes take a one-pass path: each cell is split off and
+/// classified by [`number::scan`] together (no conversion to a float, no
+/// second pass over the bytes); a cell the scan does not end exactly at the
+/// delimiter (spaces, `nan`, text, an empty cell) goes through the same
+/// per-cell checks as every cell of a quoted row.
 pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let data: &[u8] = chunk;
     let base = chunk.offset;
@@ -82,9 +113,11 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let xgb = ctx.rules.xgboost;
     let d = ctx.delimiter;
     let ip = ctx.rules.schema == Schema::IpInsights;
-    let max = ctx.max;
+    // The one-pass split needs a delimiter that cannot be part of a number.
+    let one_pass = !ip && !matches!(d, b'0'..=b'9' | b'.' | b'+' | b'-' | b'e' | b'E' | b'"');
     let mut seen_content = !first_chunk;
     let mut fields = Vec::new();
+    let mut values = Values::default();
     let mut line_no = 0u64;
     let mut key = String::new();
     let mut key_width = usize::MAX;
@@ -141,6 +174,13 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         let header_candidate = !seen_content;
         seen_content = true;
+        if one_pass && !header_candidate && memchr::memchr(b'"', line).is_none() {
+            w.records += 1;
+            w.stats.records += 1;
+            let n = one_pass_row(ctx, w, rel, at, line, &mut values);
+            row_shape(ctx, w, rel, at, line, n, &mut key, &mut key_width);
+            continue;
+        }
         let quoted = split_fields(line, d, &mut fields);
         if quoted {
             let sev = if xgb {
@@ -196,130 +236,212 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             check_ip_row(w, rel, at, line, n, &cell, &cell_at);
             continue;
         }
-        if key_width != n {
-            num_key(&mut key, n, "column");
-            key_width = n;
-        }
-        let record = w.records - 1;
-        w.tally(Check::CsvColumns, &key, max, || Site {
-            line: Some(rel),
-            record,
-            byte: at,
-            snippet: Some(snippet(line, 60)),
-        });
-        let labels = ctx.label_size.min(n);
-        if n == 1 && ctx.label_size >= 1 {
-            w.out.add(Check::CsvSingleColumn, Severity::Error, || {
-                Finding::new(Check::CsvSingleColumn, Severity::Error)
-                    .line(rel)
-                    .byte(at)
-                    .snippet(line)
-                    .message(format!(
-                        "the row has one column (no {} found): a label and no features",
-                        if d == b',' { "comma" } else { "delimiter" }
-                    ))
-                    .sagemaker(if xgb {
-                        format!(
-                            "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
-                            d as char, d as char
-                        )
-                    } else {
-                        "the algorithm reads a row without features and fails".to_string()
-                    })
-                    .fix("give every row a label and at least one feature (is the delimiter right?)")
-            });
-        }
-        for i in 0..labels {
-            let c = cell(i);
-            match parse_f64(c) {
-                Some(v) => w.stats.label(v),
-                None => {
-                    let empty = c.is_empty();
-                    w.out.add(Check::CsvLabel, Severity::Error, || {
-                        Finding::new(Check::CsvLabel, Severity::Error)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(c)
-                            .message(if empty {
-                                "the label cell is empty".to_string()
-                            } else {
-                                format!("the label {:?} is not a number", snippet(c, 40))
-                            })
-                            .sagemaker(if xgb {
-                                "XGBoost reads a non-numeric or empty label as 0 or missing (silently wrong labels)".to_string()
-                            } else {
-                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
-                            })
-                            .fix("put a numeric label in column 0 of every row (encode class names as 0..k-1)")
-                    });
-                }
-            }
-        }
-        w.stats.dim = w.stats.dim.max((n - labels) as u64);
-        for i in labels..n {
-            let c = cell(i);
-            if c.is_empty() {
-                w.stats.value(f64::NAN);
-                if !xgb && !ctx.rules.generic {
-                    w.out.add(Check::CsvEmptyCell, Severity::Warning, || {
-                        Finding::new(Check::CsvEmptyCell, Severity::Warning)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(line)
-                            .message("an empty cell (a missing value)")
-                            .sagemaker(format!(
-                                "{} expects a number in every cell; missing values are read as NaN or rejected",
-                                ctx.algorithm.title()
-                            ))
-                            .fix("impute missing values before training")
-                    });
-                }
-                continue;
-            }
-            match parse_f64(c) {
-                Some(v) => {
-                    w.stats.value(v);
-                    if ctx.rules.counts && v < 0.0 {
-                        negative_count(ctx, w, rel, i, cell_at(i), c);
-                    }
-                }
-                None => {
-                    w.stats.value(f64::NAN);
-                    let na = is_na_marker(c);
-                    w.out.add(Check::CsvNonNumeric, Severity::Error, || {
-                        Finding::new(Check::CsvNonNumeric, Severity::Error)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(c)
-                            .message(if na {
-                                format!(
-                                    "the cell {:?} is not a number (it looks like a missing-value marker)",
-                                    snippet(c, 40)
-                                )
-                            } else {
-                                format!("the cell {:?} is not a number", snippet(c, 40))
-                            })
-                            .sagemaker(if xgb {
-                                "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
-                            } else {
-                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
-                            })
-                            .fix(if na {
-                                "write missing values as empty cells (XGBoost reads them as missing) or impute them"
-                            } else {
-                                "encode categorical columns as numbers (one-hot or ordinal) before training"
-                            })
-                    });
-                }
+        row_shape(ctx, w, rel, at, line, n, &mut key, &mut key_width);
+        for i in 0..n {
+            if i < ctx.label_size {
+                label_cell(ctx, w, rel, i, cell_at(i), cell(i));
+            } else {
+                feature_cell(ctx, w, rel, i, cell_at(i), cell(i), line);
             }
         }
     }
+    values.flush(w);
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// Splits and checks the cells of a row without quotes in one pass;
+/// returns the number of cells. Cells are split at every delimiter, as
+/// [`split_fields`] does for such rows.
+#[inline]
+fn one_pass_row(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    at: u64,
+    line: &[u8],
+    values: &mut Values,
+) -> usize {
+    let d = ctx.delimiter;
+    let len = line.len();
+    let counts = ctx.rules.counts;
+    let mut p = 0;
+    let mut i = 0;
+    loop {
+        let (c, end) = number::scan(line, p);
+        let clean = c != Class::NotNumber && (end == len || line[end] == d);
+        let e = if clean {
+            end
+        } else {
+            memchr::memchr(d, &line[p..]).map_or(len, |k| p + k)
+        };
+        if i < ctx.label_size {
+            label_cell(ctx, w, rel, i, at + p as u64, trim(&line[p..e]));
+        } else if clean {
+            values.add(c);
+            if counts && c == Class::Negative {
+                negative_count(ctx, w, rel, i, at + p as u64, &line[p..e]);
+            }
+        } else {
+            feature_cell(ctx, w, rel, i, at + p as u64, trim(&line[p..e]), line);
+        }
+        i += 1;
+        if e >= len {
+            return i;
+        }
+        p = e + 1;
+    }
+}
+
+/// The row-level checks of a data row with `n` cells: the column-count
+/// tally, a single column, the feature dimension.
+#[allow(clippy::too_many_arguments)]
+fn row_shape(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    at: u64,
+    line: &[u8],
+    n: usize,
+    key: &mut String,
+    key_width: &mut usize,
+) {
+    let d = ctx.delimiter;
+    let xgb = ctx.rules.xgboost;
+    if *key_width != n {
+        num_key(key, n, "column");
+        *key_width = n;
+    }
+    let record = w.records - 1;
+    w.tally(Check::CsvColumns, key, ctx.max, || Site {
+        line: Some(rel),
+        record,
+        byte: at,
+        snippet: Some(snippet(line, 60)),
+    });
+    if n == 1 && ctx.label_size >= 1 {
+        w.out.add(Check::CsvSingleColumn, Severity::Error, || {
+            Finding::new(Check::CsvSingleColumn, Severity::Error)
+                .line(rel)
+                .byte(at)
+                .snippet(line)
+                .message(format!(
+                    "the row has one column (no {} found): a label and no features",
+                    if d == b',' { "comma" } else { "delimiter" }
+                ))
+                .sagemaker(if xgb {
+                    format!(
+                        "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
+                        d as char, d as char
+                    )
+                } else {
+                    "the algorithm reads a row without features and fails".to_string()
+                })
+                .fix("give every row a label and at least one feature (is the delimiter right?)")
+        });
+    }
+    let labels = ctx.label_size.min(n);
+    w.stats.dim = w.stats.dim.max((n - labels) as u64);
+}
+
+/// Checks label cell `i` (trimmed text `c` at byte `at`) and counts it.
+fn label_cell(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &[u8]) {
+    let xgb = ctx.rules.xgboost;
+    match parse_f64(c) {
+        Some(v) => w.stats.label(v),
+        None => {
+            let empty = c.is_empty();
+            w.out.add(Check::CsvLabel, Severity::Error, || {
+                Finding::new(Check::CsvLabel, Severity::Error)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(c)
+                    .message(if empty {
+                        "the label cell is empty".to_string()
+                    } else {
+                        format!("the label {:?} is not a number", snippet(c, 40))
+                    })
+                    .sagemaker(if xgb {
+                        "XGBoost reads a non-numeric or empty label as 0 or missing (silently wrong labels)".to_string()
+                    } else {
+                        format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                    })
+                    .fix("put a numeric label in column 0 of every row (encode class names as 0..k-1)")
+            });
+        }
+    }
+}
+
+/// Checks feature cell `i` (trimmed text `c` at byte `at` of `line`) and
+/// counts it.
+fn feature_cell(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    i: usize,
+    at: u64,
+    c: &[u8],
+    line: &[u8],
+) {
+    let xgb = ctx.rules.xgboost;
+    if c.is_empty() {
+        w.stats.value(f64::NAN);
+        if !xgb && !ctx.rules.generic {
+            w.out.add(Check::CsvEmptyCell, Severity::Warning, || {
+                Finding::new(Check::CsvEmptyCell, Severity::Warning)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(line)
+                    .message("an empty cell (a missing value)")
+                    .sagemaker(format!(
+                        "{} expects a number in every cell; missing values are read as NaN or rejected",
+                        ctx.algorithm.title()
+                    ))
+                    .fix("impute missing values before training")
+            });
+        }
+        return;
+    }
+    match number::classify(c) {
+        Class::NotNumber => {
+            w.stats.value(f64::NAN);
+            let na = is_na_marker(c);
+            w.out.add(Check::CsvNonNumeric, Severity::Error, || {
+                Finding::new(Check::CsvNonNumeric, Severity::Error)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(c)
+                    .message(if na {
+                        format!(
+                            "the cell {:?} is not a number (it looks like a missing-value marker)",
+                            snippet(c, 40)
+                        )
+                    } else {
+                        format!("the cell {:?} is not a number", snippet(c, 40))
+                    })
+                    .sagemaker(if xgb {
+                        "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
+                    } else {
+                        format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                    })
+                    .fix(if na {
+                        "write missing values as empty cells (XGBoost reads them as missing) or impute them"
+                    } else {
+                        "encode categorical columns as numbers (one-hot or ordinal) before training"
+                    })
+            });
+        }
+        class => {
+            w.stats.class(class);
+            if ctx.rules.counts && class == Class::Negative {
+                negative_count(ctx, w, rel, i, at, c);
+            }
+        }
+    }
 }
 
 /// Text that marks a missing value in exports (pandas, R, spreadsheets).
