@@ -92,22 +92,17 @@ pub(crate) fn scan(s: &[u8], at: usize) -> (Class, usize) {
         _ => {}
     }
     // Mantissa: integer digits, an optional '.', fraction digits.
-    let mut nonzero = 0u8;
     let int_start = i;
-    while i < n && s[i].is_ascii_digit() {
-        nonzero |= s[i] ^ b'0';
-        i += 1;
-    }
+    let (end, mut nonzero) = digit_run(s, i);
+    i = end;
     let mut digits = i - int_start;
     let mut frac = 0usize;
     if i < n && s[i] == b'.' {
         i += 1;
-        let f = i;
-        while i < n && s[i].is_ascii_digit() {
-            nonzero |= s[i] ^ b'0';
-            i += 1;
-        }
-        frac = i - f;
+        let (end, nz) = digit_run(s, i);
+        nonzero |= nz;
+        frac = end - i;
+        i = end;
         digits += frac;
     }
     if digits == 0 {
@@ -138,7 +133,7 @@ pub(crate) fn scan(s: &[u8], at: usize) -> (Class, usize) {
             exp = 0;
         }
     }
-    if nonzero == 0 {
+    if !nonzero {
         return (Class::Zero, i);
     }
     if exp >= EXP_CAP || exp <= -EXP_CAP || exp - (frac as i64) < SAFE_UNIT {
@@ -146,7 +141,126 @@ pub(crate) fn scan(s: &[u8], at: usize) -> (Class, usize) {
         // to reason about): convert to decide.
         return (Class::of(parse_f64(&s[at..i])), i);
     }
-    (if neg { Class::Negative } else { Class::Positive }, i)
+    (
+        if neg {
+            Class::Negative
+        } else {
+            Class::Positive
+        },
+        i,
+    )
+}
+
+/// Classifies the short number at the start of `w` in one step: `w[..e]`
+/// where `w[e]` is the first byte that is not a digit, `.`, `+` or `-`.
+/// `Some((class, e))` when `w[..e]` is a decimal number without exponent
+/// (an optional sign first, at most one dot, at least one digit): then
+/// `classify(&w[..e]) == class`. `None` when it is not, or when no such
+/// byte is in `w` (the caller then uses [`scan`]). Bytes from `e` on only
+/// end the number: callers check that `w[e]` is their delimiter.
+#[inline]
+pub(crate) fn short_number(w: &[u8; 16]) -> Option<(Class, usize)> {
+    let (digit, dot, sign, zero) = masks(w);
+    let other = !(digit | dot | sign) & 0xFFFF;
+    if other == 0 {
+        return None;
+    }
+    let e = other.trailing_zeros();
+    let before = (1u32 << e) - 1;
+    let signs = sign & before;
+    let dots = dot & before;
+    let digits = digit & before;
+    if signs & !1 != 0 || dots & dots.wrapping_sub(1) != 0 || digits == 0 {
+        return None;
+    }
+    let class = if digits & !zero == 0 {
+        Class::Zero
+    } else if signs != 0 && w[0] == b'-' {
+        Class::Negative
+    } else {
+        Class::Positive
+    };
+    Some((class, e as usize))
+}
+
+/// Bit masks of the 16 bytes of `w` (bit `i` for byte `i`): digits, dots,
+/// signs, `0`s. SSE2 (every x86-64) compares all 16 at once.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of x86-64, so these intrinsics are always
+    // available; `w` is 16 readable bytes and the load is unaligned.
+    unsafe {
+        let v = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
+        let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+        let digit = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x);
+        let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let sign = _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)),
+        );
+        let zero = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8));
+        (
+            _mm_movemask_epi8(digit) as u32,
+            _mm_movemask_epi8(dot) as u32,
+            _mm_movemask_epi8(sign) as u32,
+            _mm_movemask_epi8(zero) as u32,
+        )
+    }
+}
+
+/// Bit masks of the 16 bytes of `w` (bit `i` for byte `i`): digits, dots,
+/// signs, `0`s.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    let (mut digit, mut dot, mut sign, mut zero) = (0u32, 0u32, 0u32, 0u32);
+    for (i, &b) in w.iter().enumerate() {
+        digit |= ((b.wrapping_sub(b'0') < 10) as u32) << i;
+        dot |= ((b == b'.') as u32) << i;
+        sign |= ((b == b'-' || b == b'+') as u32) << i;
+        zero |= ((b == b'0') as u32) << i;
+    }
+    (digit, dot, sign, zero)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Where the run of ASCII digits starting at `s[i]` ends, and whether any
+/// of them is not `0`. Eight bytes at a time (SWAR): a byte `b` is a digit
+/// when its high bit is clear, `b + 0x50` has it set (`b >= 0x30`) and
+/// `b + 0x46` has not (`b < 0x3A`); with the high bits masked off first
+/// no addition carries into the next byte.
+#[inline(always)]
+fn digit_run(s: &[u8], mut i: usize) -> (usize, bool) {
+    let mut nonzero = false;
+    while let Some(w) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let t = x & !HIGH;
+        let digit = t.wrapping_add(0x50 * ONES) & !t.wrapping_add(0x46 * ONES) & !x & HIGH;
+        let other = !digit & HIGH;
+        let zeros = x ^ (0x30 * ONES);
+        if other == 0 {
+            nonzero |= zeros != 0;
+            i += 8;
+            continue;
+        }
+        // Little endian: the first byte that is not a digit is the lowest
+        // set bit; `k` digits come before it (k < 8).
+        let k = other.trailing_zeros() / 8;
+        nonzero |= zeros & ((1u64 << (8 * k)) - 1) != 0;
+        return (i + k as usize, nonzero);
+    }
+    while let Some(&b) = s.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        nonzero |= b != b'0';
+        i += 1;
+    }
+    (i, nonzero)
 }
 
 /// `nan`, `inf`, `infinity` (any case) after an optional sign.
@@ -193,9 +307,26 @@ mod tests {
         let dots = ["", "."];
         let fracs = ["", "0", "000", "5", "0001", "25"];
         let exps = [
-            "", "e", "E", "e5", "E+3", "e-3", "e+", "e-", "e-400", "e400", "e-320", "e-324",
-            "e-323", "e308", "e309", "e-99999999999999999999", "e99999999999999999999", "ee1",
-            "e1.5", "e0",
+            "",
+            "e",
+            "E",
+            "e5",
+            "E+3",
+            "e-3",
+            "e+",
+            "e-",
+            "e-400",
+            "e400",
+            "e-320",
+            "e-324",
+            "e-323",
+            "e308",
+            "e309",
+            "e-99999999999999999999",
+            "e99999999999999999999",
+            "ee1",
+            "e1.5",
+            "e0",
         ];
         let suffixes = ["", " ", "\t", "\r", "x", ".", ",", "f", "d", "_1"];
         let mut out: Vec<Vec<u8>> = Vec::new();
@@ -223,14 +354,74 @@ mod tests {
         }
         out.extend(more);
         for sp in [
-            "nan", "NaN", "NAN", "-nan", "+nan", "nan(1)", "nanx", "na", "inf", "Inf", "-inf",
-            "+INF", "infinity", "Infinity", "-INFINITY", "+infinity", "infin", "infinit",
-            "infinityy", "infinit y", "-", "+", ".", "-.", "+.", "e", "E", "-e", ".e1", "0x10",
-            "0X1p3", "0x", "1_000", "1,5", "١", "1e1e1", " ", "", "\t1\t", " -0 ", "0.", "-0.",
-            ".0", "-.0e5", "1.e5", "1.E-5", "+.5", "- 1", "1 2", "1\r", "\r1", "∞", "1e+0",
-            "2.2250738585072014e-308", "4.9406564584124654e-324", "2.4703282292062327e-324",
-            "2.4703282292062328e-324", "-2.4703282292062328e-324", "1.7976931348623157e308",
-            "1.7976931348623159e308", "-1e400",
+            "nan",
+            "NaN",
+            "NAN",
+            "-nan",
+            "+nan",
+            "nan(1)",
+            "nanx",
+            "na",
+            "inf",
+            "Inf",
+            "-inf",
+            "+INF",
+            "infinity",
+            "Infinity",
+            "-INFINITY",
+            "+infinity",
+            "infin",
+            "infinit",
+            "infinityy",
+            "infinit y",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "+.",
+            "e",
+            "E",
+            "-e",
+            ".e1",
+            "0x10",
+            "0X1p3",
+            "0x",
+            "1_000",
+            "1,5",
+            "١",
+            "1e1e1",
+            " ",
+            "",
+            "\t1\t",
+            " -0 ",
+            "0.",
+            "-0.",
+            ".0",
+            "-.0e5",
+            "1.e5",
+            "1.E-5",
+            "+.5",
+            "- 1",
+            "1 2",
+            "1\r",
+            "\r1",
+            "∞",
+            "1e+0",
+            "2.2250738585072014e-308",
+            "4.9406564584124654e-324",
+            "2.4703282292062327e-324",
+            "2.4703282292062328e-324",
+            "-2.4703282292062328e-324",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "-1e400",
+            "1e1048577",
+            "1e-1048577",
+            "0.5e1048576",
+            "-0.5e-1048576",
+            "12345678.12345678e-330",
+            "00000000.00000000",
+            "0000000000000001",
         ] {
             out.push(sp.as_bytes().to_vec());
         }
@@ -256,7 +447,11 @@ mod tests {
             let got = classify(t);
             let show = String::from_utf8_lossy(t);
             assert_eq!(got, std_class(t), "classify vs str::parse on {show:?}");
-            assert_eq!(got, Class::of(parse_f64(t)), "classify vs parse_f64 on {show:?}");
+            assert_eq!(
+                got,
+                Class::of(parse_f64(t)),
+                "classify vs parse_f64 on {show:?}"
+            );
             seen[got as usize] += 1;
         }
         // The corpus exercises every class.
@@ -282,7 +477,9 @@ mod tests {
                 // Only the nan/inf spellings, whitespace and non-numbers
                 // are left to the slow path.
                 assert!(
-                    want == Class::NotNumber || special(trim(&t)) != Class::NotNumber || trim(&t) != &t[..],
+                    want == Class::NotNumber
+                        || special(trim(&t)) != Class::NotNumber
+                        || trim(&t) != &t[..],
                     "{show:?} scanned as {c:?} to {end}, classify says {want:?}"
                 );
             }
@@ -293,8 +490,114 @@ mod tests {
     }
 
     #[test]
+    fn agrees_with_std_parse_on_random_texts() {
+        // Texts of up to 24 bytes over the bytes that matter (digits,
+        // signs, dot, exponent, nan/inf letters, blanks, a delimiter and
+        // bytes next to '0' and '9'), from a fixed xorshift sequence.
+        let alphabet = b"0000123456789..--++eEeE nNaAiIfFtyx,/:\t\r\x80\xb0";
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut t = Vec::new();
+        for _ in 0..200_000 {
+            t.clear();
+            let len = next() % 25;
+            for _ in 0..len {
+                t.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(
+                classify(&t),
+                std_class(&t),
+                "{:?}",
+                String::from_utf8_lossy(&t)
+            );
+        }
+    }
+
+    #[test]
+    fn finds_digit_runs_in_every_alignment() {
+        for len in 0..20 {
+            for zeros in [true, false] {
+                let digits = if zeros {
+                    "0".repeat(len)
+                } else {
+                    format!("{}7", "0".repeat(len))
+                };
+                for tail in ["", ",", "x", "/", ":", "\u{e9}"] {
+                    let s = format!("{digits}{tail}12");
+                    let (end, nz) = digit_run(s.as_bytes(), 0);
+                    assert_eq!(
+                        end,
+                        digits.len() + if tail.is_empty() { 2 } else { 0 },
+                        "{s}"
+                    );
+                    assert_eq!(nz, !zeros || tail.is_empty(), "{s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_numbers_agree_with_classify() {
+        // Every corpus text and random 16-byte windows, followed by a
+        // delimiter: whenever short_number answers, classify agrees on the
+        // text before the byte it stopped at.
+        let mut windows: Vec<Vec<u8>> = corpus()
+            .into_iter()
+            .map(|mut t| {
+                t.extend_from_slice(b",1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6");
+                t
+            })
+            .collect();
+        let alphabet = b"00123456789.-+eE ,x\x80";
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..200_000 {
+            let mut w = Vec::with_capacity(16);
+            for _ in 0..16 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                w.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            windows.push(w);
+        }
+        let mut answered = 0;
+        for w in windows.iter().filter(|w| w.len() >= 16) {
+            let w: &[u8; 16] = w[..16].try_into().unwrap();
+            if let Some((c, e)) = short_number(w) {
+                answered += 1;
+                assert!(e < 16);
+                assert!(!matches!(w[e], b'0'..=b'9' | b'.' | b'+' | b'-'));
+                let show = String::from_utf8_lossy(&w[..e]);
+                assert_eq!(c, classify(&w[..e]), "{show:?}");
+                assert_eq!(c, std_class(&w[..e]), "{show:?}");
+            }
+        }
+        assert!(answered > 10_000, "{answered}");
+        assert_eq!(
+            short_number(b"-8.954121,1.5,2,"),
+            Some((Class::Negative, 9))
+        );
+        assert_eq!(short_number(b"-0.000,1.5,2,3,4"), Some((Class::Zero, 6)));
+        assert_eq!(
+            short_number(b"1.5e3,1.5,2,3,4,"),
+            Some((Class::Positive, 3))
+        );
+        assert_eq!(short_number(b"1-2,1.5,2,3,4,5,"), None);
+        assert_eq!(short_number(b"1.2.3,1.5,2,3,4,"), None);
+        assert_eq!(short_number(b"-.,1.5,2,3,4,5,6"), None);
+        assert_eq!(short_number(b"1234567890123456"), None);
+    }
+
+    #[test]
     fn accepts_the_spellings_the_spec_names() {
-        for t in ["1", "-1.5", "+2", ".5", "5.", "1e3", "1E-3", "-1.5e+10", "  3 "] {
+        for t in [
+            "1", "-1.5", "+2", ".5", "5.", "1e3", "1E-3", "-1.5e+10", "  3 ",
+        ] {
             assert_ne!(classify(t.as_bytes()), Class::NotNumber, "{t}");
         }
         for t in ["nan", "NaN", "-NAN"] {
@@ -308,7 +611,9 @@ mod tests {
             assert_eq!(classify(t.as_bytes()), Class::Zero, "{t}");
         }
         assert_eq!(classify(b"4.9e-324"), Class::Positive);
-        for t in ["", "e", "1e", "1e+", ".", "0x1", "1.2.3", "--1", "1,0", "abc", "n/a", "1 2"] {
+        for t in [
+            "", "e", "1e", "1e+", ".", "0x1", "1.2.3", "--1", "1,0", "abc", "n/a", "1 2",
+        ] {
             assert_eq!(classify(t.as_bytes()), Class::NotNumber, "{t}");
         }
     }

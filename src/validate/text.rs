@@ -269,7 +269,16 @@ fn one_pass_row(
     let mut p = 0;
     let mut i = 0;
     loop {
-        let (c, end) = number::scan(line, p);
+        // Most cells are short plain numbers: one 16-byte step; the rest
+        // (exponents, long or last cells, anything else) a byte scan.
+        let short = line
+            .get(p..p + 16)
+            .and_then(|w| number::short_number(w.try_into().expect("16 bytes")))
+            .filter(|&(_, e)| line[p + e] == d);
+        let (c, end) = match short {
+            Some((c, e)) => (c, p + e),
+            None => number::scan(line, p),
+        };
         let clean = c != Class::NotNumber && (end == len || line[end] == d);
         let e = if clean {
             end
