@@ -557,7 +557,9 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let xgb = ctx.rules.xgboost;
     let mut line_no = 0u64;
     let mut last_start = 0usize;
-    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    let mut values = Values::default();
+    let mut min_index = u64::MAX;
+    let mut dim = 0u64;
     for (raw, start) in split_lines(data) {
         last_start = start;
         let rel = line_no;
@@ -599,13 +601,111 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         w.records += 1;
         w.stats.records += 1;
+        // Tokens are split at spaces and tabs. One pass: each `idx:val`
+        // token is split off and checked together (`number::short_number`
+        // or `number::scan` for the value, no float conversion); anything
+        // else (qid, comments, odd text) goes through the per-token checks.
+        let len = line.len();
+        let (mut i, mut odd_ws) = skip_blanks(line, 0);
+        let s0 = i;
+        while i < len && !matches!(line[i], b' ' | b'\t') {
+            i += 1;
+        }
+        let label = &line[s0..i];
+        // (token number, its offset in the line, what is wrong)
+        let mut bad: Option<(usize, usize, String)> = None;
+        let label_ok = match label.iter().position(|&b| b == b':') {
+            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
+            None => parse_f64(label).is_some(),
+        };
+        if !label_ok {
+            bad = Some((
+                0,
+                s0,
+                format!("the label {:?} is not a number", snippet(label, 40)),
+            ));
+        } else {
+            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
+            if let Some(v) = parse_f64(lv) {
+                w.stats.label(v);
+            }
+        }
+        let mut k = 0;
+        while bad.is_none() {
+            let (next, odd) = skip_blanks(line, i);
+            odd_ws |= odd;
+            i = next;
+            if i >= len {
+                break;
+            }
+            k += 1;
+            let s = i;
+            if let Some((idx, end, class)) = libsvm_pair(line, s) {
+                values.add(class);
+                min_index = min_index.min(idx);
+                dim = dim.max(idx + 1);
+                i = end;
+                continue;
+            }
+            while i < len && !matches!(line[i], b' ' | b'\t') {
+                i += 1;
+            }
+            let t = &line[s..i];
+            if t.starts_with(b"#") {
+                break;
+            }
+            if k == 1 && t.starts_with(b"qid:") {
+                if parse_u64(&t[4..]).is_none() {
+                    bad = Some((k, s, format!("{:?} is not qid:N", snippet(t, 40))));
+                }
+                continue;
+            }
+            let Some(c) = t.iter().position(|&b| b == b':') else {
+                bad = Some((
+                    k,
+                    s,
+                    format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
+                ));
+                break;
+            };
+            let Some(idx) = parse_u64(&t[..c]) else {
+                bad = Some((
+                    k,
+                    s,
+                    format!(
+                        "the index {:?} is not a non-negative integer",
+                        snippet(&t[..c], 40)
+                    ),
+                ));
+                break;
+            };
+            let class = number::classify(&t[c + 1..]);
+            if class == Class::NotNumber {
+                bad = Some((
+                    k,
+                    s,
+                    format!("the value {:?} is not a number", snippet(&t[c + 1..], 40)),
+                ));
+                break;
+            }
+            w.stats.class(class);
+            w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
+            w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
+        }
         // After the validated line, XGBoost's loader splits on any
         // whitespace: only tabs and double spaces are worth a warning
         // (scikit-learn writes `label \n` for rows without features).
-        let ws = memchr::memchr(b'\t', line)
-            .or_else(|| memchr::memmem::find(line, b"  "))
-            .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
-            .or_else(|| (strict && line.starts_with(b" ")).then_some(0));
+        // The token pass saw every blank run when no token was bad: the
+        // search is needed only when one held a tab or two blanks, or on
+        // the strictly checked lines.
+        let ws = if strict || odd_ws || bad.is_some() {
+            memchr::memchr(b'\t', line)
+                .or_else(|| memchr::memmem::find(line, b"  "))
+                .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
+                .or_else(|| (strict && line.starts_with(b" ")).then_some(0))
+        } else {
+            None
+        };
         if let Some(p) = ws {
             let sev = if strict {
                 Severity::Error
@@ -633,81 +733,7 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                     ))
             });
         }
-        tokens.clear();
-        let mut i = 0;
-        while i < line.len() {
-            while i < line.len() && matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            let s = i;
-            while i < line.len() && !matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            if i > s {
-                tokens.push((s, i));
-            }
-        }
-        let tok = |k: usize| &line[tokens[k].0..tokens[k].1];
-        let mut bad: Option<(usize, String)> = None;
-        let label = tok(0);
-        let label_ok = match label.iter().position(|&b| b == b':') {
-            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
-            None => parse_f64(label).is_some(),
-        };
-        if !label_ok {
-            bad = Some((
-                0,
-                format!("the label {:?} is not a number", snippet(label, 40)),
-            ));
-        } else {
-            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
-            if let Some(v) = parse_f64(lv) {
-                w.stats.label(v);
-            }
-        }
-        if bad.is_none() {
-            for k in 1..tokens.len() {
-                let t = tok(k);
-                if t.starts_with(b"#") {
-                    break;
-                }
-                if k == 1 && t.starts_with(b"qid:") {
-                    if parse_u64(&t[4..]).is_none() {
-                        bad = Some((k, format!("{:?} is not qid:N", snippet(t, 40))));
-                        break;
-                    }
-                    continue;
-                }
-                let Some(c) = t.iter().position(|&b| b == b':') else {
-                    bad = Some((
-                        k,
-                        format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
-                    ));
-                    break;
-                };
-                let Some(idx) = parse_u64(&t[..c]) else {
-                    bad = Some((
-                        k,
-                        format!(
-                            "the index {:?} is not a non-negative integer",
-                            snippet(&t[..c], 40)
-                        ),
-                    ));
-                    break;
-                };
-                let Some(v) = parse_f64(&t[c + 1..]) else {
-                    bad = Some((
-                        k,
-                        format!("the value {:?} is not a number", snippet(&t[c + 1..], 40)),
-                    ));
-                    break;
-                };
-                w.stats.value(v);
-                w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
-                w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
-            }
-        }
-        if let Some((k, msg)) = bad {
+        if let Some((k, tok_at, msg)) = bad {
             let looks_csv =
                 memchr::memchr(b':', line).is_none() && memchr::memchr(b',', line).is_some();
             w.out.add(Check::LibsvmSyntax, Severity::Error, || {
@@ -725,7 +751,7 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                 Finding::new(Check::LibsvmSyntax, Severity::Error)
                     .line(rel)
                     .field(k)
-                    .byte(at + tokens[k].0 as u64)
+                    .byte(at + tok_at as u64)
                     .snippet(line)
                     .message(if looks_csv {
                         format!("{msg}: the line looks like CSV")
@@ -744,9 +770,65 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             });
         }
     }
+    values.flush(w);
+    if min_index != u64::MAX {
+        w.stats.min_index = Some(w.stats.min_index.map_or(min_index, |m| m.min(min_index)));
+    }
+    w.stats.dim = w.stats.dim.max(dim);
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// Skips the spaces and tabs at `line[i..]`; returns where they end and
+/// whether the run held a tab or more than one byte.
+#[inline]
+fn skip_blanks(line: &[u8], mut i: usize) -> (usize, bool) {
+    let start = i;
+    let mut tab = false;
+    while let Some(&b) = line.get(i) {
+        match b {
+            b' ' => {}
+            b'\t' => tab = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    (i, tab || i - start > 1)
+}
+
+/// A plain `idx:val` token at `line[s..]` (at most 19 index digits, so no
+/// overflow; a value that ends at a blank or the line's end): its index,
+/// where it ends and the value's class. `None` for anything else, which
+/// the per-token checks then look at.
+#[inline]
+fn libsvm_pair(line: &[u8], s: usize) -> Option<(u64, usize, Class)> {
+    let mut i = s;
+    let mut idx = 0u64;
+    while let Some(&b) = line.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i - s == 19 {
+            return None;
+        }
+        idx = idx * 10 + d as u64;
+        i += 1;
+    }
+    if i == s || line.get(i) != Some(&b':') {
+        return None;
+    }
+    let v = i + 1;
+    let blank = |e: usize| line.get(e).is_none_or(|&b| b == b' ' || b == b'\t');
+    let (class, end) = match line
+        .get(v..v + 16)
+        .and_then(|w| number::short_number(w.try_into().expect("16 bytes")))
+    {
+        Some((c, e)) if blank(v + e) => (c, v + e),
+        _ => number::scan(line, v),
+    };
+    (class != Class::NotNumber && blank(end)).then_some((idx, end, class))
 }
 
 /// The absolute offset where the line XGBoost's LibSVM validator checks
@@ -888,6 +970,39 @@ mod tests {
         assert!(header("user,ip_address", 0, true));
         assert!(!header("user_1,192.0.2.1", 0, true));
         assert!(is_na_marker(b"N/A") && !is_na_marker(b"red"));
+    }
+
+    #[test]
+    fn reads_plain_libsvm_pairs_and_leaves_the_rest() {
+        let pair = |s: &str| libsvm_pair(s.as_bytes(), 0);
+        assert_eq!(pair("12:0.5 3:1"), Some((12, 6, Class::Positive)));
+        assert_eq!(pair("7:-0.000"), Some((7, 8, Class::Zero)));
+        assert_eq!(pair("7:-1.5e-3\t"), Some((7, 9, Class::Negative)));
+        assert_eq!(
+            pair("9999999999999999999:1"),
+            Some((9_999_999_999_999_999_999, 21, Class::Positive))
+        );
+        // Left to the per-token checks: 20-digit indices, nan, qid,
+        // comments, missing parts, trailing text.
+        for t in [
+            "18446744073709551615:1",
+            "1:nan",
+            "qid:3",
+            "#c",
+            "1:",
+            ":1",
+            "1",
+            "1:2:3",
+            "1:2\r",
+            "1:0x1",
+            "-1:2",
+        ] {
+            assert_eq!(pair(t), None, "{t}");
+        }
+        assert_eq!(skip_blanks(b"  1", 0), (2, true));
+        assert_eq!(skip_blanks(b" 1", 0), (1, false));
+        assert_eq!(skip_blanks(b"\t1", 0), (1, true));
+        assert_eq!(skip_blanks(b"1", 0), (0, false));
     }
 
     #[test]
