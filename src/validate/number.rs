@@ -225,6 +225,154 @@ fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
     (digit, dot, sign, zero)
 }
 
+/// Bit masks of 64 bytes (bit `i` for byte `i`), for [`plain_fields`].
+#[derive(Default)]
+struct Masks64 {
+    digit: u64,
+    zero: u64,
+    dot: u64,
+    minus: u64,
+    delim: u64,
+}
+
+/// The masks of `b`: SSE2 on x86-64, 16 bytes per step.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
+    use std::arch::x86_64::*;
+    let mut m = Masks64::default();
+    for k in 0..4 {
+        // SAFETY: SSE2 is part of x86-64, so these intrinsics are always
+        // available; `b[16 * k..]` holds 16 readable bytes (k < 4) and the
+        // load is unaligned.
+        let (g, z, p, n, l) = unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+            let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+            (
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d as i8))),
+            )
+        };
+        let at = 16 * k;
+        m.digit |= (g as u16 as u64) << at;
+        m.zero |= (z as u16 as u64) << at;
+        m.dot |= (p as u16 as u64) << at;
+        m.minus |= (n as u16 as u64) << at;
+        m.delim |= (l as u16 as u64) << at;
+    }
+    m
+}
+
+/// The masks of `b`, a byte at a time.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
+    let mut m = Masks64::default();
+    for (i, &c) in b.iter().enumerate() {
+        m.digit |= (c.is_ascii_digit() as u64) << i;
+        m.zero |= ((c == b'0') as u64) << i;
+        m.dot |= ((c == b'.') as u64) << i;
+        m.minus |= ((c == b'-') as u64) << i;
+        m.delim |= ((c == d) as u64) << i;
+    }
+    m
+}
+
+/// Checks a whole run of delimited cells at once, 64 bytes per step:
+/// `Some((cells, nonzero))` when every cell of `text` (split at `d`) is a
+/// plain decimal number — an optional `-`, digits with at most one `.`,
+/// at least one digit, no `+`, exponent or blank — with the number of
+/// cells and of cells that are not zero. `None` otherwise (the caller then
+/// checks cell by cell). Every such cell is a number to
+/// [`classify`], never NaN, and zero exactly when all its digits are `0`:
+/// it could only round to zero after more than 300 zeros, and rows with 64
+/// zeros in a row are left to the caller.
+///
+/// Per 64-byte block, with bit `i` for byte `i` and carries between
+/// blocks: a `-` only where a cell starts; the byte before each cell end
+/// (a delimiter or the end) is a digit, or a `.` after a digit; after a
+/// `.` come digits and then a cell end (found by adding the dot+1 bits to
+/// the digit bits: the carry runs through the digits to the byte after
+/// them); a cell is non-zero when the first byte from its start that is
+/// not `0`, `.` or `-` is a digit (the same carry trick).
+pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
+    if matches!(d, b'0'..=b'9' | b'.' | b'-') {
+        return None;
+    }
+    let len = text.len();
+    let mut base = 0usize;
+    let mut cells = 1u64;
+    let mut nonzero = 0u64;
+    // Carries from the previous block: its last bytes' digit, dot and
+    // delimiter bits and the two additions' carries out.
+    // (A cell starts at byte 0: as if a delimiter came before it.)
+    let (mut prev_digit, mut prev_dot, mut prev_delim) = (0u64, 0u64, 1u64 << 63);
+    let (mut carry_dot, mut carry_start) = (false, false);
+    let mut buf = [0u8; 64];
+    loop {
+        let n = (len - base).min(64);
+        let block: &[u8; 64] = match text.get(base..base + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                // The last, short block (once): zeros after the text.
+                buf[..n].copy_from_slice(&text[base..]);
+                &buf
+            }
+        };
+        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
+        let end = if n == 64 { 0 } else { 1u64 << n };
+        let m = masks64(block, d);
+        let (g, z, p, minus, dl) = (
+            m.digit & valid,
+            m.zero & valid,
+            m.dot & valid,
+            m.minus & valid,
+            m.delim & valid,
+        );
+        // A block of 64 '0's: a cell may have hundreds of zeros before
+        // its first other digit and round to zero; classify decides.
+        if valid & !(g | p | minus | dl) != 0 || z == !0 {
+            return None;
+        }
+        let ends = dl | end;
+        let starts = (dl << 1) | (prev_delim >> 63);
+        if minus & !starts != 0 {
+            return None;
+        }
+        let g1 = (g << 1) | (prev_digit >> 63);
+        let g2 = (g << 2) | (prev_digit >> 62);
+        let p1 = (p << 1) | (prev_dot >> 63);
+        if ends & !(g1 | (p1 & g2)) != 0 {
+            return None;
+        }
+        let (y, c1) = add_carry(g, p1, carry_dot);
+        if y & !g & !ends != 0 {
+            return None;
+        }
+        let filler = z | p | minus;
+        let (y, c2) = add_carry(starts, filler, carry_start);
+        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        cells += dl.count_ones() as u64;
+        if n < 64 {
+            return Some((cells, nonzero));
+        }
+        (prev_digit, prev_dot, prev_delim) = (g, p, dl);
+        (carry_dot, carry_start) = (c1, c2);
+        base += 64;
+    }
+}
+
+/// `a + b + carry` and the carry out.
+#[inline(always)]
+fn add_carry(a: u64, b: u64, carry: bool) -> (u64, bool) {
+    let (s, c1) = a.overflowing_add(b);
+    let (s, c2) = s.overflowing_add(carry as u64);
+    (s, c1 || c2)
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
@@ -591,6 +739,93 @@ mod tests {
         assert_eq!(short_number(b"1.2.3,1.5,2,3,4,"), None);
         assert_eq!(short_number(b"-.,1.5,2,3,4,5,6"), None);
         assert_eq!(short_number(b"1234567890123456"), None);
+    }
+
+    /// What `plain_fields` must say: every cell plain (only digits, '.'
+    /// and '-') and a number; the cells and the non-zero ones.
+    fn plain_reference(text: &[u8], d: u8) -> Option<(u64, u64)> {
+        let mut cells = 0;
+        let mut nonzero = 0;
+        for c in text.split(|&b| b == d) {
+            if !c
+                .iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                return None;
+            }
+            match classify(c) {
+                Class::Zero => {}
+                Class::Positive | Class::Negative => nonzero += 1,
+                Class::NotNumber | Class::Nan => return None,
+            }
+            cells += 1;
+        }
+        Some((cells, nonzero))
+    }
+
+    #[test]
+    fn plain_fields_agree_with_classify_cell_by_cell() {
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Random rows of random cells (mostly numbers, some broken), long
+        // enough to cross several 64-byte blocks at every alignment.
+        let pieces: [&[u8]; 16] = [
+            b"0", b"00", b"7", b"-", b".", b"12", b"0.0", b"-0", b"5.", b".5", b"-.", b"1-", b"..",
+            b"e", b"+", b" ",
+        ];
+        let mut seen = [0usize; 2];
+        let mut row = Vec::new();
+        for _ in 0..60_000 {
+            row.clear();
+            let cells = next() % 40;
+            let broken = next() % 4 == 0;
+            for c in 0..cells {
+                if c > 0 {
+                    row.push(b',');
+                }
+                if broken {
+                    for _ in 0..next() % 4 {
+                        row.extend_from_slice(pieces[(next() % 16) as usize]);
+                    }
+                } else {
+                    if next() % 3 == 0 {
+                        row.push(b'-');
+                    }
+                    let digits = next() % 12;
+                    for k in 0..digits {
+                        if k == digits / 2 && next() % 2 == 0 {
+                            row.push(b'.');
+                        }
+                        row.push(if next() % 3 == 0 {
+                            b'0' + (next() % 10) as u8
+                        } else {
+                            b'0'
+                        });
+                    }
+                    if digits == 0 {
+                        row.push(b'0' + (next() % 10) as u8);
+                    }
+                }
+            }
+            let want = plain_reference(&row, b',');
+            let got = plain_fields(&row, b',');
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&row));
+            seen[want.is_some() as usize] += 1;
+        }
+        assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        // Cells too long to be sure of (300 digits) are left to classify.
+        let long = format!("1,0.{}1,2", "0".repeat(400));
+        assert_eq!(plain_fields(long.as_bytes(), b','), None);
+        assert_eq!(plain_fields(b"1,-2.5,0.00,3", b','), Some((4, 3)));
+        assert_eq!(plain_fields(b"1;-0;.0;3.", b';'), Some((4, 2)));
+        assert_eq!(plain_fields(b"", b','), None);
+        assert_eq!(plain_fields(b"1,", b','), None);
+        assert_eq!(plain_fields(b",1", b','), None);
     }
 
     #[test]
