@@ -43,7 +43,7 @@ impl Class {
         match v {
             None => Class::NotNumber,
             Some(v) if v.is_nan() => Class::Nan,
-            Some(v) if v == 0.0 => Class::Zero,
+            Some(0.0) => Class::Zero, // -0.0 too (float patterns compare with ==)
             Some(v) if v > 0.0 => Class::Positive,
             Some(_) => Class::Negative,
         }
