@@ -233,19 +233,21 @@ struct Masks64 {
     dot: u64,
     minus: u64,
     delim: u64,
+    /// A second separator (LibSVM's ':'; the delimiter again for CSV).
+    delim2: u64,
 }
 
 /// The masks of `b`: SSE2 on x86-64, 16 bytes per step.
 #[cfg(target_arch = "x86_64")]
 #[inline(always)]
-fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
+fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
     use std::arch::x86_64::*;
     let mut m = Masks64::default();
     for k in 0..4 {
         // SAFETY: SSE2 is part of x86-64, so these intrinsics are always
         // available; `b[16 * k..]` holds 16 readable bytes (k < 4) and the
         // load is unaligned.
-        let (g, z, p, n, l) = unsafe {
+        let (g, z, p, n, l, l2) = unsafe {
             let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
             let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
             (
@@ -254,6 +256,7 @@ fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
                 _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))),
                 _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8))),
                 _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d2 as i8))),
             )
         };
         let at = 16 * k;
@@ -262,6 +265,7 @@ fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
         m.dot |= (p as u16 as u64) << at;
         m.minus |= (n as u16 as u64) << at;
         m.delim |= (l as u16 as u64) << at;
+        m.delim2 |= (l2 as u16 as u64) << at;
     }
     m
 }
@@ -269,7 +273,7 @@ fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
 /// The masks of `b`, a byte at a time.
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
-fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
+fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
     let mut m = Masks64::default();
     for (i, &c) in b.iter().enumerate() {
         m.digit |= (c.is_ascii_digit() as u64) << i;
@@ -277,6 +281,7 @@ fn masks64(b: &[u8; 64], d: u8) -> Masks64 {
         m.dot |= ((c == b'.') as u64) << i;
         m.minus |= ((c == b'-') as u64) << i;
         m.delim |= ((c == d) as u64) << i;
+        m.delim2 |= ((c == d2) as u64) << i;
     }
     m
 }
@@ -324,7 +329,7 @@ pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
         };
         let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
         let end = if n == 64 { 0 } else { 1u64 << n };
-        let m = masks64(block, d);
+        let m = masks64(block, d, d);
         let (g, z, p, minus, dl) = (
             m.digit & valid,
             m.zero & valid,
@@ -363,6 +368,201 @@ pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
         (carry_dot, carry_start) = (c1, c2);
         base += 64;
     }
+}
+
+/// What [`plain_pairs`] found: the pairs, their non-zero values, and the
+/// smallest and largest index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pairs {
+    pub(crate) count: u64,
+    pub(crate) nonzero: u64,
+    pub(crate) min_index: u64,
+    pub(crate) max_index: u64,
+}
+
+/// Checks the `idx:val` tokens of a LibSVM line at once, 64 bytes per
+/// step, as [`plain_fields`] checks CSV cells: `Some` when `text` is
+/// tokens separated by single spaces (none first or last), each an index
+/// of 1 to 19 digits, a `:` and a plain decimal value (optional `-`,
+/// digits with at most one `.`); `None` otherwise (the caller then checks
+/// token by token). Each index is read back from its colon, on its own
+/// (no chain from one token to the next).
+pub(crate) fn plain_pairs(text: &[u8]) -> Option<Pairs> {
+    let len = text.len();
+    if len == 0 || text[len - 1] == b' ' {
+        return None;
+    }
+    let mut base = 0usize;
+    let (mut count, mut nonzero) = (0u64, 0u64);
+    let (mut min_index, mut max_index) = (u64::MAX, 0u64);
+    let (mut min_key, mut max_key) = (u64::MAX, 0u64);
+    // Carries from the previous block (a token starts at byte 0).
+    let (mut prev_digit, mut prev_dot, mut prev_space, mut prev_colon) =
+        (0u64, 0u64, 1u64 << 63, 0u64);
+    let (mut carry_index, mut carry_dot, mut carry_value) = (false, false, false);
+    let mut buf = [0u8; 64];
+    loop {
+        let n = (len - base).min(64);
+        let block: &[u8; 64] = match text.get(base..base + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                // The last, short block (once): zeros after the text.
+                buf[..n].copy_from_slice(&text[base..]);
+                &buf
+            }
+        };
+        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
+        let end = if n == 64 { 0 } else { 1u64 << n };
+        let m = masks64(block, b' ', b':');
+        let (g, z, p, minus, sp, co) = (
+            m.digit & valid,
+            m.zero & valid,
+            m.dot & valid,
+            m.minus & valid,
+            m.delim & valid,
+            m.delim2 & valid,
+        );
+        if valid & !(g | p | minus | sp | co) != 0 || z == !0 {
+            return None;
+        }
+        let tok = (sp << 1) | (prev_space >> 63);
+        // Single spaces; every token starts with a digit, and its first
+        // byte that is not a digit is its colon (one per token).
+        if sp & tok != 0 || tok & valid & !g != 0 {
+            return None;
+        }
+        // (A token that runs to the end without a colon lands on `end`.)
+        let (y, c0) = add_carry(tok & valid, g, carry_index);
+        if y & !g & (valid | end) != co {
+            return None;
+        }
+        // Values: from after the colon to the space or the end.
+        let vstart = (co << 1) | (prev_colon >> 63);
+        let ends = sp | end;
+        if minus & !vstart != 0 {
+            return None;
+        }
+        let g1 = (g << 1) | (prev_digit >> 63);
+        let g2 = (g << 2) | (prev_digit >> 62);
+        let p1 = (p << 1) | (prev_dot >> 63);
+        if ends & !(g1 | (p1 & g2)) != 0 {
+            return None;
+        }
+        let (y, c1) = add_carry(g, p1, carry_dot);
+        if y & !g & !ends != 0 {
+            return None;
+        }
+        let filler = z | p | minus;
+        let (y, c2) = add_carry(vstart, filler, carry_value);
+        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        count += co.count_ones() as u64;
+        let mut c = co;
+        while c != 0 {
+            match index_before(text, base + c.trailing_zeros() as usize)? {
+                IndexKey::Short(k) => {
+                    min_key = min_key.min(k);
+                    max_key = max_key.max(k);
+                }
+                IndexKey::Long(v) => {
+                    min_index = min_index.min(v);
+                    max_index = max_index.max(v);
+                }
+            }
+            c &= c - 1;
+        }
+        if n < 64 {
+            break;
+        }
+        (prev_digit, prev_dot, prev_space, prev_colon) = (g, p, sp, co);
+        (carry_index, carry_dot, carry_value) = (c0, c1, c2);
+        base += 64;
+    }
+    if min_key != u64::MAX {
+        min_index = min_index.min(short_value(min_key));
+        max_index = max_index.max(short_value(max_key));
+    }
+    Some(Pairs {
+        count,
+        nonzero,
+        min_index,
+        max_index,
+    })
+}
+
+/// The index whose digits end before the colon at `text[c]` (digits
+/// checked, at least one, back to the token's start), as an order key:
+/// [`IndexKey::Short`] for up to 8 digits (the digit values, zero-padded
+/// to 8, most significant in the highest byte: ordered as the numbers
+/// are, converted only for the smallest and largest), else the value
+/// ([`IndexKey::Long`]); `None` past 19 digits. The eight bytes before the
+/// colon are checked at once (SWAR) when there are eight.
+#[inline]
+fn index_before(text: &[u8], c: usize) -> Option<IndexKey> {
+    if c >= 8 {
+        let x = u64::from_le_bytes(text[c - 8..c].try_into().expect("8 bytes"));
+        let t = x & !HIGH;
+        let digit = t.wrapping_add(0x50 * ONES) & !t.wrapping_add(0x46 * ONES) & !x & HIGH;
+        let other = !digit & HIGH;
+        if other >> 63 != 0 {
+            return None; // no digit before the colon (the checks exclude it)
+        }
+        if other != 0 {
+            // Byte 7 is the last digit: the digits are the top bytes above
+            // the highest non-digit; zeros (leading 0s) below them.
+            let keep = 64 - (other.leading_zeros() + 1) / 8 * 8;
+            let x = (x & !((1u64 << keep) - 1)) & (0x0F * ONES);
+            return Some(IndexKey::Short(x.swap_bytes()));
+        }
+    }
+    let start = text[..c]
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |k| k + 1);
+    if c - start > 19 {
+        return None;
+    }
+    let v = text[start..c]
+        .iter()
+        .fold(0u64, |v, &b| v * 10 + (b - b'0') as u64);
+    Some(if c - start <= 8 {
+        IndexKey::Short(short_key(v))
+    } else {
+        IndexKey::Long(v)
+    })
+}
+
+/// An index as [`index_before`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IndexKey {
+    /// Up to 8 digits: digit values, most significant byte first.
+    Short(u64),
+    /// More digits: the value.
+    Long(u64),
+}
+
+/// The [`IndexKey::Short`] key of `v` (< 10^8).
+fn short_key(mut v: u64) -> u64 {
+    let mut key = 0u64;
+    for k in 0..8 {
+        key |= (v % 10) << (8 * k);
+        v /= 10;
+    }
+    key
+}
+
+/// The value of an [`IndexKey::Short`] key.
+#[inline]
+fn short_value(key: u64) -> u64 {
+    eight_digits(key.swap_bytes())
+}
+
+/// The value of eight decimal digit values (0..=9, one per byte, the most
+/// significant in the lowest byte).
+#[inline(always)]
+fn eight_digits(x: u64) -> u64 {
+    let x = (x.wrapping_mul(10) + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x.wrapping_mul(100) + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (x.wrapping_mul(10_000) + (x >> 32)) & 0xFFFF_FFFF
 }
 
 /// `a + b + carry` and the carry out.
@@ -826,6 +1026,139 @@ mod tests {
         assert_eq!(plain_fields(b"", b','), None);
         assert_eq!(plain_fields(b"1,", b','), None);
         assert_eq!(plain_fields(b",1", b','), None);
+    }
+
+    /// What `plain_pairs` must say, token by token.
+    fn pairs_reference(text: &[u8]) -> Option<Pairs> {
+        if text.is_empty() || text.ends_with(b" ") {
+            return None;
+        }
+        let mut p = Pairs {
+            count: 0,
+            nonzero: 0,
+            min_index: u64::MAX,
+            max_index: 0,
+        };
+        for t in text.split(|&b| b == b' ') {
+            let c = t.iter().position(|&b| b == b':')?;
+            let (idx, val) = (&t[..c], &t[c + 1..]);
+            if idx.is_empty() || idx.len() > 19 || !idx.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            if !val
+                .iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                return None;
+            }
+            match classify(val) {
+                Class::Zero => {}
+                Class::Positive | Class::Negative => p.nonzero += 1,
+                Class::NotNumber | Class::Nan => return None,
+            }
+            let i: u64 = std::str::from_utf8(idx).unwrap().parse().unwrap();
+            p.min_index = p.min_index.min(i);
+            p.max_index = p.max_index.max(i);
+            p.count += 1;
+        }
+        Some(p)
+    }
+
+    #[test]
+    fn plain_pairs_agree_with_the_token_checks() {
+        let mut x = 0xA076_1D64_78BD_642Fu64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces: [&[u8]; 14] = [
+            b"0", b"7", b"-", b".", b":", b" ", b"12", b"0.0", b"5.", b"..", b"e", b"\t", b"#",
+            b"00",
+        ];
+        let mut seen = [0usize; 2];
+        let mut line = Vec::new();
+        for _ in 0..60_000 {
+            line.clear();
+            let tokens = next() % 30;
+            let broken = next() % 4 == 0;
+            for t in 0..tokens {
+                if t > 0 {
+                    line.push(b' ');
+                }
+                if broken && next() % 3 == 0 {
+                    for _ in 0..next() % 4 {
+                        line.extend_from_slice(pieces[(next() % 14) as usize]);
+                    }
+                    continue;
+                }
+                let digits = 1 + next() % if next() % 50 == 0 { 21 } else { 7 };
+                for _ in 0..digits {
+                    line.push(b'0' + (next() % 10) as u8);
+                }
+                line.push(b':');
+                if next() % 3 == 0 {
+                    line.push(b'-');
+                }
+                let digits = next() % 10;
+                for k in 0..digits {
+                    if k == digits / 2 && next() % 2 == 0 {
+                        line.push(b'.');
+                    }
+                    line.push(if next() % 3 == 0 {
+                        b'0' + (next() % 10) as u8
+                    } else {
+                        b'0'
+                    });
+                }
+                if digits == 0 {
+                    line.push(b'0' + (next() % 10) as u8);
+                }
+            }
+            let want = pairs_reference(&line);
+            let got = plain_pairs(&line);
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&line));
+            seen[want.is_some() as usize] += 1;
+        }
+        assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        let p = |s: &str| plain_pairs(s.as_bytes());
+        assert_eq!(
+            p("3:1 12345678:0.0 9999999999999999999:-2"),
+            Some(Pairs {
+                count: 3,
+                nonzero: 2,
+                min_index: 3,
+                max_index: 9_999_999_999_999_999_999
+            })
+        );
+        for bad in [
+            "1:2 ", " 1:2", "1:2  3:4", "1:2\t3:4", "1:", ":1", "1:2:3", "1", "qid:1", "1:1e5",
+            "1:nan",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        let value = |k: Option<IndexKey>| match k {
+            Some(IndexKey::Short(k)) => Some(short_value(k)),
+            Some(IndexKey::Long(v)) => Some(v),
+            None => None,
+        };
+        assert_eq!(value(index_before(b"12345678:1", 8)), Some(12_345_678));
+        assert_eq!(value(index_before(b"1:2 0000042:1 ", 11)), Some(42));
+        assert_eq!(value(index_before(b"1:2 5:1", 5)), Some(5));
+        assert_eq!(value(index_before(b"42:1", 2)), Some(42));
+        assert_eq!(
+            index_before(b"1:2 123456789012:1", 16),
+            Some(IndexKey::Long(123_456_789_012))
+        );
+        // Short keys order as their values do.
+        let mut prev = None;
+        for v in [0u64, 1, 9, 10, 99, 100, 12_345, 99_999_999] {
+            let k = short_key(v);
+            assert_eq!(short_value(k), v);
+            assert!(prev < Some(k), "{v}");
+            prev = Some(k);
+        }
     }
 
     #[test]

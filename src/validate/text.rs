@@ -649,6 +649,16 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             if i >= len {
                 break;
             }
+            // The usual line: every feature token checked at once.
+            if k == 0
+                && let Some(pairs) = number::plain_pairs(&line[i..])
+            {
+                values.stored += pairs.count;
+                values.nonzero += pairs.nonzero;
+                min_index = min_index.min(pairs.min_index);
+                dim = dim.max(pairs.max_index + 1);
+                break;
+            }
             k += 1;
             let s = i;
             if let Some((idx, end, class)) = libsvm_pair(line, s) {
