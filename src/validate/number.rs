@@ -215,6 +215,13 @@ fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    masks_portable(w)
+}
+
+/// [`masks`] a byte at a time (other targets; tested against SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn masks_portable(w: &[u8; 16]) -> (u32, u32, u32, u32) {
     let (mut digit, mut dot, mut sign, mut zero) = (0u32, 0u32, 0u32, 0u32);
     for (i, &b) in w.iter().enumerate() {
         digit |= ((b.wrapping_sub(b'0') < 10) as u32) << i;
@@ -226,7 +233,7 @@ fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
 }
 
 /// Bit masks of 64 bytes (bit `i` for byte `i`), for [`plain_fields`].
-#[derive(Default)]
+#[derive(Debug, Default, PartialEq, Eq)]
 struct Masks64 {
     digit: u64,
     zero: u64,
@@ -270,10 +277,17 @@ fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
     m
 }
 
-/// The masks of `b`, a byte at a time.
+/// The masks of `b` (other targets).
 #[cfg(not(target_arch = "x86_64"))]
 #[inline(always)]
 fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
+    masks64_portable(b, d, d2)
+}
+
+/// [`masks64`] a byte at a time (other targets; tested against SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn masks64_portable(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
     let mut m = Masks64::default();
     for (i, &c) in b.iter().enumerate() {
         m.digit |= (c.is_ascii_digit() as u64) << i;
@@ -1158,6 +1172,28 @@ mod tests {
             assert_eq!(short_value(k), v);
             assert!(prev < Some(k), "{v}");
             prev = Some(k);
+        }
+    }
+
+    #[test]
+    fn portable_masks_match_the_simd_ones() {
+        let mut x = 0xD1B5_4A32_D192_ED03u64;
+        let mut b = [0u8; 64];
+        for round in 0..5_000 {
+            for c in b.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly the bytes that matter, sometimes any byte.
+                *c = if round % 2 == 0 {
+                    b"0123456789.-+: ,\t"[(x % 17) as usize]
+                } else {
+                    x as u8
+                };
+            }
+            assert_eq!(masks64(&b, b',', b':'), masks64_portable(&b, b',', b':'));
+            let w: &[u8; 16] = b[..16].try_into().unwrap();
+            assert_eq!(masks(w), masks_portable(w));
         }
     }
 
