@@ -138,6 +138,18 @@ impl Part {
         }
     }
 
+    /// A stored feature value of class `c` (from the text, unconverted).
+    #[inline]
+    pub(crate) fn class(&mut self, c: super::number::Class) {
+        use super::number::Class;
+        self.stored += 1;
+        match c {
+            Class::Nan | Class::NotNumber => self.missing += 1,
+            Class::Positive | Class::Negative => self.nonzero += 1,
+            Class::Zero => {}
+        }
+    }
+
     /// A sequence of `n` items.
     #[inline]
     pub(crate) fn seq(&mut self, n: u64) {

@@ -1,6 +1,7 @@
 //! Chunk checkers for the line formats: CSV, LibSVM, plain text.
 
 use super::finding::{Check, Finding, Severity, Site};
+use super::number::{self, Class};
 use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::codec::lines::split_lines;
@@ -74,7 +75,37 @@ fn num_key(buf: &mut String, n: usize, unit: &str) {
     }
 }
 
+/// Feature values counted in a chunk's fast path, added to the chunk's
+/// statistics at its end (locals the compiler keeps in registers).
+#[derive(Default)]
+struct Values {
+    stored: u64,
+    nonzero: u64,
+    missing: u64,
+}
+
+impl Values {
+    #[inline]
+    fn add(&mut self, c: Class) {
+        self.stored += 1;
+        self.missing += (c == Class::Nan) as u64;
+        self.nonzero += matches!(c, Class::Positive | Class::Negative) as u64;
+    }
+
+    fn flush(self, w: &mut Work) {
+        w.stats.stored += self.stored;
+        w.stats.nonzero += self.nonzero;
+        w.stats.missing += self.missing;
+    }
+}
+
 /// Checks a chunk of CSV rows.
+///
+/// Rows without quotes take a one-pass path: each cell is split off and
+/// classified by [`number::scan`] together (no conversion to a float, no
+/// second pass over the bytes); a cell the scan does not end exactly at the
+/// delimiter (spaces, `nan`, text, an empty cell) goes through the same
+/// per-cell checks as every cell of a quoted row.
 pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let data: &[u8] = chunk;
     let base = chunk.offset;
@@ -82,9 +113,11 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let xgb = ctx.rules.xgboost;
     let d = ctx.delimiter;
     let ip = ctx.rules.schema == Schema::IpInsights;
-    let max = ctx.max;
+    // The one-pass split needs a delimiter that cannot be part of a number.
+    let one_pass = !ip && !matches!(d, b'0'..=b'9' | b'.' | b'+' | b'-' | b'e' | b'E' | b'"');
     let mut seen_content = !first_chunk;
     let mut fields = Vec::new();
+    let mut values = Values::default();
     let mut line_no = 0u64;
     let mut key = String::new();
     let mut key_width = usize::MAX;
@@ -141,6 +174,13 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         let header_candidate = !seen_content;
         seen_content = true;
+        if one_pass && !header_candidate && memchr::memchr(b'"', line).is_none() {
+            w.records += 1;
+            w.stats.records += 1;
+            let n = one_pass_row(ctx, w, rel, at, line, &mut values);
+            row_shape(ctx, w, rel, at, line, n, &mut key, &mut key_width);
+            continue;
+        }
         let quoted = split_fields(line, d, &mut fields);
         if quoted {
             let sev = if xgb {
@@ -196,130 +236,232 @@ pub(crate) fn check_csv(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             check_ip_row(w, rel, at, line, n, &cell, &cell_at);
             continue;
         }
-        if key_width != n {
-            num_key(&mut key, n, "column");
-            key_width = n;
-        }
-        let record = w.records - 1;
-        w.tally(Check::CsvColumns, &key, max, || Site {
-            line: Some(rel),
-            record,
-            byte: at,
-            snippet: Some(snippet(line, 60)),
-        });
-        let labels = ctx.label_size.min(n);
-        if n == 1 && ctx.label_size >= 1 {
-            w.out.add(Check::CsvSingleColumn, Severity::Error, || {
-                Finding::new(Check::CsvSingleColumn, Severity::Error)
-                    .line(rel)
-                    .byte(at)
-                    .snippet(line)
-                    .message(format!(
-                        "the row has one column (no {} found): a label and no features",
-                        if d == b',' { "comma" } else { "delimiter" }
-                    ))
-                    .sagemaker(if xgb {
-                        format!(
-                            "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
-                            d as char, d as char
-                        )
-                    } else {
-                        "the algorithm reads a row without features and fails".to_string()
-                    })
-                    .fix("give every row a label and at least one feature (is the delimiter right?)")
-            });
-        }
-        for i in 0..labels {
-            let c = cell(i);
-            match parse_f64(c) {
-                Some(v) => w.stats.label(v),
-                None => {
-                    let empty = c.is_empty();
-                    w.out.add(Check::CsvLabel, Severity::Error, || {
-                        Finding::new(Check::CsvLabel, Severity::Error)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(c)
-                            .message(if empty {
-                                "the label cell is empty".to_string()
-                            } else {
-                                format!("the label {:?} is not a number", snippet(c, 40))
-                            })
-                            .sagemaker(if xgb {
-                                "XGBoost reads a non-numeric or empty label as 0 or missing (silently wrong labels)".to_string()
-                            } else {
-                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
-                            })
-                            .fix("put a numeric label in column 0 of every row (encode class names as 0..k-1)")
-                    });
-                }
-            }
-        }
-        w.stats.dim = w.stats.dim.max((n - labels) as u64);
-        for i in labels..n {
-            let c = cell(i);
-            if c.is_empty() {
-                w.stats.value(f64::NAN);
-                if !xgb && !ctx.rules.generic {
-                    w.out.add(Check::CsvEmptyCell, Severity::Warning, || {
-                        Finding::new(Check::CsvEmptyCell, Severity::Warning)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(line)
-                            .message("an empty cell (a missing value)")
-                            .sagemaker(format!(
-                                "{} expects a number in every cell; missing values are read as NaN or rejected",
-                                ctx.algorithm.title()
-                            ))
-                            .fix("impute missing values before training")
-                    });
-                }
-                continue;
-            }
-            match parse_f64(c) {
-                Some(v) => {
-                    w.stats.value(v);
-                    if ctx.rules.counts && v < 0.0 {
-                        negative_count(ctx, w, rel, i, cell_at(i), c);
-                    }
-                }
-                None => {
-                    w.stats.value(f64::NAN);
-                    let na = is_na_marker(c);
-                    w.out.add(Check::CsvNonNumeric, Severity::Error, || {
-                        Finding::new(Check::CsvNonNumeric, Severity::Error)
-                            .line(rel)
-                            .field(i)
-                            .byte(cell_at(i))
-                            .snippet(c)
-                            .message(if na {
-                                format!(
-                                    "the cell {:?} is not a number (it looks like a missing-value marker)",
-                                    snippet(c, 40)
-                                )
-                            } else {
-                                format!("the cell {:?} is not a number", snippet(c, 40))
-                            })
-                            .sagemaker(if xgb {
-                                "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
-                            } else {
-                                format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
-                            })
-                            .fix(if na {
-                                "write missing values as empty cells (XGBoost reads them as missing) or impute them"
-                            } else {
-                                "encode categorical columns as numbers (one-hot or ordinal) before training"
-                            })
-                    });
-                }
+        row_shape(ctx, w, rel, at, line, n, &mut key, &mut key_width);
+        for i in 0..n {
+            if i < ctx.label_size {
+                label_cell(ctx, w, rel, i, cell_at(i), cell(i));
+            } else {
+                feature_cell(ctx, w, rel, i, cell_at(i), cell(i), line);
             }
         }
     }
+    values.flush(w);
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// Splits and checks the cells of a row without quotes in one pass;
+/// returns the number of cells. Past the labels, a row of plain numbers
+/// is checked whole by [`number::plain_fields`]. Cells are split at every delimiter, as
+/// [`split_fields`] does for such rows.
+#[inline]
+fn one_pass_row(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    at: u64,
+    line: &[u8],
+    values: &mut Values,
+) -> usize {
+    let d = ctx.delimiter;
+    let len = line.len();
+    let counts = ctx.rules.counts;
+    let mut p = 0;
+    let mut i = 0;
+    loop {
+        // Once past the labels, the usual row (plain numbers only) is
+        // checked 64 bytes at a time; otherwise cell by cell.
+        if i == ctx.label_size
+            && !counts
+            && let Some((cells, nonzero)) = number::plain_fields(&line[p..], d)
+        {
+            values.stored += cells;
+            values.nonzero += nonzero;
+            return i + cells as usize;
+        }
+        // Most cells are short plain numbers: one 16-byte step; the rest
+        // (exponents, long or last cells, anything else) a byte scan.
+        let short = line
+            .get(p..p + 16)
+            .and_then(|w| number::short_number(w.try_into().expect("16 bytes")))
+            .filter(|&(_, e)| line[p + e] == d);
+        let (c, end) = match short {
+            Some((c, e)) => (c, p + e),
+            None => number::scan(line, p),
+        };
+        let clean = c != Class::NotNumber && (end == len || line[end] == d);
+        let e = if clean {
+            end
+        } else {
+            memchr::memchr(d, &line[p..]).map_or(len, |k| p + k)
+        };
+        if i < ctx.label_size {
+            label_cell(ctx, w, rel, i, at + p as u64, trim(&line[p..e]));
+        } else if clean {
+            values.add(c);
+            if counts && c == Class::Negative {
+                negative_count(ctx, w, rel, i, at + p as u64, &line[p..e]);
+            }
+        } else {
+            feature_cell(ctx, w, rel, i, at + p as u64, trim(&line[p..e]), line);
+        }
+        i += 1;
+        if e >= len {
+            return i;
+        }
+        p = e + 1;
+    }
+}
+
+/// The row-level checks of a data row with `n` cells: the column-count
+/// tally, a single column, the feature dimension.
+#[allow(clippy::too_many_arguments)]
+fn row_shape(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    at: u64,
+    line: &[u8],
+    n: usize,
+    key: &mut String,
+    key_width: &mut usize,
+) {
+    let d = ctx.delimiter;
+    let xgb = ctx.rules.xgboost;
+    if *key_width != n {
+        num_key(key, n, "column");
+        *key_width = n;
+    }
+    let record = w.records - 1;
+    w.tally(Check::CsvColumns, key, ctx.max, || Site {
+        line: Some(rel),
+        record,
+        byte: at,
+        snippet: Some(snippet(line, 60)),
+    });
+    if n == 1 && ctx.label_size >= 1 {
+        w.out.add(Check::CsvSingleColumn, Severity::Error, || {
+            Finding::new(Check::CsvSingleColumn, Severity::Error)
+                .line(rel)
+                .byte(at)
+                .snippet(line)
+                .message(format!(
+                    "the row has one column (no {} found): a label and no features",
+                    if d == b',' { "comma" } else { "delimiter" }
+                ))
+                .sagemaker(if xgb {
+                    format!(
+                        "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
+                        d as char, d as char
+                    )
+                } else {
+                    "the algorithm reads a row without features and fails".to_string()
+                })
+                .fix("give every row a label and at least one feature (is the delimiter right?)")
+        });
+    }
+    let labels = ctx.label_size.min(n);
+    w.stats.dim = w.stats.dim.max((n - labels) as u64);
+}
+
+/// Checks label cell `i` (trimmed text `c` at byte `at`) and counts it.
+fn label_cell(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &[u8]) {
+    let xgb = ctx.rules.xgboost;
+    match parse_f64(c) {
+        Some(v) => w.stats.label(v),
+        None => {
+            let empty = c.is_empty();
+            w.out.add(Check::CsvLabel, Severity::Error, || {
+                Finding::new(Check::CsvLabel, Severity::Error)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(c)
+                    .message(if empty {
+                        "the label cell is empty".to_string()
+                    } else {
+                        format!("the label {:?} is not a number", snippet(c, 40))
+                    })
+                    .sagemaker(if xgb {
+                        "XGBoost reads a non-numeric or empty label as 0 or missing (silently wrong labels)".to_string()
+                    } else {
+                        format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                    })
+                    .fix("put a numeric label in column 0 of every row (encode class names as 0..k-1)")
+            });
+        }
+    }
+}
+
+/// Checks feature cell `i` (trimmed text `c` at byte `at` of `line`) and
+/// counts it.
+fn feature_cell(
+    ctx: &FileCtx<'_>,
+    w: &mut Work,
+    rel: u64,
+    i: usize,
+    at: u64,
+    c: &[u8],
+    line: &[u8],
+) {
+    let xgb = ctx.rules.xgboost;
+    if c.is_empty() {
+        w.stats.value(f64::NAN);
+        if !xgb && !ctx.rules.generic {
+            w.out.add(Check::CsvEmptyCell, Severity::Warning, || {
+                Finding::new(Check::CsvEmptyCell, Severity::Warning)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(line)
+                    .message("an empty cell (a missing value)")
+                    .sagemaker(format!(
+                        "{} expects a number in every cell; missing values are read as NaN or rejected",
+                        ctx.algorithm.title()
+                    ))
+                    .fix("impute missing values before training")
+            });
+        }
+        return;
+    }
+    match number::classify(c) {
+        Class::NotNumber => {
+            w.stats.value(f64::NAN);
+            let na = is_na_marker(c);
+            w.out.add(Check::CsvNonNumeric, Severity::Error, || {
+                Finding::new(Check::CsvNonNumeric, Severity::Error)
+                    .line(rel)
+                    .field(i)
+                    .byte(at)
+                    .snippet(c)
+                    .message(if na {
+                        format!(
+                            "the cell {:?} is not a number (it looks like a missing-value marker)",
+                            snippet(c, 40)
+                        )
+                    } else {
+                        format!("the cell {:?} is not a number", snippet(c, 40))
+                    })
+                    .sagemaker(if xgb {
+                        "XGBoost's CSV parser reads a non-numeric cell as a missing value (no error, wrong data)".to_string()
+                    } else {
+                        format!("\"could not convert string to float: '{}'\"", snippet(c, 40))
+                    })
+                    .fix(if na {
+                        "write missing values as empty cells (XGBoost reads them as missing) or impute them"
+                    } else {
+                        "encode categorical columns as numbers (one-hot or ordinal) before training"
+                    })
+            });
+        }
+        class => {
+            w.stats.class(class);
+            if ctx.rules.counts && class == Class::Negative {
+                negative_count(ctx, w, rel, i, at, c);
+            }
+        }
+    }
 }
 
 /// Text that marks a missing value in exports (pandas, R, spreadsheets).
@@ -426,7 +568,9 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     let xgb = ctx.rules.xgboost;
     let mut line_no = 0u64;
     let mut last_start = 0usize;
-    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    let mut values = Values::default();
+    let mut min_index = u64::MAX;
+    let mut dim = 0u64;
     for (raw, start) in split_lines(data) {
         last_start = start;
         let rel = line_no;
@@ -468,13 +612,121 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         }
         w.records += 1;
         w.stats.records += 1;
+        // Tokens are split at spaces and tabs. One pass: each `idx:val`
+        // token is split off and checked together (`number::short_number`
+        // or `number::scan` for the value, no float conversion); anything
+        // else (qid, comments, odd text) goes through the per-token checks.
+        let len = line.len();
+        let (mut i, mut odd_ws) = skip_blanks(line, 0);
+        let s0 = i;
+        while i < len && !matches!(line[i], b' ' | b'\t') {
+            i += 1;
+        }
+        let label = &line[s0..i];
+        // (token number, its offset in the line, what is wrong)
+        let mut bad: Option<(usize, usize, String)> = None;
+        let label_ok = match label.iter().position(|&b| b == b':') {
+            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
+            None => parse_f64(label).is_some(),
+        };
+        if !label_ok {
+            bad = Some((
+                0,
+                s0,
+                format!("the label {:?} is not a number", snippet(label, 40)),
+            ));
+        } else {
+            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
+            if let Some(v) = parse_f64(lv) {
+                w.stats.label(v);
+            }
+        }
+        let mut k = 0;
+        while bad.is_none() {
+            let (next, odd) = skip_blanks(line, i);
+            odd_ws |= odd;
+            i = next;
+            if i >= len {
+                break;
+            }
+            // The usual line: every feature token checked at once.
+            if k == 0
+                && let Some(pairs) = number::plain_pairs(&line[i..])
+            {
+                values.stored += pairs.count;
+                values.nonzero += pairs.nonzero;
+                min_index = min_index.min(pairs.min_index);
+                dim = dim.max(pairs.max_index + 1);
+                break;
+            }
+            k += 1;
+            let s = i;
+            if let Some((idx, end, class)) = libsvm_pair(line, s) {
+                values.add(class);
+                min_index = min_index.min(idx);
+                dim = dim.max(idx + 1);
+                i = end;
+                continue;
+            }
+            while i < len && !matches!(line[i], b' ' | b'\t') {
+                i += 1;
+            }
+            let t = &line[s..i];
+            if t.starts_with(b"#") {
+                break;
+            }
+            if k == 1 && t.starts_with(b"qid:") {
+                if parse_u64(&t[4..]).is_none() {
+                    bad = Some((k, s, format!("{:?} is not qid:N", snippet(t, 40))));
+                }
+                continue;
+            }
+            let Some(c) = t.iter().position(|&b| b == b':') else {
+                bad = Some((
+                    k,
+                    s,
+                    format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
+                ));
+                break;
+            };
+            let Some(idx) = parse_u64(&t[..c]) else {
+                bad = Some((
+                    k,
+                    s,
+                    format!(
+                        "the index {:?} is not a non-negative integer",
+                        snippet(&t[..c], 40)
+                    ),
+                ));
+                break;
+            };
+            let class = number::classify(&t[c + 1..]);
+            if class == Class::NotNumber {
+                bad = Some((
+                    k,
+                    s,
+                    format!("the value {:?} is not a number", snippet(&t[c + 1..], 40)),
+                ));
+                break;
+            }
+            w.stats.class(class);
+            w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
+            w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
+        }
         // After the validated line, XGBoost's loader splits on any
         // whitespace: only tabs and double spaces are worth a warning
         // (scikit-learn writes `label \n` for rows without features).
-        let ws = memchr::memchr(b'\t', line)
-            .or_else(|| memchr::memmem::find(line, b"  "))
-            .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
-            .or_else(|| (strict && line.starts_with(b" ")).then_some(0));
+        // The token pass saw every blank run when no token was bad: the
+        // search is needed only when one held a tab or two blanks, or on
+        // the strictly checked lines.
+        let ws = if strict || odd_ws || bad.is_some() {
+            memchr::memchr(b'\t', line)
+                .or_else(|| memchr::memmem::find(line, b"  "))
+                .or_else(|| (strict && line.ends_with(b" ")).then(|| line.len() - 1))
+                .or_else(|| (strict && line.starts_with(b" ")).then_some(0))
+        } else {
+            None
+        };
         if let Some(p) = ws {
             let sev = if strict {
                 Severity::Error
@@ -502,81 +754,7 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                     ))
             });
         }
-        tokens.clear();
-        let mut i = 0;
-        while i < line.len() {
-            while i < line.len() && matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            let s = i;
-            while i < line.len() && !matches!(line[i], b' ' | b'\t') {
-                i += 1;
-            }
-            if i > s {
-                tokens.push((s, i));
-            }
-        }
-        let tok = |k: usize| &line[tokens[k].0..tokens[k].1];
-        let mut bad: Option<(usize, String)> = None;
-        let label = tok(0);
-        let label_ok = match label.iter().position(|&b| b == b':') {
-            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
-            None => parse_f64(label).is_some(),
-        };
-        if !label_ok {
-            bad = Some((
-                0,
-                format!("the label {:?} is not a number", snippet(label, 40)),
-            ));
-        } else {
-            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
-            if let Some(v) = parse_f64(lv) {
-                w.stats.label(v);
-            }
-        }
-        if bad.is_none() {
-            for k in 1..tokens.len() {
-                let t = tok(k);
-                if t.starts_with(b"#") {
-                    break;
-                }
-                if k == 1 && t.starts_with(b"qid:") {
-                    if parse_u64(&t[4..]).is_none() {
-                        bad = Some((k, format!("{:?} is not qid:N", snippet(t, 40))));
-                        break;
-                    }
-                    continue;
-                }
-                let Some(c) = t.iter().position(|&b| b == b':') else {
-                    bad = Some((
-                        k,
-                        format!("{:?} has no ':' (expected idx:val)", snippet(t, 40)),
-                    ));
-                    break;
-                };
-                let Some(idx) = parse_u64(&t[..c]) else {
-                    bad = Some((
-                        k,
-                        format!(
-                            "the index {:?} is not a non-negative integer",
-                            snippet(&t[..c], 40)
-                        ),
-                    ));
-                    break;
-                };
-                let Some(v) = parse_f64(&t[c + 1..]) else {
-                    bad = Some((
-                        k,
-                        format!("the value {:?} is not a number", snippet(&t[c + 1..], 40)),
-                    ));
-                    break;
-                };
-                w.stats.value(v);
-                w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
-                w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
-            }
-        }
-        if let Some((k, msg)) = bad {
+        if let Some((k, tok_at, msg)) = bad {
             let looks_csv =
                 memchr::memchr(b':', line).is_none() && memchr::memchr(b',', line).is_some();
             w.out.add(Check::LibsvmSyntax, Severity::Error, || {
@@ -594,7 +772,7 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
                 Finding::new(Check::LibsvmSyntax, Severity::Error)
                     .line(rel)
                     .field(k)
-                    .byte(at + tokens[k].0 as u64)
+                    .byte(at + tok_at as u64)
                     .snippet(line)
                     .message(if looks_csv {
                         format!("{msg}: the line looks like CSV")
@@ -613,9 +791,65 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             });
         }
     }
+    values.flush(w);
+    if min_index != u64::MAX {
+        w.stats.min_index = Some(w.stats.min_index.map_or(min_index, |m| m.min(min_index)));
+    }
+    w.stats.dim = w.stats.dim.max(dim);
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
     w.last_line = base + last_start as u64;
+}
+
+/// Skips the spaces and tabs at `line[i..]`; returns where they end and
+/// whether the run held a tab or more than one byte.
+#[inline]
+fn skip_blanks(line: &[u8], mut i: usize) -> (usize, bool) {
+    let start = i;
+    let mut tab = false;
+    while let Some(&b) = line.get(i) {
+        match b {
+            b' ' => {}
+            b'\t' => tab = true,
+            _ => break,
+        }
+        i += 1;
+    }
+    (i, tab || i - start > 1)
+}
+
+/// A plain `idx:val` token at `line[s..]` (at most 19 index digits, so no
+/// overflow; a value that ends at a blank or the line's end): its index,
+/// where it ends and the value's class. `None` for anything else, which
+/// the per-token checks then look at.
+#[inline]
+fn libsvm_pair(line: &[u8], s: usize) -> Option<(u64, usize, Class)> {
+    let mut i = s;
+    let mut idx = 0u64;
+    while let Some(&b) = line.get(i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        if i - s == 19 {
+            return None;
+        }
+        idx = idx * 10 + d as u64;
+        i += 1;
+    }
+    if i == s || line.get(i) != Some(&b':') {
+        return None;
+    }
+    let v = i + 1;
+    let blank = |e: usize| line.get(e).is_none_or(|&b| b == b' ' || b == b'\t');
+    let (class, end) = match line
+        .get(v..v + 16)
+        .and_then(|w| number::short_number(w.try_into().expect("16 bytes")))
+    {
+        Some((c, e)) if blank(v + e) => (c, v + e),
+        _ => number::scan(line, v),
+    };
+    (class != Class::NotNumber && blank(end)).then_some((idx, end, class))
 }
 
 /// The absolute offset where the line XGBoost's LibSVM validator checks
@@ -757,6 +991,39 @@ mod tests {
         assert!(header("user,ip_address", 0, true));
         assert!(!header("user_1,192.0.2.1", 0, true));
         assert!(is_na_marker(b"N/A") && !is_na_marker(b"red"));
+    }
+
+    #[test]
+    fn reads_plain_libsvm_pairs_and_leaves_the_rest() {
+        let pair = |s: &str| libsvm_pair(s.as_bytes(), 0);
+        assert_eq!(pair("12:0.5 3:1"), Some((12, 6, Class::Positive)));
+        assert_eq!(pair("7:-0.000"), Some((7, 8, Class::Zero)));
+        assert_eq!(pair("7:-1.5e-3\t"), Some((7, 9, Class::Negative)));
+        assert_eq!(
+            pair("9999999999999999999:1"),
+            Some((9_999_999_999_999_999_999, 21, Class::Positive))
+        );
+        // Left to the per-token checks: 20-digit indices, nan, qid,
+        // comments, missing parts, trailing text.
+        for t in [
+            "18446744073709551615:1",
+            "1:nan",
+            "qid:3",
+            "#c",
+            "1:",
+            ":1",
+            "1",
+            "1:2:3",
+            "1:2\r",
+            "1:0x1",
+            "-1:2",
+        ] {
+            assert_eq!(pair(t), None, "{t}");
+        }
+        assert_eq!(skip_blanks(b"  1", 0), (2, true));
+        assert_eq!(skip_blanks(b" 1", 0), (1, false));
+        assert_eq!(skip_blanks(b"\t1", 0), (1, true));
+        assert_eq!(skip_blanks(b"1", 0), (0, false));
     }
 
     #[test]

@@ -1,0 +1,1224 @@
+//! A syntax-only number check for the validators' hot loops.
+//!
+//! `validate` must know, for every feature cell, whether it is a number and
+//! whether it is missing (NaN), zero, positive or negative; it never needs
+//! the value itself. [`classify`] answers that from the text alone, without
+//! converting it to a float, under exactly the rule of
+//! [`crate::codec::text::parse_f64`] (fast-float's grammar, the same that
+//! Rust's `str::parse::<f64>` accepts, after trimming spaces, tabs and
+//! carriage returns):
+//!
+//! ```text
+//! number  = [sign] (digits ["." [digits]] | "." digits) [exponent]
+//!         | [sign] ("nan" | "inf" | "infinity")      (any case)
+//! exponent = ("e" | "E") [sign] digits
+//! sign    = "+" | "-"
+//! ```
+//!
+//! A number is zero exactly when all its mantissa digits are `0`, except
+//! when it is so small that it rounds to zero as an `f64` (`1e-400`): the
+//! rare texts that could underflow are converted to decide.
+
+use crate::codec::text::{parse_f64, trim};
+
+/// What a cell holds, as far as validation and its statistics care.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Class {
+    /// Not a number under `parse_f64`'s rule (including the empty text).
+    NotNumber,
+    /// `nan` in any case and sign: a missing value.
+    Nan,
+    /// A number equal to zero (`0`, `-0.0`, `0e5`, `1e-400`).
+    Zero,
+    /// A number greater than zero (`inf` included).
+    Positive,
+    /// A number less than zero (`-inf` included).
+    Negative,
+}
+
+impl Class {
+    /// The class of a parsed value (what `parse_f64` says).
+    #[inline]
+    pub(crate) fn of(v: Option<f64>) -> Class {
+        match v {
+            None => Class::NotNumber,
+            Some(v) if v.is_nan() => Class::Nan,
+            Some(0.0) => Class::Zero, // -0.0 too (float patterns compare with ==)
+            Some(v) if v > 0.0 => Class::Positive,
+            Some(_) => Class::Negative,
+        }
+    }
+}
+
+/// A text whose smallest decimal unit (`10^(exponent - fraction digits)`)
+/// is at least this power of ten is never rounded to zero by an `f64`
+/// (the smallest subnormal is about `4.9e-324`).
+const SAFE_UNIT: i64 = -300;
+
+/// Exponents are read up to this magnitude; texts with larger ones are
+/// converted to decide.
+const EXP_CAP: i64 = 1 << 20;
+
+/// Classifies `field` exactly as `Class::of(parse_f64(field))` would,
+/// without converting it (except for texts that could underflow).
+#[inline]
+pub(crate) fn classify(field: &[u8]) -> Class {
+    let s = trim(field);
+    match scan(s, 0) {
+        (Class::NotNumber, _) => special(s),
+        (c, end) if end == s.len() => c,
+        _ => Class::NotNumber,
+    }
+}
+
+/// Reads the longest number in the decimal grammar (not the `nan`/`inf`
+/// spellings) that starts at `s[at]` and returns its class and where it
+/// ends. `Class::NotNumber` when there are no mantissa digits; an `e`
+/// without exponent digits is not part of the number. The text
+/// `s[at..end]` is a number of that class exactly when `end` is where the
+/// field ends, which lets line checkers split and classify a field in one
+/// pass.
+#[inline]
+pub(crate) fn scan(s: &[u8], at: usize) -> (Class, usize) {
+    let n = s.len();
+    let mut i = at;
+    let mut neg = false;
+    match s.get(i) {
+        Some(b'-') => {
+            neg = true;
+            i += 1;
+        }
+        Some(b'+') => i += 1,
+        _ => {}
+    }
+    // Mantissa: integer digits, an optional '.', fraction digits.
+    let int_start = i;
+    let (end, mut nonzero) = digit_run(s, i);
+    i = end;
+    let mut digits = i - int_start;
+    let mut frac = 0usize;
+    if i < n && s[i] == b'.' {
+        i += 1;
+        let (end, nz) = digit_run(s, i);
+        nonzero |= nz;
+        frac = end - i;
+        i = end;
+        digits += frac;
+    }
+    if digits == 0 {
+        return (Class::NotNumber, at);
+    }
+    let mut exp = 0i64;
+    if i < n && s[i] | 0x20 == b'e' {
+        let mut j = i + 1;
+        let mut eneg = false;
+        if j < n && matches!(s[j], b'+' | b'-') {
+            eneg = s[j] == b'-';
+            j += 1;
+        }
+        let e = j;
+        while j < n && s[j].is_ascii_digit() {
+            if exp < EXP_CAP {
+                exp = exp * 10 + (s[j] - b'0') as i64;
+            }
+            j += 1;
+        }
+        if j > e {
+            // An 'e' without digits is left unread (trailing text).
+            i = j;
+            if eneg {
+                exp = -exp;
+            }
+        } else {
+            exp = 0;
+        }
+    }
+    if !nonzero {
+        return (Class::Zero, i);
+    }
+    if exp >= EXP_CAP || exp <= -EXP_CAP || exp - (frac as i64) < SAFE_UNIT {
+        // Small enough that it may round to zero (or an exponent too long
+        // to reason about): convert to decide.
+        return (Class::of(parse_f64(&s[at..i])), i);
+    }
+    (
+        if neg {
+            Class::Negative
+        } else {
+            Class::Positive
+        },
+        i,
+    )
+}
+
+/// Classifies the short number at the start of `w` in one step: `w[..e]`
+/// where `w[e]` is the first byte that is not a digit, `.`, `+` or `-`.
+/// `Some((class, e))` when `w[..e]` is a decimal number without exponent
+/// (an optional sign first, at most one dot, at least one digit): then
+/// `classify(&w[..e]) == class`. `None` when it is not, or when no such
+/// byte is in `w` (the caller then uses [`scan`]). Bytes from `e` on only
+/// end the number: callers check that `w[e]` is their delimiter.
+#[inline]
+pub(crate) fn short_number(w: &[u8; 16]) -> Option<(Class, usize)> {
+    let (digit, dot, sign, zero) = masks(w);
+    let other = !(digit | dot | sign) & 0xFFFF;
+    if other == 0 {
+        return None;
+    }
+    let e = other.trailing_zeros();
+    let before = (1u32 << e) - 1;
+    let signs = sign & before;
+    let dots = dot & before;
+    let digits = digit & before;
+    if signs & !1 != 0 || dots & dots.wrapping_sub(1) != 0 || digits == 0 {
+        return None;
+    }
+    let class = if digits & !zero == 0 {
+        Class::Zero
+    } else if signs != 0 && w[0] == b'-' {
+        Class::Negative
+    } else {
+        Class::Positive
+    };
+    Some((class, e as usize))
+}
+
+/// Bit masks of the 16 bytes of `w` (bit `i` for byte `i`): digits, dots,
+/// signs, `0`s. SSE2 (every x86-64) compares all 16 at once.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    use std::arch::x86_64::*;
+    // SAFETY: SSE2 is part of x86-64, so these intrinsics are always
+    // available; `w` is 16 readable bytes and the load is unaligned.
+    unsafe {
+        let v = _mm_loadu_si128(w.as_ptr().cast::<__m128i>());
+        let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+        let digit = _mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x);
+        let dot = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8));
+        let sign = _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)),
+        );
+        let zero = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8));
+        (
+            _mm_movemask_epi8(digit) as u32,
+            _mm_movemask_epi8(dot) as u32,
+            _mm_movemask_epi8(sign) as u32,
+            _mm_movemask_epi8(zero) as u32,
+        )
+    }
+}
+
+/// Bit masks of the 16 bytes of `w` (bit `i` for byte `i`): digits, dots,
+/// signs, `0`s.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    masks_portable(w)
+}
+
+/// [`masks`] a byte at a time (other targets; tested against SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn masks_portable(w: &[u8; 16]) -> (u32, u32, u32, u32) {
+    let (mut digit, mut dot, mut sign, mut zero) = (0u32, 0u32, 0u32, 0u32);
+    for (i, &b) in w.iter().enumerate() {
+        digit |= ((b.wrapping_sub(b'0') < 10) as u32) << i;
+        dot |= ((b == b'.') as u32) << i;
+        sign |= ((b == b'-' || b == b'+') as u32) << i;
+        zero |= ((b == b'0') as u32) << i;
+    }
+    (digit, dot, sign, zero)
+}
+
+/// Bit masks of 64 bytes (bit `i` for byte `i`), for [`plain_fields`].
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Masks64 {
+    digit: u64,
+    zero: u64,
+    dot: u64,
+    minus: u64,
+    delim: u64,
+    /// A second separator (LibSVM's ':'; the delimiter again for CSV).
+    delim2: u64,
+}
+
+/// The masks of `b`: SSE2 on x86-64, 16 bytes per step.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
+    use std::arch::x86_64::*;
+    let mut m = Masks64::default();
+    for k in 0..4 {
+        // SAFETY: SSE2 is part of x86-64, so these intrinsics are always
+        // available; `b[16 * k..]` holds 16 readable bytes (k < 4) and the
+        // load is unaligned.
+        let (g, z, p, n, l, l2) = unsafe {
+            let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+            let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+            (
+                _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(x, _mm_set1_epi8(9)), x)),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d as i8))),
+                _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d2 as i8))),
+            )
+        };
+        let at = 16 * k;
+        m.digit |= (g as u16 as u64) << at;
+        m.zero |= (z as u16 as u64) << at;
+        m.dot |= (p as u16 as u64) << at;
+        m.minus |= (n as u16 as u64) << at;
+        m.delim |= (l as u16 as u64) << at;
+        m.delim2 |= (l2 as u16 as u64) << at;
+    }
+    m
+}
+
+/// The masks of `b` (other targets).
+#[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
+fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
+    masks64_portable(b, d, d2)
+}
+
+/// [`masks64`] a byte at a time (other targets; tested against SSE2).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+#[inline(always)]
+fn masks64_portable(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
+    let mut m = Masks64::default();
+    for (i, &c) in b.iter().enumerate() {
+        m.digit |= (c.is_ascii_digit() as u64) << i;
+        m.zero |= ((c == b'0') as u64) << i;
+        m.dot |= ((c == b'.') as u64) << i;
+        m.minus |= ((c == b'-') as u64) << i;
+        m.delim |= ((c == d) as u64) << i;
+        m.delim2 |= ((c == d2) as u64) << i;
+    }
+    m
+}
+
+/// Checks a whole run of delimited cells at once, 64 bytes per step:
+/// `Some((cells, nonzero))` when every cell of `text` (split at `d`) is a
+/// plain decimal number — an optional `-`, digits with at most one `.`,
+/// at least one digit, no `+`, exponent or blank — with the number of
+/// cells and of cells that are not zero. `None` otherwise (the caller then
+/// checks cell by cell). Every such cell is a number to
+/// [`classify`], never NaN, and zero exactly when all its digits are `0`:
+/// it could only round to zero after more than 300 zeros, and rows with 64
+/// zeros in a row are left to the caller.
+///
+/// Per 64-byte block, with bit `i` for byte `i` and carries between
+/// blocks: a `-` only where a cell starts; the byte before each cell end
+/// (a delimiter or the end) is a digit, or a `.` after a digit; after a
+/// `.` come digits and then a cell end (found by adding the dot+1 bits to
+/// the digit bits: the carry runs through the digits to the byte after
+/// them); a cell is non-zero when the first byte from its start that is
+/// not `0`, `.` or `-` is a digit (the same carry trick).
+pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
+    if matches!(d, b'0'..=b'9' | b'.' | b'-') {
+        return None;
+    }
+    let len = text.len();
+    let mut base = 0usize;
+    let mut cells = 1u64;
+    let mut nonzero = 0u64;
+    // Carries from the previous block: its last bytes' digit, dot and
+    // delimiter bits and the two additions' carries out.
+    // (A cell starts at byte 0: as if a delimiter came before it.)
+    let (mut prev_digit, mut prev_dot, mut prev_delim) = (0u64, 0u64, 1u64 << 63);
+    let (mut carry_dot, mut carry_start) = (false, false);
+    let mut buf = [0u8; 64];
+    loop {
+        let n = (len - base).min(64);
+        let block: &[u8; 64] = match text.get(base..base + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                // The last, short block (once): zeros after the text.
+                buf[..n].copy_from_slice(&text[base..]);
+                &buf
+            }
+        };
+        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
+        let end = if n == 64 { 0 } else { 1u64 << n };
+        let m = masks64(block, d, d);
+        let (g, z, p, minus, dl) = (
+            m.digit & valid,
+            m.zero & valid,
+            m.dot & valid,
+            m.minus & valid,
+            m.delim & valid,
+        );
+        // A block of 64 '0's: a cell may have hundreds of zeros before
+        // its first other digit and round to zero; classify decides.
+        if valid & !(g | p | minus | dl) != 0 || z == !0 {
+            return None;
+        }
+        let ends = dl | end;
+        let starts = (dl << 1) | (prev_delim >> 63);
+        if minus & !starts != 0 {
+            return None;
+        }
+        let g1 = (g << 1) | (prev_digit >> 63);
+        let g2 = (g << 2) | (prev_digit >> 62);
+        let p1 = (p << 1) | (prev_dot >> 63);
+        if ends & !(g1 | (p1 & g2)) != 0 {
+            return None;
+        }
+        let (y, c1) = add_carry(g, p1, carry_dot);
+        if y & !g & !ends != 0 {
+            return None;
+        }
+        let filler = z | p | minus;
+        let (y, c2) = add_carry(starts, filler, carry_start);
+        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        cells += dl.count_ones() as u64;
+        if n < 64 {
+            return Some((cells, nonzero));
+        }
+        (prev_digit, prev_dot, prev_delim) = (g, p, dl);
+        (carry_dot, carry_start) = (c1, c2);
+        base += 64;
+    }
+}
+
+/// What [`plain_pairs`] found: the pairs, their non-zero values, and the
+/// smallest and largest index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Pairs {
+    pub(crate) count: u64,
+    pub(crate) nonzero: u64,
+    pub(crate) min_index: u64,
+    pub(crate) max_index: u64,
+}
+
+/// Checks the `idx:val` tokens of a LibSVM line at once, 64 bytes per
+/// step, as [`plain_fields`] checks CSV cells: `Some` when `text` is
+/// tokens separated by single spaces (none first or last), each an index
+/// of 1 to 19 digits, a `:` and a plain decimal value (optional `-`,
+/// digits with at most one `.`); `None` otherwise (the caller then checks
+/// token by token). Each index is read back from its colon, on its own
+/// (no chain from one token to the next).
+pub(crate) fn plain_pairs(text: &[u8]) -> Option<Pairs> {
+    let len = text.len();
+    if len == 0 || text[len - 1] == b' ' {
+        return None;
+    }
+    let mut base = 0usize;
+    let (mut count, mut nonzero) = (0u64, 0u64);
+    let (mut min_index, mut max_index) = (u64::MAX, 0u64);
+    let (mut min_key, mut max_key) = (u64::MAX, 0u64);
+    // Carries from the previous block (a token starts at byte 0).
+    let (mut prev_digit, mut prev_dot, mut prev_space, mut prev_colon) =
+        (0u64, 0u64, 1u64 << 63, 0u64);
+    let (mut carry_index, mut carry_dot, mut carry_value) = (false, false, false);
+    let mut buf = [0u8; 64];
+    loop {
+        let n = (len - base).min(64);
+        let block: &[u8; 64] = match text.get(base..base + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                // The last, short block (once): zeros after the text.
+                buf[..n].copy_from_slice(&text[base..]);
+                &buf
+            }
+        };
+        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
+        let end = if n == 64 { 0 } else { 1u64 << n };
+        let m = masks64(block, b' ', b':');
+        let (g, z, p, minus, sp, co) = (
+            m.digit & valid,
+            m.zero & valid,
+            m.dot & valid,
+            m.minus & valid,
+            m.delim & valid,
+            m.delim2 & valid,
+        );
+        if valid & !(g | p | minus | sp | co) != 0 || z == !0 {
+            return None;
+        }
+        let tok = (sp << 1) | (prev_space >> 63);
+        // Single spaces; every token starts with a digit, and its first
+        // byte that is not a digit is its colon (one per token).
+        if sp & tok != 0 || tok & valid & !g != 0 {
+            return None;
+        }
+        // (A token that runs to the end without a colon lands on `end`.)
+        let (y, c0) = add_carry(tok & valid, g, carry_index);
+        if y & !g & (valid | end) != co {
+            return None;
+        }
+        // Values: from after the colon to the space or the end.
+        let vstart = (co << 1) | (prev_colon >> 63);
+        let ends = sp | end;
+        if minus & !vstart != 0 {
+            return None;
+        }
+        let g1 = (g << 1) | (prev_digit >> 63);
+        let g2 = (g << 2) | (prev_digit >> 62);
+        let p1 = (p << 1) | (prev_dot >> 63);
+        if ends & !(g1 | (p1 & g2)) != 0 {
+            return None;
+        }
+        let (y, c1) = add_carry(g, p1, carry_dot);
+        if y & !g & !ends != 0 {
+            return None;
+        }
+        let filler = z | p | minus;
+        let (y, c2) = add_carry(vstart, filler, carry_value);
+        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        count += co.count_ones() as u64;
+        let mut c = co;
+        while c != 0 {
+            match index_before(text, base + c.trailing_zeros() as usize)? {
+                IndexKey::Short(k) => {
+                    min_key = min_key.min(k);
+                    max_key = max_key.max(k);
+                }
+                IndexKey::Long(v) => {
+                    min_index = min_index.min(v);
+                    max_index = max_index.max(v);
+                }
+            }
+            c &= c - 1;
+        }
+        if n < 64 {
+            break;
+        }
+        (prev_digit, prev_dot, prev_space, prev_colon) = (g, p, sp, co);
+        (carry_index, carry_dot, carry_value) = (c0, c1, c2);
+        base += 64;
+    }
+    if min_key != u64::MAX {
+        min_index = min_index.min(short_value(min_key));
+        max_index = max_index.max(short_value(max_key));
+    }
+    Some(Pairs {
+        count,
+        nonzero,
+        min_index,
+        max_index,
+    })
+}
+
+/// The index whose digits end before the colon at `text[c]` (digits
+/// checked, at least one, back to the token's start), as an order key:
+/// [`IndexKey::Short`] for up to 8 digits (the digit values, zero-padded
+/// to 8, most significant in the highest byte: ordered as the numbers
+/// are, converted only for the smallest and largest), else the value
+/// ([`IndexKey::Long`]); `None` past 19 digits. The eight bytes before the
+/// colon are checked at once (SWAR) when there are eight.
+#[inline]
+fn index_before(text: &[u8], c: usize) -> Option<IndexKey> {
+    if c >= 8 {
+        let x = u64::from_le_bytes(text[c - 8..c].try_into().expect("8 bytes"));
+        let t = x & !HIGH;
+        let digit = t.wrapping_add(0x50 * ONES) & !t.wrapping_add(0x46 * ONES) & !x & HIGH;
+        let other = !digit & HIGH;
+        if other >> 63 != 0 {
+            return None; // no digit before the colon (the checks exclude it)
+        }
+        if other != 0 {
+            // Byte 7 is the last digit: the digits are the top bytes above
+            // the highest non-digit; zeros (leading 0s) below them.
+            let keep = 64 - (other.leading_zeros() + 1) / 8 * 8;
+            let x = (x & !((1u64 << keep) - 1)) & (0x0F * ONES);
+            return Some(IndexKey::Short(x.swap_bytes()));
+        }
+    }
+    let start = text[..c]
+        .iter()
+        .rposition(|b| !b.is_ascii_digit())
+        .map_or(0, |k| k + 1);
+    if c - start > 19 {
+        return None;
+    }
+    let v = text[start..c]
+        .iter()
+        .fold(0u64, |v, &b| v * 10 + (b - b'0') as u64);
+    Some(if c - start <= 8 {
+        IndexKey::Short(short_key(v))
+    } else {
+        IndexKey::Long(v)
+    })
+}
+
+/// An index as [`index_before`] reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum IndexKey {
+    /// Up to 8 digits: digit values, most significant byte first.
+    Short(u64),
+    /// More digits: the value.
+    Long(u64),
+}
+
+/// The [`IndexKey::Short`] key of `v` (< 10^8).
+fn short_key(mut v: u64) -> u64 {
+    let mut key = 0u64;
+    for k in 0..8 {
+        key |= (v % 10) << (8 * k);
+        v /= 10;
+    }
+    key
+}
+
+/// The value of an [`IndexKey::Short`] key.
+#[inline]
+fn short_value(key: u64) -> u64 {
+    eight_digits(key.swap_bytes())
+}
+
+/// The value of eight decimal digit values (0..=9, one per byte, the most
+/// significant in the lowest byte).
+#[inline(always)]
+fn eight_digits(x: u64) -> u64 {
+    let x = (x.wrapping_mul(10) + (x >> 8)) & 0x00FF_00FF_00FF_00FF;
+    let x = (x.wrapping_mul(100) + (x >> 16)) & 0x0000_FFFF_0000_FFFF;
+    (x.wrapping_mul(10_000) + (x >> 32)) & 0xFFFF_FFFF
+}
+
+/// `a + b + carry` and the carry out.
+#[inline(always)]
+fn add_carry(a: u64, b: u64, carry: bool) -> (u64, bool) {
+    let (s, c1) = a.overflowing_add(b);
+    let (s, c2) = s.overflowing_add(carry as u64);
+    (s, c1 || c2)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// Where the run of ASCII digits starting at `s[i]` ends, and whether any
+/// of them is not `0`. Eight bytes at a time (SWAR): a byte `b` is a digit
+/// when its high bit is clear, `b + 0x50` has it set (`b >= 0x30`) and
+/// `b + 0x46` has not (`b < 0x3A`); with the high bits masked off first
+/// no addition carries into the next byte.
+#[inline(always)]
+fn digit_run(s: &[u8], mut i: usize) -> (usize, bool) {
+    let mut nonzero = false;
+    while let Some(w) = s.get(i..i + 8) {
+        let x = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+        let t = x & !HIGH;
+        let digit = t.wrapping_add(0x50 * ONES) & !t.wrapping_add(0x46 * ONES) & !x & HIGH;
+        let other = !digit & HIGH;
+        let zeros = x ^ (0x30 * ONES);
+        if other == 0 {
+            nonzero |= zeros != 0;
+            i += 8;
+            continue;
+        }
+        // Little endian: the first byte that is not a digit is the lowest
+        // set bit; `k` digits come before it (k < 8).
+        let k = other.trailing_zeros() / 8;
+        nonzero |= zeros & ((1u64 << (8 * k)) - 1) != 0;
+        return (i + k as usize, nonzero);
+    }
+    while let Some(&b) = s.get(i) {
+        if !b.is_ascii_digit() {
+            break;
+        }
+        nonzero |= b != b'0';
+        i += 1;
+    }
+    (i, nonzero)
+}
+
+/// `nan`, `inf`, `infinity` (any case) after an optional sign.
+#[cold]
+fn special(s: &[u8]) -> Class {
+    let (neg, body) = match s.first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    if body.eq_ignore_ascii_case(b"nan") {
+        Class::Nan
+    } else if body.eq_ignore_ascii_case(b"inf") || body.eq_ignore_ascii_case(b"infinity") {
+        if neg {
+            Class::Negative
+        } else {
+            Class::Positive
+        }
+    } else {
+        Class::NotNumber
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What `str::parse::<f64>` says, after the same trim (the reference
+    /// rule the classifier must not drift from).
+    fn std_class(s: &[u8]) -> Class {
+        Class::of(
+            std::str::from_utf8(trim(s))
+                .ok()
+                .and_then(|t| t.parse::<f64>().ok()),
+        )
+    }
+
+    /// A generated set of tricky texts: every combination of sign,
+    /// integer part, dot, fraction, exponent and suffix, plus specials,
+    /// whitespace, hex and long digit strings.
+    fn corpus() -> Vec<Vec<u8>> {
+        let signs = ["", "+", "-", "--", "+-"];
+        let ints = ["", "0", "00", "1", "007", "12345678901234567890123", "9"];
+        let dots = ["", "."];
+        let fracs = ["", "0", "000", "5", "0001", "25"];
+        let exps = [
+            "",
+            "e",
+            "E",
+            "e5",
+            "E+3",
+            "e-3",
+            "e+",
+            "e-",
+            "e-400",
+            "e400",
+            "e-320",
+            "e-324",
+            "e-323",
+            "e308",
+            "e309",
+            "e-99999999999999999999",
+            "e99999999999999999999",
+            "ee1",
+            "e1.5",
+            "e0",
+        ];
+        let suffixes = ["", " ", "\t", "\r", "x", ".", ",", "f", "d", "_1"];
+        let mut out: Vec<Vec<u8>> = Vec::new();
+        for s in signs {
+            for i in ints {
+                for d in dots {
+                    for f in fracs {
+                        for e in exps {
+                            out.push(format!("{s}{i}{d}{f}{e}").into_bytes());
+                        }
+                    }
+                }
+            }
+        }
+        let mut more = Vec::new();
+        for base in out.iter().step_by(7) {
+            for suf in suffixes {
+                let mut t = base.clone();
+                t.extend_from_slice(suf.as_bytes());
+                more.push(t);
+                let mut t = suf.as_bytes().to_vec();
+                t.extend_from_slice(base);
+                more.push(t);
+            }
+        }
+        out.extend(more);
+        for sp in [
+            "nan",
+            "NaN",
+            "NAN",
+            "-nan",
+            "+nan",
+            "nan(1)",
+            "nanx",
+            "na",
+            "inf",
+            "Inf",
+            "-inf",
+            "+INF",
+            "infinity",
+            "Infinity",
+            "-INFINITY",
+            "+infinity",
+            "infin",
+            "infinit",
+            "infinityy",
+            "infinit y",
+            "-",
+            "+",
+            ".",
+            "-.",
+            "+.",
+            "e",
+            "E",
+            "-e",
+            ".e1",
+            "0x10",
+            "0X1p3",
+            "0x",
+            "1_000",
+            "1,5",
+            "١",
+            "1e1e1",
+            " ",
+            "",
+            "\t1\t",
+            " -0 ",
+            "0.",
+            "-0.",
+            ".0",
+            "-.0e5",
+            "1.e5",
+            "1.E-5",
+            "+.5",
+            "- 1",
+            "1 2",
+            "1\r",
+            "\r1",
+            "∞",
+            "1e+0",
+            "2.2250738585072014e-308",
+            "4.9406564584124654e-324",
+            "2.4703282292062327e-324",
+            "2.4703282292062328e-324",
+            "-2.4703282292062328e-324",
+            "1.7976931348623157e308",
+            "1.7976931348623159e308",
+            "-1e400",
+            "1e1048577",
+            "1e-1048577",
+            "0.5e1048576",
+            "-0.5e-1048576",
+            "12345678.12345678e-330",
+            "00000000.00000000",
+            "0000000000000001",
+        ] {
+            out.push(sp.as_bytes().to_vec());
+        }
+        // Very long digit strings, around the underflow boundary too.
+        out.push("1".repeat(500).into_bytes());
+        out.push("0".repeat(500).into_bytes());
+        out.push(format!("0.{}1", "0".repeat(350)).into_bytes());
+        out.push(format!("0.{}1", "0".repeat(330)).into_bytes());
+        out.push(format!("0.{}1e30", "0".repeat(350)).into_bytes());
+        out.push(format!("-0.{}1", "0".repeat(400)).into_bytes());
+        out.push(format!("{}e-330", "1".repeat(40)).into_bytes());
+        out.push(format!("0.{}", "0".repeat(400)).into_bytes());
+        out.push(format!("{}.5e-1", "0".repeat(400)).into_bytes());
+        out
+    }
+
+    #[test]
+    fn agrees_with_std_parse_and_parse_f64_on_tricky_texts() {
+        let corpus = corpus();
+        assert!(corpus.len() > 8000, "{}", corpus.len());
+        let mut seen = [0usize; 5];
+        for t in &corpus {
+            let got = classify(t);
+            let show = String::from_utf8_lossy(t);
+            assert_eq!(got, std_class(t), "classify vs str::parse on {show:?}");
+            assert_eq!(
+                got,
+                Class::of(parse_f64(t)),
+                "classify vs parse_f64 on {show:?}"
+            );
+            seen[got as usize] += 1;
+        }
+        // The corpus exercises every class.
+        assert!(seen.iter().all(|&c| c > 0), "{seen:?}");
+    }
+
+    #[test]
+    fn scans_a_number_up_to_where_it_ends() {
+        // Every corpus text followed by a delimiter: the scan stops at the
+        // delimiter exactly when the text is a decimal number, and then
+        // agrees with classify.
+        for t in corpus() {
+            let mut line = b"7,".to_vec();
+            line.extend_from_slice(&t);
+            line.extend_from_slice(b",8");
+            let (c, end) = scan(&line, 2);
+            let whole = end == 2 + t.len() && c != Class::NotNumber;
+            let want = classify(&t);
+            let show = String::from_utf8_lossy(&t);
+            if whole {
+                assert_eq!(c, want, "{show:?}");
+            } else {
+                // Only the nan/inf spellings, whitespace and non-numbers
+                // are left to the slow path.
+                assert!(
+                    want == Class::NotNumber
+                        || special(trim(&t)) != Class::NotNumber
+                        || trim(&t) != &t[..],
+                    "{show:?} scanned as {c:?} to {end}, classify says {want:?}"
+                );
+            }
+        }
+        assert_eq!(scan(b"1e,", 0), (Class::Positive, 1));
+        assert_eq!(scan(b"-0.0e5 ", 0), (Class::Zero, 6));
+        assert_eq!(scan(b"x", 0), (Class::NotNumber, 0));
+    }
+
+    #[test]
+    fn agrees_with_std_parse_on_random_texts() {
+        // Texts of up to 24 bytes over the bytes that matter (digits,
+        // signs, dot, exponent, nan/inf letters, blanks, a delimiter and
+        // bytes next to '0' and '9'), from a fixed xorshift sequence.
+        let alphabet = b"0000123456789..--++eEeE nNaAiIfFtyx,/:\t\r\x80\xb0";
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut t = Vec::new();
+        for _ in 0..200_000 {
+            t.clear();
+            let len = next() % 25;
+            for _ in 0..len {
+                t.push(alphabet[(next() % alphabet.len() as u64) as usize]);
+            }
+            assert_eq!(
+                classify(&t),
+                std_class(&t),
+                "{:?}",
+                String::from_utf8_lossy(&t)
+            );
+        }
+    }
+
+    #[test]
+    fn finds_digit_runs_in_every_alignment() {
+        for len in 0..20 {
+            for zeros in [true, false] {
+                let digits = if zeros {
+                    "0".repeat(len)
+                } else {
+                    format!("{}7", "0".repeat(len))
+                };
+                for tail in ["", ",", "x", "/", ":", "\u{e9}"] {
+                    let s = format!("{digits}{tail}12");
+                    let (end, nz) = digit_run(s.as_bytes(), 0);
+                    assert_eq!(
+                        end,
+                        digits.len() + if tail.is_empty() { 2 } else { 0 },
+                        "{s}"
+                    );
+                    assert_eq!(nz, !zeros || tail.is_empty(), "{s}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_numbers_agree_with_classify() {
+        // Every corpus text and random 16-byte windows, followed by a
+        // delimiter: whenever short_number answers, classify agrees on the
+        // text before the byte it stopped at.
+        let mut windows: Vec<Vec<u8>> = corpus()
+            .into_iter()
+            .map(|mut t| {
+                t.extend_from_slice(b",1,2,3,4,5,6,7,8,9,0,1,2,3,4,5,6");
+                t
+            })
+            .collect();
+        let alphabet = b"00123456789.-+eE ,x\x80";
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        for _ in 0..200_000 {
+            let mut w = Vec::with_capacity(16);
+            for _ in 0..16 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                w.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            windows.push(w);
+        }
+        let mut answered = 0;
+        for w in windows.iter().filter(|w| w.len() >= 16) {
+            let w: &[u8; 16] = w[..16].try_into().unwrap();
+            if let Some((c, e)) = short_number(w) {
+                answered += 1;
+                assert!(e < 16);
+                assert!(!matches!(w[e], b'0'..=b'9' | b'.' | b'+' | b'-'));
+                let show = String::from_utf8_lossy(&w[..e]);
+                assert_eq!(c, classify(&w[..e]), "{show:?}");
+                assert_eq!(c, std_class(&w[..e]), "{show:?}");
+            }
+        }
+        assert!(answered > 10_000, "{answered}");
+        assert_eq!(
+            short_number(b"-8.954121,1.5,2,"),
+            Some((Class::Negative, 9))
+        );
+        assert_eq!(short_number(b"-0.000,1.5,2,3,4"), Some((Class::Zero, 6)));
+        assert_eq!(
+            short_number(b"1.5e3,1.5,2,3,4,"),
+            Some((Class::Positive, 3))
+        );
+        assert_eq!(short_number(b"1-2,1.5,2,3,4,5,"), None);
+        assert_eq!(short_number(b"1.2.3,1.5,2,3,4,"), None);
+        assert_eq!(short_number(b"-.,1.5,2,3,4,5,6"), None);
+        assert_eq!(short_number(b"1234567890123456"), None);
+    }
+
+    /// What `plain_fields` must say: every cell plain (only digits, '.'
+    /// and '-') and a number; the cells and the non-zero ones.
+    fn plain_reference(text: &[u8], d: u8) -> Option<(u64, u64)> {
+        let mut cells = 0;
+        let mut nonzero = 0;
+        for c in text.split(|&b| b == d) {
+            if !c
+                .iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                return None;
+            }
+            match classify(c) {
+                Class::Zero => {}
+                Class::Positive | Class::Negative => nonzero += 1,
+                Class::NotNumber | Class::Nan => return None,
+            }
+            cells += 1;
+        }
+        Some((cells, nonzero))
+    }
+
+    #[test]
+    fn plain_fields_agree_with_classify_cell_by_cell() {
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        // Random rows of random cells (mostly numbers, some broken), long
+        // enough to cross several 64-byte blocks at every alignment.
+        let pieces: [&[u8]; 16] = [
+            b"0", b"00", b"7", b"-", b".", b"12", b"0.0", b"-0", b"5.", b".5", b"-.", b"1-", b"..",
+            b"e", b"+", b" ",
+        ];
+        let mut seen = [0usize; 2];
+        let mut row = Vec::new();
+        for _ in 0..60_000 {
+            row.clear();
+            let cells = next() % 40;
+            let broken = next() % 4 == 0;
+            for c in 0..cells {
+                if c > 0 {
+                    row.push(b',');
+                }
+                if broken {
+                    for _ in 0..next() % 4 {
+                        row.extend_from_slice(pieces[(next() % 16) as usize]);
+                    }
+                } else {
+                    if next() % 3 == 0 {
+                        row.push(b'-');
+                    }
+                    let digits = next() % 12;
+                    for k in 0..digits {
+                        if k == digits / 2 && next() % 2 == 0 {
+                            row.push(b'.');
+                        }
+                        row.push(if next() % 3 == 0 {
+                            b'0' + (next() % 10) as u8
+                        } else {
+                            b'0'
+                        });
+                    }
+                    if digits == 0 {
+                        row.push(b'0' + (next() % 10) as u8);
+                    }
+                }
+            }
+            let want = plain_reference(&row, b',');
+            let got = plain_fields(&row, b',');
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&row));
+            seen[want.is_some() as usize] += 1;
+        }
+        assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        // Cells too long to be sure of (300 digits) are left to classify.
+        let long = format!("1,0.{}1,2", "0".repeat(400));
+        assert_eq!(plain_fields(long.as_bytes(), b','), None);
+        assert_eq!(plain_fields(b"1,-2.5,0.00,3", b','), Some((4, 3)));
+        assert_eq!(plain_fields(b"1;-0;.0;3.", b';'), Some((4, 2)));
+        assert_eq!(plain_fields(b"", b','), None);
+        assert_eq!(plain_fields(b"1,", b','), None);
+        assert_eq!(plain_fields(b",1", b','), None);
+    }
+
+    /// What `plain_pairs` must say, token by token.
+    fn pairs_reference(text: &[u8]) -> Option<Pairs> {
+        if text.is_empty() || text.ends_with(b" ") {
+            return None;
+        }
+        let mut p = Pairs {
+            count: 0,
+            nonzero: 0,
+            min_index: u64::MAX,
+            max_index: 0,
+        };
+        for t in text.split(|&b| b == b' ') {
+            let c = t.iter().position(|&b| b == b':')?;
+            let (idx, val) = (&t[..c], &t[c + 1..]);
+            if idx.is_empty() || idx.len() > 19 || !idx.iter().all(u8::is_ascii_digit) {
+                return None;
+            }
+            if !val
+                .iter()
+                .all(|&b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            {
+                return None;
+            }
+            match classify(val) {
+                Class::Zero => {}
+                Class::Positive | Class::Negative => p.nonzero += 1,
+                Class::NotNumber | Class::Nan => return None,
+            }
+            let i: u64 = std::str::from_utf8(idx).unwrap().parse().unwrap();
+            p.min_index = p.min_index.min(i);
+            p.max_index = p.max_index.max(i);
+            p.count += 1;
+        }
+        Some(p)
+    }
+
+    #[test]
+    fn plain_pairs_agree_with_the_token_checks() {
+        let mut x = 0xA076_1D64_78BD_642Fu64;
+        let mut next = || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let pieces: [&[u8]; 14] = [
+            b"0", b"7", b"-", b".", b":", b" ", b"12", b"0.0", b"5.", b"..", b"e", b"\t", b"#",
+            b"00",
+        ];
+        let mut seen = [0usize; 2];
+        let mut line = Vec::new();
+        for _ in 0..60_000 {
+            line.clear();
+            let tokens = next() % 30;
+            let broken = next() % 4 == 0;
+            for t in 0..tokens {
+                if t > 0 {
+                    line.push(b' ');
+                }
+                if broken && next() % 3 == 0 {
+                    for _ in 0..next() % 4 {
+                        line.extend_from_slice(pieces[(next() % 14) as usize]);
+                    }
+                    continue;
+                }
+                let digits = 1 + next() % if next() % 50 == 0 { 21 } else { 7 };
+                for _ in 0..digits {
+                    line.push(b'0' + (next() % 10) as u8);
+                }
+                line.push(b':');
+                if next() % 3 == 0 {
+                    line.push(b'-');
+                }
+                let digits = next() % 10;
+                for k in 0..digits {
+                    if k == digits / 2 && next() % 2 == 0 {
+                        line.push(b'.');
+                    }
+                    line.push(if next() % 3 == 0 {
+                        b'0' + (next() % 10) as u8
+                    } else {
+                        b'0'
+                    });
+                }
+                if digits == 0 {
+                    line.push(b'0' + (next() % 10) as u8);
+                }
+            }
+            let want = pairs_reference(&line);
+            let got = plain_pairs(&line);
+            assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&line));
+            seen[want.is_some() as usize] += 1;
+        }
+        assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        let p = |s: &str| plain_pairs(s.as_bytes());
+        assert_eq!(
+            p("3:1 12345678:0.0 9999999999999999999:-2"),
+            Some(Pairs {
+                count: 3,
+                nonzero: 2,
+                min_index: 3,
+                max_index: 9_999_999_999_999_999_999
+            })
+        );
+        for bad in [
+            "1:2 ", " 1:2", "1:2  3:4", "1:2\t3:4", "1:", ":1", "1:2:3", "1", "qid:1", "1:1e5",
+            "1:nan",
+        ] {
+            assert_eq!(p(bad), None, "{bad}");
+        }
+        let value = |k: Option<IndexKey>| match k {
+            Some(IndexKey::Short(k)) => Some(short_value(k)),
+            Some(IndexKey::Long(v)) => Some(v),
+            None => None,
+        };
+        assert_eq!(value(index_before(b"12345678:1", 8)), Some(12_345_678));
+        assert_eq!(value(index_before(b"1:2 0000042:1 ", 11)), Some(42));
+        assert_eq!(value(index_before(b"1:2 5:1", 5)), Some(5));
+        assert_eq!(value(index_before(b"42:1", 2)), Some(42));
+        assert_eq!(
+            index_before(b"1:2 123456789012:1", 16),
+            Some(IndexKey::Long(123_456_789_012))
+        );
+        // Short keys order as their values do.
+        let mut prev = None;
+        for v in [0u64, 1, 9, 10, 99, 100, 12_345, 99_999_999] {
+            let k = short_key(v);
+            assert_eq!(short_value(k), v);
+            assert!(prev < Some(k), "{v}");
+            prev = Some(k);
+        }
+    }
+
+    #[test]
+    fn portable_masks_match_the_simd_ones() {
+        let mut x = 0xD1B5_4A32_D192_ED03u64;
+        let mut b = [0u8; 64];
+        for round in 0..5_000 {
+            for c in b.iter_mut() {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Mostly the bytes that matter, sometimes any byte.
+                *c = if round % 2 == 0 {
+                    b"0123456789.-+: ,\t"[(x % 17) as usize]
+                } else {
+                    x as u8
+                };
+            }
+            assert_eq!(masks64(&b, b',', b':'), masks64_portable(&b, b',', b':'));
+            let w: &[u8; 16] = b[..16].try_into().unwrap();
+            assert_eq!(masks(w), masks_portable(w));
+        }
+    }
+
+    #[test]
+    fn accepts_the_spellings_the_spec_names() {
+        for t in [
+            "1", "-1.5", "+2", ".5", "5.", "1e3", "1E-3", "-1.5e+10", "  3 ",
+        ] {
+            assert_ne!(classify(t.as_bytes()), Class::NotNumber, "{t}");
+        }
+        for t in ["nan", "NaN", "-NAN"] {
+            assert_eq!(classify(t.as_bytes()), Class::Nan, "{t}");
+        }
+        for t in ["inf", "Infinity", "+INF"] {
+            assert_eq!(classify(t.as_bytes()), Class::Positive, "{t}");
+        }
+        assert_eq!(classify(b"-inf"), Class::Negative);
+        for t in ["0", "-0", "0.000", "-.0e99", "0e-999", "1e-400", "-1e-400"] {
+            assert_eq!(classify(t.as_bytes()), Class::Zero, "{t}");
+        }
+        assert_eq!(classify(b"4.9e-324"), Class::Positive);
+        for t in [
+            "", "e", "1e", "1e+", ".", "0x1", "1.2.3", "--1", "1,0", "abc", "n/a", "1 2",
+        ] {
+            assert_eq!(classify(t.as_bytes()), Class::NotNumber, "{t}");
+        }
+    }
+}
