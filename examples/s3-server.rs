@@ -21,7 +21,10 @@ fn main() {
     let (mut key_id, mut secret) = ("sm-data".to_string(), "sm-data-secret".to_string());
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        let mut value = || args.next().unwrap_or_else(|| usage(&format!("{a} needs a value")));
+        let mut value = || {
+            args.next()
+                .unwrap_or_else(|| usage(&format!("{a} needs a value")))
+        };
         match a.as_str() {
             "--root" => root = Some(value().into()),
             "--port" => port = value().parse().unwrap_or_else(|_| usage("bad --port")),
@@ -48,7 +51,10 @@ fn main() {
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind");
-        println!("listening on http://{}", listener.local_addr().expect("address"));
+        println!(
+            "listening on http://{}",
+            listener.local_addr().expect("address")
+        );
         loop {
             let Ok((socket, _)) = listener.accept().await else {
                 continue;

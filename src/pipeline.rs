@@ -317,7 +317,13 @@ where
     W: Fn(&Chunk) -> Result<T> + Sync,
     C: FnMut(T) -> Result<()>,
 {
-    run_owned(chunker, opts, |chunk: Chunk| work(&chunk), consume, progress)
+    run_owned(
+        chunker,
+        opts,
+        |chunk: Chunk| work(&chunk),
+        consume,
+        progress,
+    )
 }
 
 /// [`run`] with `work` taking the chunk itself, so that its result can
@@ -379,9 +385,9 @@ where
                                 // waiting forever: report it as an error
                                 // of this chunk.
                                 Outcome::Done(
-                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(
-                                        || work(chunk),
-                                    ))
+                                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                                        work(chunk)
+                                    }))
                                     .unwrap_or_else(|p| Err(internal_error(p))),
                                 )
                             };
