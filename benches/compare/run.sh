@@ -514,7 +514,7 @@ cat = {(j["kind"], j["size_mb"]): j["mbps"] for j in jobs.values() if j["id"].st
 # The mixed table and JSON Lines have their own cat rows; the rest by extension.
 
 order = ["CSV → RecordIO-protobuf", "LibSVM → sparse RecordIO-protobuf", "RecordIO-protobuf → CSV",
-         "LibSVM parse", "CSV → Parquet (dense, 101 float columns)", "CSV → Parquet (mixed, typed, with header)",
+         "LibSVM parse", "validate (every record, XGBoost)", "CSV → Parquet (dense, 101 float columns)", "CSV → Parquet (mixed, typed, with header)",
          "JSON Lines → Parquet (typed)", "shard, no conversion (→ local folder)",
          "shard, no conversion (→ S3: local s3s-fs server)",
          "pipe feed → cat > /dev/null (1 epoch)",
