@@ -321,28 +321,17 @@ pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
     if matches!(d, b'0'..=b'9' | b'.' | b'-') {
         return None;
     }
-    let len = text.len();
     let mut base = 0usize;
     let mut cells = 1u64;
     let mut nonzero = 0u64;
-    // Carries from the previous block: its last bytes' digit, dot and
-    // delimiter bits and the two additions' carries out.
-    // (A cell starts at byte 0: as if a delimiter came before it.)
-    let (mut prev_digit, mut prev_dot, mut prev_delim) = (0u64, 0u64, 1u64 << 63);
-    let (mut carry_dot, mut carry_start) = (false, false);
+    // Carries from the previous block: its last byte's delimiter bit and
+    // the value checks' carries. (A cell starts at byte 0: as if a
+    // delimiter came before it.)
+    let mut prev_delim = 1u64 << 63;
+    let mut carry = ValueCarry::default();
     let mut buf = [0u8; 64];
     loop {
-        let n = (len - base).min(64);
-        let block: &[u8; 64] = match text.get(base..base + 64) {
-            Some(b) => b.try_into().expect("64 bytes"),
-            None => {
-                // The last, short block (once): zeros after the text.
-                buf[..n].copy_from_slice(&text[base..]);
-                &buf
-            }
-        };
-        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
-        let end = if n == 64 { 0 } else { 1u64 << n };
+        let (block, n, valid, end) = block_at(text, base, &mut buf);
         let m = masks64(block, d, d);
         let (g, z, p, minus, dl) = (
             m.digit & valid,
@@ -356,32 +345,90 @@ pub(crate) fn plain_fields(text: &[u8], d: u8) -> Option<(u64, u64)> {
         if valid & !(g | p | minus | dl) != 0 || z == !0 {
             return None;
         }
-        let ends = dl | end;
         let starts = (dl << 1) | (prev_delim >> 63);
-        if minus & !starts != 0 {
-            return None;
-        }
-        let g1 = (g << 1) | (prev_digit >> 63);
-        let g2 = (g << 2) | (prev_digit >> 62);
-        let p1 = (p << 1) | (prev_dot >> 63);
-        if ends & !(g1 | (p1 & g2)) != 0 {
-            return None;
-        }
-        let (y, c1) = add_carry(g, p1, carry_dot);
-        if y & !g & !ends != 0 {
-            return None;
-        }
-        let filler = z | p | minus;
-        let (y, c2) = add_carry(starts, filler, carry_start);
-        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        nonzero += plain_values(g, z, p, minus, starts, dl | end, &mut carry)?;
         cells += dl.count_ones() as u64;
         if n < 64 {
             return Some((cells, nonzero));
         }
-        (prev_digit, prev_dot, prev_delim) = (g, p, dl);
-        (carry_dot, carry_start) = (c1, c2);
+        prev_delim = dl;
         base += 64;
     }
+}
+
+/// The 64 bytes of `text` from `base` (the last, short block copied into
+/// `buf` with zeros after the text), how many of them are text, the mask
+/// of those, and the bit just after a short block's text (0 for a full
+/// block).
+#[inline(always)]
+fn block_at<'a>(
+    text: &'a [u8],
+    base: usize,
+    buf: &'a mut [u8; 64],
+) -> (&'a [u8; 64], usize, u64, u64) {
+    let n = (text.len() - base).min(64);
+    let block: &[u8; 64] = match text.get(base..base + 64) {
+        Some(b) => b.try_into().expect("64 bytes"),
+        None => {
+            buf[..n].copy_from_slice(&text[base..]);
+            buf
+        }
+    };
+    let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
+    let end = if n == 64 { 0 } else { 1u64 << n };
+    (block, n, valid, end)
+}
+
+/// What [`plain_values`] carries from one block to the next: the last
+/// bytes' digit and dot bits and its two additions' carries out.
+#[derive(Debug, Clone, Copy, Default)]
+struct ValueCarry {
+    digit: u64,
+    dot: u64,
+    dot_add: bool,
+    start_add: bool,
+}
+
+/// The checks of plain decimal values on one block (bit masks of digits
+/// `g`, zeros `z`, dots `p`, minus signs; value starts and ends), shared
+/// by CSV cells and LibSVM values: a `-` only where a value starts; the
+/// byte before each end is a digit, or a `.` after a digit; after a `.`
+/// come digits and then an end (adding the dot+1 bits to the digit bits:
+/// the carry runs through the digits to the byte after them). The number
+/// of values that are not zero (the first byte from the start that is not
+/// `0`, `.` or `-` is a digit: the same carry trick), or `None`.
+#[inline(always)]
+fn plain_values(
+    g: u64,
+    z: u64,
+    p: u64,
+    minus: u64,
+    starts: u64,
+    ends: u64,
+    carry: &mut ValueCarry,
+) -> Option<u64> {
+    if minus & !starts != 0 {
+        return None;
+    }
+    let g1 = (g << 1) | (carry.digit >> 63);
+    let g2 = (g << 2) | (carry.digit >> 62);
+    let p1 = (p << 1) | (carry.dot >> 63);
+    if ends & !(g1 | (p1 & g2)) != 0 {
+        return None;
+    }
+    let (y, dot_add) = add_carry(g, p1, carry.dot_add);
+    if y & !g & !ends != 0 {
+        return None;
+    }
+    let filler = z | p | minus;
+    let (y, start_add) = add_carry(starts, filler, carry.start_add);
+    *carry = ValueCarry {
+        digit: g,
+        dot: p,
+        dot_add,
+        start_add,
+    };
+    Some((y & !filler & g & !z).count_ones() as u64)
 }
 
 /// What [`plain_pairs`] found: the pairs, their non-zero values, and the
@@ -411,22 +458,12 @@ pub(crate) fn plain_pairs(text: &[u8]) -> Option<Pairs> {
     let (mut min_index, mut max_index) = (u64::MAX, 0u64);
     let (mut min_key, mut max_key) = (u64::MAX, 0u64);
     // Carries from the previous block (a token starts at byte 0).
-    let (mut prev_digit, mut prev_dot, mut prev_space, mut prev_colon) =
-        (0u64, 0u64, 1u64 << 63, 0u64);
-    let (mut carry_index, mut carry_dot, mut carry_value) = (false, false, false);
+    let (mut prev_space, mut prev_colon) = (1u64 << 63, 0u64);
+    let mut carry_index = false;
+    let mut carry = ValueCarry::default();
     let mut buf = [0u8; 64];
     loop {
-        let n = (len - base).min(64);
-        let block: &[u8; 64] = match text.get(base..base + 64) {
-            Some(b) => b.try_into().expect("64 bytes"),
-            None => {
-                // The last, short block (once): zeros after the text.
-                buf[..n].copy_from_slice(&text[base..]);
-                &buf
-            }
-        };
-        let valid = if n == 64 { !0 } else { (1u64 << n) - 1 };
-        let end = if n == 64 { 0 } else { 1u64 << n };
+        let (block, n, valid, end) = block_at(text, base, &mut buf);
         let m = masks64(block, b' ', b':');
         let (g, z, p, minus, sp, co) = (
             m.digit & valid,
@@ -452,23 +489,7 @@ pub(crate) fn plain_pairs(text: &[u8]) -> Option<Pairs> {
         }
         // Values: from after the colon to the space or the end.
         let vstart = (co << 1) | (prev_colon >> 63);
-        let ends = sp | end;
-        if minus & !vstart != 0 {
-            return None;
-        }
-        let g1 = (g << 1) | (prev_digit >> 63);
-        let g2 = (g << 2) | (prev_digit >> 62);
-        let p1 = (p << 1) | (prev_dot >> 63);
-        if ends & !(g1 | (p1 & g2)) != 0 {
-            return None;
-        }
-        let (y, c1) = add_carry(g, p1, carry_dot);
-        if y & !g & !ends != 0 {
-            return None;
-        }
-        let filler = z | p | minus;
-        let (y, c2) = add_carry(vstart, filler, carry_value);
-        nonzero += (y & !filler & g & !z).count_ones() as u64;
+        nonzero += plain_values(g, z, p, minus, vstart, sp | end, &mut carry)?;
         count += co.count_ones() as u64;
         let mut c = co;
         while c != 0 {
@@ -487,8 +508,7 @@ pub(crate) fn plain_pairs(text: &[u8]) -> Option<Pairs> {
         if n < 64 {
             break;
         }
-        (prev_digit, prev_dot, prev_space, prev_colon) = (g, p, sp, co);
-        (carry_index, carry_dot, carry_value) = (c0, c1, c2);
+        (prev_space, prev_colon, carry_index) = (sp, co, c0);
         base += 64;
     }
     if min_key != u64::MAX {
