@@ -338,3 +338,29 @@ mod tests {
         assert_eq!(back.kind(), io::ErrorKind::BrokenPipe);
     }
 }
+
+thread_local! {
+    static EXPECTED_PANICS: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+/// True while the current thread runs a call into a third-party decoder
+/// whose panics sm-data catches and reports as located errors (arrow-rs
+/// panics on some corrupt Parquet files instead of returning an error). A
+/// program's panic hook can stay quiet then: the error that follows says
+/// what happened and where. The `sm-data` binary's hook does.
+pub fn panic_is_expected() -> bool {
+    EXPECTED_PANICS.with(|c| c.get() > 0)
+}
+
+/// Runs `f`, catching a panic, with [`panic_is_expected`] true meanwhile.
+pub(crate) fn catch_expected_panic<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    struct Expecting;
+    impl Drop for Expecting {
+        fn drop(&mut self) {
+            EXPECTED_PANICS.with(|c| c.set(c.get() - 1));
+        }
+    }
+    EXPECTED_PANICS.with(|c| c.set(c.get() + 1));
+    let _expecting = Expecting;
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+}

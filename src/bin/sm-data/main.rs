@@ -14,6 +14,7 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     ignore_file_size_signal();
+    quiet_expected_panics();
     let cli = args::Cli::parse();
     // The S3 flags are global: configure the store before any command runs.
     if let Err(err) = cli.s3.config().map(sm_data::store::configure) {
@@ -33,6 +34,19 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => failure(err),
     }
+}
+
+/// Keeps the default panic message (a bug) except for the panics the
+/// library catches and reports as errors itself (a third-party decoder
+/// failing on corrupt input): those would print a backtrace before the
+/// error that explains them.
+fn quiet_expected_panics() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !sm_data::error::panic_is_expected() {
+            default(info);
+        }
+    }));
 }
 
 /// Reports `err` and gives its exit status: 0 for a closed stdout, 2 for

@@ -135,7 +135,7 @@ fn parquet_error(e: impl std::fmt::Display, what: &str) -> Error {
 /// the location. Only decoder calls are wrapped, never sm-data's own code
 /// or a caller's callback.
 pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+    crate::error::catch_expected_panic(f).map_err(|p| {
         let msg = p
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
