@@ -71,6 +71,17 @@ pub enum RecordWrapper {
     RecordIO,
 }
 
+/// `CompressionType` of a channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum Compression {
+    /// Objects are delivered as they are stored (a gzip object stays gzip).
+    #[default]
+    None,
+    /// Gzip objects are decompressed before they are streamed (Pipe mode
+    /// only, in SageMaker).
+    Gzip,
+}
+
 /// `S3DataDistributionType` (`S3DistributionType` in the container file).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum Distribution {
@@ -104,6 +115,9 @@ pub struct ChannelConfig {
     /// `ShuffleConfig.Seed` (read when present, never written).
     #[serde(rename = "ShuffleConfig", skip_serializing, default)]
     pub shuffle: Option<ShuffleConfig>,
+    /// `CompressionType` (read when present, never written).
+    #[serde(rename = "CompressionType", skip_serializing, default)]
+    pub compression: Compression,
 }
 
 /// `ShuffleConfig`.
@@ -256,6 +270,8 @@ pub struct ChannelOverrides {
     pub record_wrapper: Option<RecordWrapper>,
     /// `ShuffleConfig.Seed`.
     pub shuffle_seed: Option<i64>,
+    /// `CompressionType`.
+    pub compression: Option<Compression>,
 }
 
 impl ChannelOverrides {
@@ -275,6 +291,9 @@ impl ChannelOverrides {
         }
         if let Some(s) = self.shuffle_seed {
             config.shuffle = Some(ShuffleConfig { seed: s });
+        }
+        if let Some(c) = self.compression {
+            config.compression = c;
         }
     }
 }
@@ -430,6 +449,7 @@ pub fn parse_sources(
                 input_mode: enum_field(&entry, "InputMode", path)?,
                 distribution: enum_field(s3, "S3DataDistributionType", path)?,
                 record_wrapper: enum_field(&entry, "RecordWrapperType", path)?,
+                compression: enum_field(&entry, "CompressionType", path)?,
                 shuffle_seed: entry
                     .get("ShuffleConfig")
                     .and_then(|s| s.get("Seed"))
@@ -461,6 +481,7 @@ pub fn parse_sources(
                     input_mode: enum_field(&s, "InputMode", path)?,
                     distribution: enum_field(&s, "S3DataDistributionType", path)?,
                     record_wrapper: enum_field(&s, "RecordWrapperType", path)?,
+                    compression: enum_field(&s, "CompressionType", path)?,
                     shuffle_seed: s
                         .get("ShuffleConfig")
                         .and_then(|x| x.get("Seed"))
@@ -624,6 +645,29 @@ mod tests {
         let labels = s.iter().find(|c| c.0 == "labels").unwrap();
         assert_eq!(labels.1.kind, SourceKind::ManifestFile);
         assert_eq!(labels.2.input_mode, Some(InputMode::File));
+        assert_eq!(labels.2.compression, None);
+        // CompressionType, in both shapes of the sources file.
+        let s = parse_sources(
+            br#"{"train": {"S3Uri": "s3://b/p/", "CompressionType": "Gzip"}}"#,
+            "src.json",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(s[0].2.compression, Some(Compression::Gzip));
+        let s = parse_sources(
+            br#"[{"ChannelName": "train", "CompressionType": "None", "DataSource": {"S3DataSource": {"S3DataType": "S3Prefix", "S3Uri": "s3://b/p/"}}}]"#,
+            "src.json",
+            Path::new("."),
+        )
+        .unwrap();
+        assert_eq!(s[0].2.compression, Some(Compression::None));
+        let e = parse_sources(
+            br#"{"train": {"S3Uri": "s3://b/p/", "CompressionType": "Zip"}}"#,
+            "src.json",
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("CompressionType"), "{e}");
         let e = parse_sources(br#"{"train": 3}"#, "src.json", Path::new(".")).unwrap_err();
         assert!(e.to_string().contains("src.json: channel train"), "{e}");
         // Found by the `config` fuzz target: a bad S3DataType did not name

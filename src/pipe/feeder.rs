@@ -32,9 +32,11 @@
 //!   error, because one RecordIO header cannot describe it.
 //! - Augmented manifests: each listed attribute of each line is one record
 //!   (see [`super::augmented`]).
-//! - Gzip objects (detected by their magic bytes) are decompressed. This
-//!   is what SageMaker does with `CompressionType=Gzip`; sm-data does it
-//!   whatever `CompressionType` says.
+//! - `CompressionType=Gzip`: gzip objects (detected by their magic bytes)
+//!   are decompressed, as SageMaker does; other objects are streamed as
+//!   they are. `CompressionType=None` (the default, SageMaker's too):
+//!   every object as stored, so a gzip object reaches the FIFO still
+//!   compressed, as it would in a training job.
 //!
 //! Local files are memory-mapped and written to the FIFO straight from the
 //! map in large writes; small records are gathered into a 1 MiB buffer so
@@ -65,7 +67,7 @@ use std::time::Duration;
 use crate::codec::recordio::{HEADER_LEN, MAX_PART_LEN, encode_header, padded};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pipe::augmented::Attr;
-use crate::pipe::config::{Channel, Distribution, RecordWrapper, check_channel_name};
+use crate::pipe::config::{Channel, Compression, Distribution, RecordWrapper, check_channel_name};
 use crate::pipe::fifo::{self, FifoWriter, WaitEnd};
 use crate::pipe::fifo_path;
 use crate::pipe::source::{self, Item};
@@ -251,7 +253,11 @@ impl Feeder {
         let mut listed = Vec::with_capacity(self.channels.len());
         for c in &self.channels {
             let items = source::items(&c.source)?;
-            check_objects(&items, c.config.record_wrapper == RecordWrapper::RecordIO)?;
+            check_objects(
+                &items,
+                c.config.record_wrapper == RecordWrapper::RecordIO,
+                c.config.compression == Compression::Gzip,
+            )?;
             listed.push(items);
         }
         let results: Vec<Result<Vec<EpochReport>>> = std::thread::scope(|s| {
@@ -303,6 +309,7 @@ impl Feeder {
             Distribution::ShardedByS3Key => (self.opts.host, self.opts.hosts),
         };
         let wrap = c.config.record_wrapper == RecordWrapper::RecordIO;
+        out.gunzip = c.config.compression == Compression::Gzip;
         let mut epoch = 0u64;
         while self.opts.epochs.is_none_or(|n| epoch < n) && !self.stop.load(Ordering::SeqCst) {
             let path = fifo_path(&self.opts.dir, &c.name, epoch);
@@ -381,7 +388,7 @@ impl Feeder {
 /// just listed) and, when each is wrapped in one RecordIO record, that no
 /// uncompressed one is too large for it (gzip objects are checked as they
 /// are streamed).
-fn check_objects(items: &[Item], wrap: bool) -> Result<()> {
+fn check_objects(items: &[Item], wrap: bool, gunzip: bool) -> Result<()> {
     let check = |uri: &str| -> Result<()> {
         if uri.contains("://") {
             return Ok(());
@@ -390,7 +397,8 @@ fn check_objects(items: &[Item], wrap: bool) -> Result<()> {
         if wrap {
             let len = f.metadata().map_err(|e| Error::from(e).in_file(uri))?.len();
             let mut magic = [0u8; 2];
-            let gz = f.read_exact(&mut magic).is_ok() && magic == crate::store::GZIP_MAGIC;
+            let gz =
+                gunzip && f.read_exact(&mut magic).is_ok() && magic == crate::store::GZIP_MAGIC;
             if len > MAX_PART_LEN as u64 && !gz {
                 return Err(too_large(uri, len));
             }
@@ -464,6 +472,8 @@ struct Out<'a> {
     gather: Vec<u8>,
     scratch: Vec<u8>,
     written: u64,
+    /// Decompress gzip objects (`CompressionType=Gzip`).
+    gunzip: bool,
 }
 
 impl<'a> Out<'a> {
@@ -474,6 +484,7 @@ impl<'a> Out<'a> {
             gather: Vec::with_capacity(GATHER_CAP),
             scratch: Vec::new(),
             written: 0,
+            gunzip: false,
         }
     }
 
@@ -545,13 +556,15 @@ impl<'a> Out<'a> {
                 .take(2)
                 .read_to_end(&mut magic)
                 .map_err(|e| Error::from(e).in_file(uri))?;
-            if magic != crate::store::GZIP_MAGIC {
+            if !self.gunzip || magic != crate::store::GZIP_MAGIC {
                 return self.sized(reader, magic, size, uri);
             }
             let chained = io::Cursor::new(magic).chain(reader);
             Input::from_reader(Box::new(chained), uri, Some(size))?
-        } else {
+        } else if self.gunzip {
             Input::open(uri)?
+        } else {
+            Input::open_stored(uri)?
         };
         match input {
             Input::Mapped { map, .. } => {

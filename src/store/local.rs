@@ -12,8 +12,9 @@ use super::filewrite::FileWriter;
 use super::{GZIP_MAGIC, Input, Mapped, ObjectInfo, Output, Sink};
 use crate::error::{Error, Result};
 
-/// Opens a local path (not `-`); see [`Input::open`].
-pub(super) fn open(path: &str) -> Result<Input> {
+/// Opens a local path (not `-`); see [`Input::open`]. A gzip file is
+/// decompressed when `gunzip` is true, else mapped as stored.
+pub(super) fn open(path: &str, gunzip: bool) -> Result<Input> {
     let name = path.to_string();
     let file = File::open(path).map_err(|e| Error::from(e).in_file(&name))?;
     let meta = file.metadata().map_err(|e| Error::from(e).in_file(&name))?;
@@ -32,7 +33,7 @@ pub(super) fn open(path: &str) -> Result<Input> {
     // SAFETY: the map is read-only and private to this process. The
     // module docs state what happens if the file changes underneath.
     let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::from(e).in_file(&name))?;
-    if map.starts_with(&GZIP_MAGIC) {
+    if gunzip && map.starts_with(&GZIP_MAGIC) {
         let size = meta.len();
         drop(map);
         let gz = flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(1 << 20, file));

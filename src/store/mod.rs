@@ -481,7 +481,26 @@ impl Input {
             url.require_key()?;
             return s3_open(&url);
         }
-        local::open(local_path(path))
+        local::open(local_path(path), true)
+    }
+
+    /// Like [`Input::open`], but a gzip file or object is not decompressed:
+    /// its bytes as stored (a local file is still mapped, an S3 object
+    /// still read by parallel ranged GETs).
+    pub fn open_stored(path: &str) -> Result<Input> {
+        if is_s3(path) {
+            let (reader, size) = open_raw(path)?;
+            return Ok(Input::Stream {
+                reader,
+                name: path.to_string(),
+                size_hint: Some(size),
+                head: Vec::new(),
+            });
+        }
+        if path == "-" || path.starts_with("pipe://") {
+            return Input::open(path);
+        }
+        local::open(local_path(path), false)
     }
 
     /// Wraps a stream, decompressing it when it starts with the gzip magic.

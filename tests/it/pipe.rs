@@ -516,7 +516,7 @@ fn an_existing_regular_file_is_never_replaced() {
 }
 
 #[test]
-fn gzip_objects_are_streamed_decompressed() {
+fn gzip_objects_are_decompressed_with_compression_type_gzip_only() {
     use std::io::Write;
     let t = tempfile::tempdir().unwrap();
     let src = t.path().join("src");
@@ -524,27 +524,41 @@ fn gzip_objects_are_streamed_decompressed() {
     let plain: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
     let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
     gz.write_all(&plain).unwrap();
-    std::fs::write(src.join("a.gz"), gz.finish().unwrap()).unwrap();
+    let stored = gz.finish().unwrap();
+    std::fs::write(src.join("a.gz"), &stored).unwrap();
     std::fs::write(src.join("b"), b"tail").unwrap();
     let data = t.path().join("data");
-    for wrapper in ["None", "RecordIO"] {
-        let channel = format!("train={}", s(&src));
-        let child = feed_channel(
-            t.path(),
-            &channel,
-            &data,
-            &["--epochs", "1", "--record-wrapper", wrapper],
-        );
-        if wrapper == "None" {
-            let mut all = Vec::new();
-            let mut r = channel_reader(&data, "train");
-            r.next_epoch().unwrap().read_to_end(&mut all).unwrap();
-            assert_eq!(all, [&plain[..], b"tail"].concat());
-        } else {
-            let recs = read_records(&data, "train", 1);
-            assert_eq!(recs[0], [plain.clone(), b"tail".to_vec()]);
+    // CompressionType=Gzip: SageMaker decompresses; None (the default, and
+    // SageMaker's): the objects as stored, still gzip.
+    for (compression, first) in [
+        (Some("Gzip"), &plain),
+        (Some("None"), &stored),
+        (None, &stored),
+    ] {
+        for wrapper in ["None", "RecordIO"] {
+            let channel = format!("train={}", s(&src));
+            let mut args = vec!["--epochs", "1", "--record-wrapper", wrapper];
+            if let Some(c) = compression {
+                args.extend(["--compression-type", c]);
+            }
+            let child = feed_channel(t.path(), &channel, &data, &args);
+            if wrapper == "None" {
+                let mut all = Vec::new();
+                let mut r = channel_reader(&data, "train");
+                r.next_epoch().unwrap().read_to_end(&mut all).unwrap();
+                assert!(
+                    all == [&first[..], b"tail"].concat(),
+                    "{compression:?} {wrapper}"
+                );
+            } else {
+                let recs = read_records(&data, "train", 1);
+                assert!(
+                    recs[0] == [first.clone(), b"tail".to_vec()],
+                    "{compression:?} {wrapper}"
+                );
+            }
+            finish_ok(child);
         }
-        finish_ok(child);
     }
 }
 

@@ -705,7 +705,8 @@ fn pipe_feed_wraps_objects_larger_than_a_part_without_holding_them() {
     let big = super::s3::blob(4 * PART + 12_345, 77);
     s.put("e2e-pipebig", "src/big", &big);
     s.put("e2e-pipebig", "src/small", b"tail");
-    // A gzip object is decompressed, its record as long as its contents.
+    // A gzip object is decompressed (CompressionType=Gzip), its record as
+    // long as its contents.
     s.put("e2e-pipebig", "src/z.gz", &gzip(b"zipped"));
     let t = tempfile::tempdir().unwrap();
     let data = t.path().join("data");
@@ -724,6 +725,8 @@ fn pipe_feed_wraps_objects_larger_than_a_part_without_holding_them() {
             "1",
             "--record-wrapper",
             "RecordIO",
+            "--compression-type",
+            "Gzip",
             "--s3-part-size",
             "5MiB",
             "--s3-concurrency",

@@ -7,8 +7,8 @@ use std::time::Duration;
 use clap::{Args, Subcommand};
 use sm_data::codec::protobuf::{Record, Value};
 use sm_data::pipe::config::{
-    self, Channel, ChannelOverrides, Distribution, RecordWrapper, ResourceConfig, Source,
-    SourceKind,
+    self, Channel, ChannelOverrides, Compression, Distribution, RecordWrapper, ResourceConfig,
+    Source, SourceKind,
 };
 use sm_data::pipe::feeder::{EarlyClose, FeedOptions, Feeder};
 use sm_data::pipe::reader::{ChannelReader, RecordFormat, Records};
@@ -53,6 +53,10 @@ pub struct ChannelArgs {
     /// S3DataDistributionType for every channel: FullyReplicated or ShardedByS3Key.
     #[arg(long, value_name = "TYPE")]
     pub distribution: Option<String>,
+    /// CompressionType for every channel: None (objects as stored, SageMaker's default: a
+    /// gzip object reaches the FIFO still compressed) or Gzip (gzip objects decompressed).
+    #[arg(long, value_name = "TYPE")]
+    pub compression_type: Option<String>,
     /// ShuffleConfig seed for every channel: reshuffle objects each epoch.
     #[arg(long, value_name = "SEED", allow_hyphen_values = true)]
     pub shuffle_seed: Option<i64>,
@@ -267,6 +271,11 @@ fn resolve(a: &ChannelArgs, instance_type: &str) -> anyhow::Result<Resolved> {
             .map(|s| parse_enum::<RecordWrapper>("--record-wrapper", s, &["None", "RecordIO"]))
             .transpose()?,
         shuffle_seed: a.shuffle_seed,
+        compression: a
+            .compression_type
+            .as_deref()
+            .map(|s| parse_enum::<Compression>("--compression-type", s, &["None", "Gzip"]))
+            .transpose()?,
     };
     let (channels, notes) = config::resolve_channels(idc.as_ref(), sources, &flags)?;
     for n in notes {
@@ -337,11 +346,12 @@ fn feed(a: FeedArgs) -> anyhow::Result<()> {
     if !a.quiet {
         for c in &r.channels {
             eprintln!(
-                "sm-data: feeding {} from {} ({:?}, RecordWrapperType={:?}, {:?}{}) into {}",
+                "sm-data: feeding {} from {} ({:?}, RecordWrapperType={:?}, CompressionType={:?}, {:?}{}) into {}",
                 c.name,
                 c.source.uri,
                 c.source.kind,
                 c.config.record_wrapper,
+                c.config.compression,
                 c.config.distribution,
                 c.config
                     .shuffle
