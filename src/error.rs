@@ -353,6 +353,7 @@ pub fn panic_is_expected() -> bool {
 }
 
 /// Runs `f`, catching a panic, with [`panic_is_expected`] true meanwhile.
+#[cfg(feature = "parquet")]
 pub(crate) fn catch_expected_panic<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
     struct Expecting;
     impl Drop for Expecting {
