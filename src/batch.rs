@@ -224,6 +224,32 @@ impl Batch {
         self.shapes.get(i).copied().filter(|&s| s != UNKNOWN_SHAPE)
     }
 
+    /// Appends sparse row `i` to `out` as `width` dense values (zeros
+    /// where nothing is stored; a repeated index keeps its last value).
+    /// A width over [`MAX_DENSE_WIDTH`] or an index not below `width` is
+    /// an error at record `i`.
+    pub fn densify_row(
+        &self,
+        i: usize,
+        width: u64,
+        out: &mut Vec<f64>,
+    ) -> crate::error::Result<()> {
+        check_dense_width(width).map_err(|e| e.at_record(i as u64))?;
+        let at = out.len();
+        out.resize(at + width as usize, 0.0);
+        for (&k, &v) in self.row_indices(i).iter().zip(self.row_values(i)) {
+            if k >= width {
+                out.truncate(at);
+                return Err(crate::error::Error::unsupported(format!(
+                    "feature index {k} is not below the number of features ({width})"
+                ))
+                .at_record(i as u64));
+            }
+            out[at + k as usize] = v;
+        }
+        Ok(())
+    }
+
     /// Number of label values per row if every row has the same number.
     /// `Err(row)` names the first row that differs from row 0.
     pub fn uniform_label_width(&self) -> Result<Option<usize>, usize> {
@@ -313,6 +339,28 @@ mod tests {
         assert_eq!(b.uniform_label_width(), Err(2));
         b.clear();
         assert!(b.is_empty());
+    }
+
+    #[test]
+    fn sparse_rows_densify_with_zeros_and_checked_indices() {
+        let mut b = Batch::new(Dtype::Float32);
+        b.sparse = true;
+        b.indices.extend([3, 0, 3]);
+        b.values.extend([1.0, 2.0, 5.0]);
+        b.end_row();
+        let mut out = vec![9.0];
+        b.densify_row(0, 5, &mut out).unwrap();
+        assert_eq!(out, [9.0, 2.0, 0.0, 0.0, 5.0, 0.0]);
+        let e = b.densify_row(0, 3, &mut out).unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("feature index 3 is not below the number of features (3)"),
+            "{e}"
+        );
+        assert_eq!(e.position().record, Some(0));
+        assert_eq!(out.len(), 6, "nothing appended on error");
+        let e = b.densify_row(0, MAX_DENSE_WIDTH + 1, &mut out).unwrap_err();
+        assert!(e.to_string().contains("wider than the limit"), "{e}");
     }
 
     #[test]

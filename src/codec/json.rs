@@ -1530,17 +1530,9 @@ impl Encoder {
                 out.extend_from_slice(b"{\"values\":");
             }
             if batch.sparse {
-                let mut row = vec![0.0; n as usize];
-                for (&j, &x) in batch.row_indices(i).iter().zip(vals) {
-                    if j >= n {
-                        return Err(Error::unsupported(format!(
-                            "a sparse record has feature index {j} but the number of features is {n}"
-                        ))
-                        .at_record(i as u64));
-                    }
-                    row[j as usize] = x;
-                }
-                write_nums(out, row, dtype);
+                scratch.1.clear();
+                batch.densify_row(i, n, &mut scratch.1)?;
+                write_nums(out, scratch.1.iter().copied(), dtype);
             } else {
                 if vals.len() as u64 > n {
                     return Err(Error::unsupported(format!(
@@ -1606,18 +1598,7 @@ impl Encoder {
                     .at_record(i as u64));
                 }
             };
-            crate::batch::check_dense_width(n).map_err(|e| e.at_record(i as u64))?;
-            let at = vals.len();
-            vals.resize(at + n as usize, 0.0);
-            for (&j, &x) in batch.row_indices(i).iter().zip(batch.row_values(i)) {
-                if j >= n {
-                    return Err(Error::unsupported(format!(
-                        "a sparse record has feature index {j} but the number of features is {n}"
-                    ))
-                    .at_record(i as u64));
-                }
-                vals[at + j as usize] = x;
-            }
+            batch.densify_row(i, n, vals)?;
         } else {
             vals.extend_from_slice(batch.row_values(i));
         }

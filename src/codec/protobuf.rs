@@ -1342,18 +1342,8 @@ impl BatchEncoder for Encoder {
                         )
                         .at_record(i as u64)
                     })?;
-                    crate::batch::check_dense_width(width).map_err(|e| e.at_record(i as u64))?;
                     dense.clear();
-                    dense.resize(width as usize, 0.0);
-                    for (&k, &v) in batch.row_indices(i).iter().zip(values) {
-                        if k >= width {
-                            return Err(Error::unsupported(format!(
-                                "feature index {k} is not below the number of features ({width})"
-                            ))
-                            .at_record(i as u64));
-                        }
-                        dense[k as usize] = v;
-                    }
+                    batch.densify_row(i, width, &mut dense)?;
                     encode_example(
                         payload,
                         TensorRef {

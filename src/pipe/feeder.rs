@@ -71,7 +71,7 @@ use crate::pipe::config::{Channel, Compression, Distribution, RecordWrapper, che
 use crate::pipe::fifo::{self, FifoWriter, WaitEnd};
 use crate::pipe::fifo_path;
 use crate::pipe::source::{self, Item};
-use crate::store::Input;
+use crate::store::{Input, Mapped};
 
 /// What to do when a reader closes a FIFO before the epoch's end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -386,8 +386,8 @@ impl Feeder {
 
 /// Checks that every local object exists and is readable (S3 objects were
 /// just listed) and, when each is wrapped in one RecordIO record, that no
-/// uncompressed one is too large for it (gzip objects are checked as they
-/// are streamed).
+/// uncompressed one is too large for it (gzip objects to be decompressed
+/// are checked as they are streamed).
 fn check_objects(items: &[Item], wrap: bool, gunzip: bool) -> Result<()> {
     let check = |uri: &str| -> Result<()> {
         if uri.contains("://") {
@@ -533,15 +533,48 @@ impl<'a> Out<'a> {
 
     /// One record: `payload` alone or wrapped in a RecordIO frame.
     fn record(&mut self, payload: &[u8], wrap: bool) -> Result<()> {
+        self.framed(payload.len(), wrap, |out| out.put(payload))
+    }
+
+    /// A record of `len` bytes that `body` writes: wrapped in a RecordIO
+    /// frame (header before, padding after) when `wrap`.
+    fn framed(
+        &mut self,
+        len: usize,
+        wrap: bool,
+        body: impl FnOnce(&mut Self) -> Result<()>,
+    ) -> Result<()> {
         if wrap {
             let mut header = Vec::with_capacity(HEADER_LEN);
-            encode_header(&mut header, payload.len())?;
+            encode_header(&mut header, len)?;
             self.put(&header)?;
-            self.put(payload)?;
-            self.put(&[0u8; 3][..padded(payload.len()) - payload.len()])
-        } else {
-            self.put(payload)
         }
+        body(self)?;
+        if wrap {
+            self.put(&[0u8; 3][..padded(len) - len])?;
+        }
+        Ok(())
+    }
+
+    /// A mapped object as one record. A large one is written in pieces
+    /// whose pages are let go once written, so resident memory does not
+    /// grow to the file.
+    fn mapped(&mut self, map: &Mapped, wrap: bool) -> Result<()> {
+        if map.len() <= GATHER_MAX {
+            return self.record(map, wrap);
+        }
+        self.framed(map.len(), wrap, |out| {
+            out.flush()?;
+            const PIECE: usize = 8 << 20;
+            let mut at = 0;
+            while at < map.len() {
+                let end = (at + PIECE).min(map.len());
+                out.raw(&map[at..end])?;
+                map.release(at..end);
+                at = end;
+            }
+            Ok(())
+        })
     }
 
     /// Streams the object at `uri`.
@@ -571,29 +604,7 @@ impl<'a> Out<'a> {
                 if wrap && map.len() > MAX_PART_LEN {
                     return Err(too_large(map.len() as u64));
                 }
-                if map.len() <= GATHER_MAX {
-                    return self.record(&map, wrap);
-                }
-                // Large: written in pieces whose pages are let go once
-                // written, so resident memory does not grow to the file.
-                if wrap {
-                    let mut header = Vec::with_capacity(HEADER_LEN);
-                    encode_header(&mut header, map.len())?;
-                    self.put(&header)?;
-                }
-                self.flush()?;
-                const PIECE: usize = 8 << 20;
-                let mut at = 0;
-                while at < map.len() {
-                    let end = (at + PIECE).min(map.len());
-                    self.raw(&map[at..end])?;
-                    map.release(at..end);
-                    at = end;
-                }
-                if wrap {
-                    self.put(&[0u8; 3][..padded(map.len()) - map.len()])?;
-                }
-                Ok(())
+                self.mapped(&map, wrap)
             }
             Input::Stream {
                 mut reader,
