@@ -773,3 +773,37 @@ fn pipe_feed_wraps_objects_larger_than_a_part_without_holding_them() {
     assert_eq!(tail.len(), 12 + 16);
     finish_ok(child);
 }
+
+#[test]
+fn pipe_feed_streams_s3_gzip_objects_as_stored_by_default() {
+    // CompressionType=None (the default, as in SageMaker): a gzip object
+    // reaches the FIFO still compressed, with and without the wrapper.
+    let s = server();
+    s.bucket("e2e-pipegz");
+    let stored = gzip(b"zipped");
+    s.put("e2e-pipegz", "src/a.gz", &stored);
+    s.put("e2e-pipegz", "src/b", b"tail");
+    let t = tempfile::tempdir().unwrap();
+    let data = t.path().join("data");
+    let cfg = t.path().join("cfg");
+    let (data_s, cfg_s) = (data.to_str().unwrap(), cfg.to_str().unwrap());
+    let base = [
+        "--channel",
+        "train=s3://e2e-pipegz/src/",
+        "--data-dir",
+        data_s,
+        "--config-dir",
+        cfg_s,
+        "--epochs",
+        "1",
+    ];
+    let child = feed(s, t.path(), &base);
+    assert!(cat_epoch(&data, "train", 0) == [&stored[..], b"tail"].concat());
+    finish_ok(child);
+    let mut args = base.to_vec();
+    args.extend(["--record-wrapper", "RecordIO"]);
+    let child = feed(s, t.path(), &args);
+    let recs = read_records(&data, "train", 1);
+    assert!(recs[0] == [stored.clone(), b"tail".to_vec()]);
+    finish_ok(child);
+}
