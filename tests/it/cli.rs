@@ -205,3 +205,100 @@ fn every_pair_of_formats_converts() {
         }
     }
 }
+
+/// Runs `convert - OUT --from csv --to recordio-protobuf` with standard
+/// error on a real pseudo-terminal, feeding `rows` CSV rows over ~1.5 s,
+/// and returns what the terminal received and the exit status.
+#[cfg(target_os = "linux")]
+fn convert_on_a_terminal(extra: &[&str]) -> (String, std::process::ExitStatus) {
+    use std::io::Read;
+    use std::os::fd::{FromRawFd, OwnedFd};
+    use std::process::{Command, Stdio};
+
+    let dir = tempfile::tempdir().unwrap();
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two new descriptors into the pointers; the
+    // name, termios and window size arguments may be null.
+    let rc = unsafe {
+        libc::openpty(
+            &mut master,
+            &mut slave,
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            std::ptr::null(),
+        )
+    };
+    assert_eq!(rc, 0, "openpty: {}", std::io::Error::last_os_error());
+    // SAFETY: both descriptors were just opened and are owned here only.
+    let (master, slave) = unsafe { (OwnedFd::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let mut args = vec![
+        "convert",
+        "-",
+        "out.pbr",
+        "--from",
+        "csv",
+        "--to",
+        "recordio-protobuf",
+    ];
+    args.extend_from_slice(extra);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sm-data"))
+        .args(&args)
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::from(slave))
+        .spawn()
+        .expect("spawn sm-data");
+    // Read the terminal while the job runs (a full pty would block it).
+    let mut reader = std::fs::File::from(master);
+    let seen = std::thread::spawn(move || {
+        let mut all = Vec::new();
+        let mut buf = [0u8; 4096];
+        // EIO once the child's side is closed ends the loop.
+        while let Ok(n) = reader.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            all.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8_lossy(&all).into_owned()
+    });
+    let mut sin = child.stdin.take().unwrap();
+    let row = format!("1,{}\n", vec!["0.5"; 50].join(","));
+    let piece = row.repeat(12_000); // ~1.8 MB: chunks finish after the first second
+    for _ in 0..6 {
+        sin.write_all(piece.as_bytes()).unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    drop(sin);
+    let status = child.wait().unwrap();
+    (seen.join().unwrap(), status)
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_long_job_shows_a_progress_bar_on_a_terminal_and_clears_it() {
+    let (tty, status) = convert_on_a_terminal(&[]);
+    assert!(status.success(), "{tty}");
+    // Bytes done and the average rate, drawn after the first second (a
+    // stream: no total, so no bar to fill and no time left).
+    assert!(tty.contains(" MiB "), "no progress drawn: {tty:?}");
+    assert!(tty.contains("iB/s"), "no rate: {tty:?}");
+    assert!(!tty.contains("eta"), "a time left for a stream: {tty:?}");
+    // Cleared before the summary line, which comes last.
+    let summary = tty
+        .rfind("records csv -> recordio-protobuf")
+        .expect("summary");
+    assert!(
+        tty[..summary].contains("\u{1b}["),
+        "bar not cleared: {tty:?}"
+    );
+    assert!(
+        !tty[summary..].contains("MiB/s"),
+        "bar after the summary: {tty:?}"
+    );
+    // -q: nothing at all on the terminal.
+    let (tty, status) = convert_on_a_terminal(&["-q"]);
+    assert!(status.success());
+    assert_eq!(tty, "", "-q still wrote to the terminal");
+}

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::time::{Duration, Instant};
 
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{BinaryBytes, HumanDuration, ProgressBar, ProgressStyle};
 
 /// Lazily shown progress.
 pub struct Progress {
@@ -23,25 +23,36 @@ impl Progress {
         }
     }
 
-    /// Reports `done` of `total` bytes.
+    /// Reports `done` of `total` bytes. The rate and the time left are
+    /// averaged over the whole job (the bar itself appears only after the
+    /// first second, so its own clock would see a jump).
     pub fn update(&mut self, done: u64, total: Option<u64>) {
-        if !self.enabled || self.start.elapsed() < Duration::from_secs(1) {
+        let elapsed = self.start.elapsed();
+        if !self.enabled || elapsed < Duration::from_secs(1) {
             return;
         }
         let bar = self.bar.get_or_insert_with(|| {
-            let bar = match total {
-                Some(t) => ProgressBar::new(t),
-                None => ProgressBar::no_length(),
+            let (bar, template) = match total {
+                Some(t) => (
+                    ProgressBar::new(t),
+                    "{bar:40} {binary_bytes}/{binary_total_bytes} {msg}",
+                ),
+                // A stream of unknown length: no bar, no time left.
+                None => (ProgressBar::no_length(), "{spinner} {binary_bytes} {msg}"),
             };
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{bar:40} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} eta {eta}",
-                )
-                .expect("valid template"),
-            );
+            bar.set_style(ProgressStyle::with_template(template).expect("valid template"));
             bar
         });
+        let rate = done as f64 / elapsed.as_secs_f64();
+        let mut msg = format!("{}/s", BinaryBytes(rate as u64));
+        if let Some(t) = total
+            && rate > 0.0
+        {
+            let left = Duration::from_secs_f64(t.saturating_sub(done) as f64 / rate);
+            msg.push_str(&format!(" eta {}", HumanDuration(left)));
+        }
         bar.set_position(done);
+        bar.set_message(msg);
     }
 
     /// Removes the bar.
