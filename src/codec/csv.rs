@@ -56,7 +56,7 @@
 //! [`LineFramer::quoted`]: crate::codec::lines::LineFramer::quoted
 
 use crate::batch::{Batch, Dtype};
-use crate::codec::text::{parse_f64, snippet, trim, write_value};
+use crate::codec::text::{parse_f64, snippet, trim, write_fields, write_value};
 use crate::codec::{BatchEncoder, ChunkDecoder};
 use crate::error::{Error, Result};
 
@@ -822,13 +822,8 @@ impl BatchEncoder for Encoder {
                 nfields = self.write_sparse_row(batch, i, nfields, &mut scratch, out)?;
             } else {
                 let values = batch.row_values(i);
-                for &v in values {
-                    if nfields > 0 {
-                        out.push(delim);
-                    }
-                    nfields += 1;
-                    write_field(out, v, batch.dtype);
-                }
+                write_fields(out, values, batch.dtype, delim, nfields == 0);
+                nfields += values.len();
                 // With a stated number of features, dense rows are padded
                 // with zeros to it, as densified sparse rows are.
                 if let Some(n) = self.opts.num_features {
