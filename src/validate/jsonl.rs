@@ -437,18 +437,18 @@ fn blazingtext(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: 
 }
 
 /// The fast path: a validating scanner as strict as `serde_json` that reads
-/// the fields the checks need in place, without building a `Value` tree or
-/// allocating.
+/// the fields the checks need in place, without building a `Value` tree (it
+/// allocates only to decode a checked field's escaped text).
 ///
-/// [`line`] handles a line only when it is sure that `serde_json` parses it
-/// into an object on which the schema's checks find nothing; it then records
-/// exactly the statistics and tallies the reference path records. Whatever
-/// it cannot cheaply be sure of (a problem of any kind, a line that is not
-/// an object, escapes where a field's text is needed, `\u` surrogates that
-/// are not a valid pair, numbers near the `f64` range, nesting deeper than
-/// [`MAX_DEPTH`], duplicate keys of a checked field) goes to
-/// [`reference_line`], so findings and their texts stay those of the
-/// reference path.
+/// [`fast::line`] handles a line only when it is sure that `serde_json`
+/// parses it into an object on which the schema's checks find nothing; it
+/// then records exactly the statistics and tallies the reference path
+/// records. Whatever it cannot cheaply be sure of (a problem of any kind, a
+/// line that is not an object, a `"NaN"` in `target` written with escapes,
+/// `\u` surrogates that are not a valid pair, numbers near the `f64` range,
+/// nesting deeper than [`fast::MAX_DEPTH`], a checked field given twice)
+/// goes to [`reference_line`], so findings and their texts stay those of
+/// the reference path.
 mod fast {
     use std::borrow::Cow;
     use std::fmt::Write;
