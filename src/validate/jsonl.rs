@@ -1,11 +1,16 @@
 //! Chunk checker for JSON Lines: DeepAR series, Object2Vec pairs and
-//! BlazingText augmented manifests (spec §7), one `serde_json` parse per
-//! line on the parallel line pipeline.
+//! BlazingText augmented manifests (spec §7), and plain syntax for the
+//! other algorithms, on the parallel line pipeline.
 //!
 //! The JSON Lines codec (`codec::json`) decodes numeric examples
 //! (`{"features": [...], "label": x}`); the schemas checked here are other
-//! shapes (series, token-id pairs, manifest lines), so each line is parsed
-//! into a `serde_json::Value` and checked field by field.
+//! shapes (series, token-id pairs, manifest lines). Each line first goes
+//! through [`fast`], a validating scanner that reads the checked fields in
+//! place without building a tree (allocating only to decode escaped text a
+//! check needs); a line it cannot vouch for as clean is
+//! parsed into a `serde_json::Value` and checked field by field
+//! ([`reference_line`]), which writes the findings. Both paths record the
+//! same statistics and tallies (tested against each other below).
 
 use serde_json::{Map, Value};
 
@@ -34,15 +39,31 @@ impl Here<'_> {
 
 /// Checks a chunk of JSON Lines.
 pub(crate) fn check_jsonl(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
-    let data: &[u8] = chunk;
-    let base = chunk.offset;
+    check_lines(ctx, chunk, chunk.offset, chunk.index == 0, Path::Fast, w);
+}
+
+/// How lines are checked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Path {
+    /// The allocation-free scanner ([`fast`]); lines it cannot vouch for go
+    /// the reference way.
+    Fast,
+    /// The reference: every line parsed into a `serde_json::Value`.
+    #[cfg_attr(not(test), allow(dead_code))]
+    Reference,
+}
+
+/// Checks the lines of `data`, which starts at absolute offset `base`
+/// (`first`: at the start of the file, where a BOM is skipped).
+fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Path, w: &mut Work) {
     let mut line_no = 0u64;
+    let mut scratch = fast::Scratch::default();
     for (raw, start) in split_lines(data) {
         let rel = line_no;
         line_no += 1;
         let mut line = raw;
         let mut off = start;
-        if chunk.index == 0 && start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+        if first && start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
             line = &line[3..];
             off += 3;
         }
@@ -57,49 +78,60 @@ pub(crate) fn check_jsonl(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
             at: base + off as u64,
             line,
         };
-        let obj = match serde_json::from_slice::<Value>(line) {
-            Ok(Value::Object(m)) => m,
-            Ok(other) => {
-                w.out.add(Check::JsonSyntax, Severity::Error, || {
-                    here.finding(Check::JsonSyntax, Severity::Error)
-                        .message(format!(
-                            "the line is a JSON {}, not an object",
-                            kind(&other)
-                        ))
-                        .sagemaker(format!(
-                            "{} reads one JSON object per line",
-                            ctx.algorithm.title()
-                        ))
-                        .fix("write one JSON object per line")
-                });
-                continue;
-            }
-            Err(e) => {
-                let col = e.column().saturating_sub(1).min(line.len());
-                w.out.add(Check::JsonSyntax, Severity::Error, || {
-                    Finding::new(Check::JsonSyntax, Severity::Error)
-                        .line(rel)
-                        .byte(here.at + col as u64)
-                        .snippet(line)
-                        .message(format!("invalid JSON: {e}"))
-                        .sagemaker(format!(
-                            "{} fails to parse the line (JSON Lines: one complete JSON object per line, no pretty-printing)",
-                            ctx.algorithm.title()
-                        ))
-                        .fix("write one complete JSON object per line (json.dumps(obj) + \"\\n\")")
-                });
-                continue;
-            }
-        };
-        match ctx.rules.schema {
-            Schema::Deepar => deepar(ctx, &obj, &here, w),
-            Schema::Object2vec => object2vec(ctx, &obj, &here, w),
-            Schema::BlazingtextManifest => blazingtext(ctx, &obj, &here, w),
-            _ => {}
+        if path == Path::Fast && fast::line(ctx, &here, w, &mut scratch) {
+            continue;
         }
+        reference_line(ctx, &here, w);
     }
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
+}
+
+/// Checks one line by parsing it into a `Value`: the reference the fast
+/// path must agree with, and the path of every line the fast path cannot
+/// vouch for (so findings keep these texts).
+fn reference_line(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work) {
+    let (rel, line) = (here.rel, here.line);
+    let obj = match serde_json::from_slice::<Value>(line) {
+        Ok(Value::Object(m)) => m,
+        Ok(other) => {
+            w.out.add(Check::JsonSyntax, Severity::Error, || {
+                here.finding(Check::JsonSyntax, Severity::Error)
+                    .message(format!(
+                        "the line is a JSON {}, not an object",
+                        kind(&other)
+                    ))
+                    .sagemaker(format!(
+                        "{} reads one JSON object per line",
+                        ctx.algorithm.title()
+                    ))
+                    .fix("write one JSON object per line")
+            });
+            return;
+        }
+        Err(e) => {
+            let col = e.column().saturating_sub(1).min(line.len());
+            w.out.add(Check::JsonSyntax, Severity::Error, || {
+                Finding::new(Check::JsonSyntax, Severity::Error)
+                    .line(rel)
+                    .byte(here.at + col as u64)
+                    .snippet(line)
+                    .message(format!("invalid JSON: {e}"))
+                    .sagemaker(format!(
+                        "{} fails to parse the line (JSON Lines: one complete JSON object per line, no pretty-printing)",
+                        ctx.algorithm.title()
+                    ))
+                    .fix("write one complete JSON object per line (json.dumps(obj) + \"\\n\")")
+            });
+            return;
+        }
+    };
+    match ctx.rules.schema {
+        Schema::Deepar => deepar(ctx, &obj, here, w),
+        Schema::Object2vec => object2vec(ctx, &obj, here, w),
+        Schema::BlazingtextManifest => blazingtext(ctx, &obj, here, w),
+        _ => {}
+    }
 }
 
 fn kind(v: &Value) -> &'static str {
@@ -404,9 +436,987 @@ fn blazingtext(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: 
     );
 }
 
+/// The fast path: a validating scanner as strict as `serde_json` that reads
+/// the fields the checks need in place, without building a `Value` tree (it
+/// allocates only to decode a checked field's escaped text).
+///
+/// [`fast::line`] handles a line only when it is sure that `serde_json`
+/// parses it into an object on which the schema's checks find nothing; it
+/// then records exactly the statistics and tallies the reference path
+/// records. Whatever it cannot cheaply be sure of (a problem of any kind, a
+/// line that is not an object, a `"NaN"` in `target` written with escapes,
+/// `\u` surrogates that are not a valid pair, numbers near the `f64` range,
+/// nesting deeper than [`fast::MAX_DEPTH`], a checked field given twice)
+/// goes to [`reference_line`], so findings and their texts stay those of
+/// the reference path.
+mod fast {
+    use std::borrow::Cow;
+    use std::fmt::Write;
+
+    use serde_json::Value;
+
+    use super::{Check, FileCtx, Here, Schema, Site, Work, snippet, valid_start};
+
+    /// Buffers reused from line to line.
+    #[derive(Default)]
+    pub(super) struct Scratch {
+        cat: Vec<u64>,
+        key: String,
+    }
+
+    /// Deeper lines go to the reference path (`serde_json` stops at 128).
+    pub(super) const MAX_DEPTH: u32 = 100;
+
+    /// Numbers whose integer digits plus positive exponent exceed this go
+    /// to the reference path: `serde_json` rejects numbers beyond `f64`
+    /// (about 1.8e308) and this keeps well clear of the edge.
+    const MAX_DECIMAL_EXP: u64 = 300;
+
+    const PLAIN: u8 = 0;
+    const QUOTE: u8 = 1;
+    const ESCAPE: u8 = 2;
+    const CONTROL: u8 = 3;
+    const HIGH: u8 = 4;
+
+    /// The class of each byte inside a JSON string.
+    static STR_CLASS: [u8; 256] = {
+        let mut t = [PLAIN; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = if i < 0x20 {
+                CONTROL
+            } else if i == b'"' as usize {
+                QUOTE
+            } else if i == b'\\' as usize {
+                ESCAPE
+            } else if i >= 0x80 {
+                HIGH
+            } else {
+                PLAIN
+            };
+            i += 1;
+        }
+        t
+    };
+
+    /// A number, as `serde_json` would store it.
+    enum Num {
+        /// A non-negative integer that fits a `u64` (`Value::as_u64`).
+        U64(u64),
+        /// Any other number.
+        Other,
+    }
+
+    /// The scanner over one line. Every method returns `None` both for
+    /// invalid JSON and for input it leaves to the reference path.
+    struct Scan<'a> {
+        b: &'a [u8],
+        i: usize,
+        depth: u32,
+        /// A byte above 0x7F was seen (in a string): UTF-8 to be checked.
+        high: bool,
+    }
+
+    impl<'a> Scan<'a> {
+        fn new(b: &'a [u8]) -> Scan<'a> {
+            Scan {
+                b,
+                i: 0,
+                depth: 0,
+                high: false,
+            }
+        }
+
+        #[inline]
+        fn peek(&self) -> Option<u8> {
+            self.b.get(self.i).copied()
+        }
+
+        #[inline]
+        fn ws(&mut self) {
+            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+                self.i += 1;
+            }
+        }
+
+        fn literal(&mut self, lit: &[u8]) -> Option<()> {
+            if self.b[self.i..].starts_with(lit) {
+                self.i += lit.len();
+                Some(())
+            } else {
+                None
+            }
+        }
+
+        /// A string at `"`: its token (quotes included) and whether it
+        /// has escapes.
+        #[inline]
+        fn string(&mut self) -> Option<(&'a [u8], bool)> {
+            let b = self.b;
+            let start = self.i;
+            if b.get(start) != Some(&b'"') {
+                return None;
+            }
+            let mut i = start + 1;
+            let mut escaped = false;
+            loop {
+                let c = *b.get(i)?;
+                match STR_CLASS[c as usize] {
+                    PLAIN => i += 1,
+                    QUOTE => {
+                        self.i = i + 1;
+                        return Some((&b[start..=i], escaped));
+                    }
+                    ESCAPE => {
+                        escaped = true;
+                        i = self.escape(i + 1)?;
+                    }
+                    HIGH => {
+                        self.high = true;
+                        i += 1;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+
+        /// The escape whose letter is at `i`; returns the index after it.
+        fn escape(&self, i: usize) -> Option<usize> {
+            match *self.b.get(i)? {
+                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
+                b'u' => match self.hex4(i + 1)? {
+                    0xD800..=0xDBFF => {
+                        if self.b.get(i + 5..i + 7)? != b"\\u" {
+                            return None;
+                        }
+                        let low = self.hex4(i + 7)?;
+                        (0xDC00..=0xDFFF).contains(&low).then_some(i + 11)
+                    }
+                    0xDC00..=0xDFFF => None,
+                    _ => Some(i + 5),
+                },
+                _ => None,
+            }
+        }
+
+        fn hex4(&self, i: usize) -> Option<u32> {
+            let mut v = 0;
+            for &c in self.b.get(i..i + 4)? {
+                v = v * 16 + (c as char).to_digit(16)?;
+            }
+            Some(v)
+        }
+
+        /// A number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+        #[inline]
+        fn number(&mut self) -> Option<Num> {
+            let b = self.b;
+            let mut i = self.i;
+            let neg = b.get(i) == Some(&b'-');
+            if neg {
+                i += 1;
+            }
+            let int_start = i;
+            match b.get(i) {
+                Some(b'0') => i += 1,
+                Some(b'1'..=b'9') => {
+                    i += 1;
+                    while let Some(b'0'..=b'9') = b.get(i) {
+                        i += 1;
+                    }
+                }
+                _ => return None,
+            }
+            let int_end = i;
+            let mut plain = !neg;
+            if b.get(i) == Some(&b'.') {
+                i += 1;
+                let s = i;
+                while let Some(b'0'..=b'9') = b.get(i) {
+                    i += 1;
+                }
+                if i == s {
+                    return None;
+                }
+                plain = false;
+            }
+            let mut exp = 0u64;
+            if let Some(b'e' | b'E') = b.get(i) {
+                i += 1;
+                let positive = match b.get(i) {
+                    Some(b'+') => {
+                        i += 1;
+                        true
+                    }
+                    Some(b'-') => {
+                        i += 1;
+                        false
+                    }
+                    _ => true,
+                };
+                let s = i;
+                let mut e = 0u64;
+                while let Some(&c @ b'0'..=b'9') = b.get(i) {
+                    e = (e * 10 + u64::from(c - b'0')).min(u64::from(u32::MAX));
+                    i += 1;
+                }
+                if i == s {
+                    return None;
+                }
+                if positive {
+                    exp = e;
+                }
+                plain = false;
+            }
+            if (int_end - int_start) as u64 + exp > MAX_DECIMAL_EXP {
+                return None;
+            }
+            self.i = i;
+            if !plain {
+                return Some(Num::Other);
+            }
+            let mut v = 0u64;
+            for &c in &b[int_start..int_end] {
+                match v
+                    .checked_mul(10)
+                    .and_then(|v| v.checked_add(u64::from(c - b'0')))
+                {
+                    Some(n) => v = n,
+                    // serde_json reads it as an f64.
+                    None => return Some(Num::Other),
+                }
+            }
+            Some(Num::U64(v))
+        }
+
+        /// Any value.
+        fn value(&mut self) -> Option<()> {
+            match self.peek()? {
+                b'"' => self.string().map(drop),
+                b'{' => self.object(|s, _, _| s.value()),
+                b'[' => self.array(Scan::value).map(drop),
+                b't' => self.literal(b"true"),
+                b'f' => self.literal(b"false"),
+                b'n' => self.literal(b"null"),
+                _ => self.number().map(drop),
+            }
+        }
+
+        /// An array at `[`, each element read by `elem` (which starts at
+        /// the element's first byte); returns the number of elements.
+        #[inline]
+        fn array(&mut self, mut elem: impl FnMut(&mut Self) -> Option<()>) -> Option<usize> {
+            if self.peek() != Some(b'[') {
+                return None;
+            }
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            let mut n = 0;
+            if self.peek() == Some(b']') {
+                self.i += 1;
+            } else {
+                loop {
+                    elem(self)?;
+                    n += 1;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b']' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            self.depth -= 1;
+            Some(n)
+        }
+
+        /// An object at `{`, each value read by `field(scan, key token,
+        /// key has escapes)` (which starts at the value's first byte).
+        fn object(
+            &mut self,
+            mut field: impl FnMut(&mut Self, &'a [u8], bool) -> Option<()>,
+        ) -> Option<()> {
+            if self.peek() != Some(b'{') {
+                return None;
+            }
+            self.depth += 1;
+            if self.depth > MAX_DEPTH {
+                return None;
+            }
+            self.i += 1;
+            self.ws();
+            if self.peek() == Some(b'}') {
+                self.i += 1;
+            } else {
+                loop {
+                    let (key, escaped) = self.string()?;
+                    self.ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.i += 1;
+                    self.ws();
+                    field(self, key, escaped)?;
+                    self.ws();
+                    match self.peek()? {
+                        b',' => {
+                            self.i += 1;
+                            self.ws();
+                        }
+                        b'}' => {
+                            self.i += 1;
+                            break;
+                        }
+                        _ => return None,
+                    }
+                }
+            }
+            self.depth -= 1;
+            Some(())
+        }
+
+        /// The whole line: one object between optional whitespace, valid
+        /// UTF-8.
+        fn line(
+            &mut self,
+            field: impl FnMut(&mut Self, &'a [u8], bool) -> Option<()>,
+        ) -> Option<()> {
+            self.ws();
+            self.object(field)?;
+            self.ws();
+            (self.i == self.b.len() && (!self.high || std::str::from_utf8(self.b).is_ok()))
+                .then_some(())
+        }
+
+        /// A string field's text.
+        fn text(&mut self) -> Option<Cow<'a, str>> {
+            let (tok, escaped) = self.string()?;
+            text(tok, escaped)
+        }
+    }
+
+    /// The text of a string token (quotes included).
+    fn text(tok: &[u8], escaped: bool) -> Option<Cow<'_, str>> {
+        if escaped {
+            serde_json::from_slice::<String>(tok).ok().map(Cow::Owned)
+        } else {
+            std::str::from_utf8(&tok[1..tok.len() - 1])
+                .ok()
+                .map(Cow::Borrowed)
+        }
+    }
+
+    /// Marks field `bit` as seen; `None` when it was seen before
+    /// (`serde_json` keeps the last, the reference path decides).
+    fn first(seen: &mut u8, bit: u8) -> Option<()> {
+        let was = *seen & bit;
+        *seen |= bit;
+        (was == 0).then_some(())
+    }
+
+    /// Checks `here.line` the fast way; true when it was handled (clean,
+    /// statistics and tallies recorded), false when the reference path
+    /// must check it (and nothing was recorded).
+    pub(super) fn line(
+        ctx: &FileCtx<'_>,
+        here: &Here<'_>,
+        w: &mut Work,
+        scratch: &mut Scratch,
+    ) -> bool {
+        match ctx.rules.schema {
+            Schema::Deepar => deepar(ctx, here, w, scratch),
+            Schema::Object2vec => object2vec(here, w),
+            Schema::BlazingtextManifest => blazingtext(ctx, here, w),
+            _ => Scan::new(here.line).line(|s, _, _| s.value()).is_some(),
+        }
+    }
+
+    fn site(here: &Here<'_>, record: u64) -> Site {
+        Site {
+            line: Some(here.rel),
+            record,
+            byte: here.at,
+            snippet: Some(snippet(here.line, 60)),
+        }
+    }
+
+    fn deepar(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work, scratch: &mut Scratch) -> bool {
+        let Scratch { cat, key } = scratch;
+        let mut seen = 0u8;
+        let mut target = 0usize;
+        let mut cats: Option<usize> = None;
+        let mut dynamic: Option<(usize, usize)> = None;
+        let mut s = Scan::new(here.line);
+        let parsed = s.line(|s, k, escaped| {
+            let name = if escaped {
+                text(k, true)?
+            } else {
+                Cow::Borrowed("")
+            };
+            let k = if escaped {
+                name.as_bytes()
+            } else {
+                &k[1..k.len() - 1]
+            };
+            match k {
+                b"start" => {
+                    first(&mut seen, 1)?;
+                    valid_start(&s.text()?).then_some(())
+                }
+                b"target" => {
+                    first(&mut seen, 2)?;
+                    target = s.array(|s| match s.peek()? {
+                        b'n' => s.literal(b"null"),
+                        b'"' => (s.string()? == (b"\"NaN\"".as_slice(), false)).then_some(()),
+                        _ => s.number().map(drop),
+                    })?;
+                    (target > 0).then_some(())
+                }
+                b"cat" => {
+                    first(&mut seen, 4)?;
+                    cat.clear();
+                    let n = s.array(|s| match s.number()? {
+                        Num::U64(v) => {
+                            cat.push(v);
+                            Some(())
+                        }
+                        Num::Other => None,
+                    })?;
+                    cats = Some(n);
+                    Some(())
+                }
+                b"dynamic_feat" => {
+                    first(&mut seen, 8)?;
+                    let mut shortest = usize::MAX;
+                    let n = s.array(|s| {
+                        let m = s.array(|s| s.number().map(drop))?;
+                        shortest = shortest.min(m);
+                        Some(())
+                    })?;
+                    dynamic = Some((n, shortest));
+                    Some(())
+                }
+                _ => s.value(),
+            }
+        });
+        if parsed.is_none()
+            || seen & 3 != 3
+            || dynamic.is_some_and(|(_, shortest)| shortest < target)
+        {
+            return false;
+        }
+        let max = ctx.max;
+        let record = w.records - 1;
+        w.stats.seq(target as u64);
+        key.clear();
+        match cats {
+            None => key.push_str("no 'cat'"),
+            Some(n) => {
+                let c = &mut w.stats.cardinality;
+                if c.len() < n {
+                    c.resize(n, 0);
+                }
+                for (slot, v) in c.iter_mut().zip(cat.iter()) {
+                    *slot = (*slot).max(v.saturating_add(1));
+                }
+                let _ = write!(key, "{n} 'cat' value{}", if n == 1 { "" } else { "s" });
+            }
+        }
+        w.tally(Check::DeeparCatLength, key, max, || site(here, record));
+        key.clear();
+        match dynamic {
+            None => key.push_str("no 'dynamic_feat'"),
+            Some((n, _)) => {
+                w.stats.dynamic_feat = w.stats.dynamic_feat.max(Some(n as u64));
+                let _ = write!(key, "{n} dynamic feature{}", if n == 1 { "" } else { "s" });
+            }
+        }
+        w.tally(Check::DeeparDynamicFeatCount, key, max, || {
+            site(here, record)
+        });
+        true
+    }
+
+    fn object2vec(here: &Here<'_>, w: &mut Work) -> bool {
+        let mut seen = 0u8;
+        let mut label: &[u8] = b"";
+        // (length, largest id) of in0 and in1
+        let mut ins = [(0usize, 0u64); 2];
+        let mut s = Scan::new(here.line);
+        let b = here.line;
+        let parsed = s.line(|s, k, escaped| {
+            let name = if escaped {
+                text(k, true)?
+            } else {
+                Cow::Borrowed("")
+            };
+            let k = if escaped {
+                name.as_bytes()
+            } else {
+                &k[1..k.len() - 1]
+            };
+            let i = match k {
+                b"label" => {
+                    first(&mut seen, 1)?;
+                    let at = s.i;
+                    s.number()?;
+                    label = &b[at..s.i];
+                    return Some(());
+                }
+                b"in0" => 0,
+                b"in1" => 1,
+                _ => return s.value(),
+            };
+            first(&mut seen, 2 << i)?;
+            let mut top = 0u64;
+            let n = s.array(|s| match s.number()? {
+                Num::U64(v) => {
+                    top = top.max(v);
+                    Some(())
+                }
+                Num::Other => None,
+            })?;
+            ins[i] = (n, top);
+            (n > 0).then_some(())
+        });
+        if parsed.is_none() || seen != 7 {
+            return false;
+        }
+        // The label as the reference reads it (a number: no allocation).
+        let Some(v) = serde_json::from_slice::<Value>(label)
+            .ok()
+            .and_then(|v| v.as_f64())
+        else {
+            return false;
+        };
+        w.stats.label(v);
+        for (i, &(n, top)) in ins.iter().enumerate() {
+            w.stats.vocab[i] = w.stats.vocab[i].max(top.saturating_add(1));
+            w.stats.max_len[i] = w.stats.max_len[i].max(n as u64);
+            if i == 0 {
+                w.stats.seq(n as u64);
+            }
+        }
+        true
+    }
+
+    fn blazingtext(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work) -> bool {
+        let mut seen = 0u8;
+        let mut source: Option<Cow<'_, str>> = None;
+        // The label's token and whether it is a string with escapes.
+        let mut label: Option<(&[u8], bool)> = None;
+        let mut s = Scan::new(here.line);
+        let b = here.line;
+        let parsed = s.line(|s, k, escaped| {
+            let name = if escaped {
+                text(k, true)?
+            } else {
+                Cow::Borrowed("")
+            };
+            let k = if escaped {
+                name.as_bytes()
+            } else {
+                &k[1..k.len() - 1]
+            };
+            match k {
+                b"source" => {
+                    first(&mut seen, 1)?;
+                    source = Some(s.text()?);
+                    Some(())
+                }
+                b"label" => {
+                    first(&mut seen, 2)?;
+                    let at = s.i;
+                    let escaped = if s.peek()? == b'"' {
+                        s.string()?.1
+                    } else {
+                        s.value()?;
+                        false
+                    };
+                    label = Some((&b[at..s.i], escaped));
+                    Some(())
+                }
+                _ => s.value(),
+            }
+        });
+        let Some(source) = source.filter(|t| parsed.is_some() && !t.trim().is_empty()) else {
+            return false;
+        };
+        // The label's text as the reference takes it: a string's content,
+        // any other value printed back as JSON.
+        let label = match label {
+            None => None,
+            Some((tok, escaped)) if tok[0] == b'"' => match text(tok, escaped) {
+                Some(t) => Some(t),
+                None => return false,
+            },
+            Some((tok, _)) => match serde_json::from_slice::<Value>(tok) {
+                Ok(v) => Some(Cow::Owned(v.to_string())),
+                Err(_) => return false,
+            },
+        };
+        w.stats.seq(source.split_whitespace().count() as u64);
+        if let Some(l) = &label {
+            w.stats.text_label(l);
+        }
+        let record = w.records - 1;
+        w.tally(
+            Check::BlazingtextLabel,
+            if label.is_some() {
+                "a 'label'"
+            } else {
+                "no 'label'"
+            },
+            ctx.max,
+            || site(here, record),
+        );
+        true
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::table::{Algorithm, InputKind};
+
+    const ALGORITHMS: [Algorithm; 4] = [
+        Algorithm::Generic,
+        Algorithm::Deepar,
+        Algorithm::Object2vec,
+        Algorithm::Blazingtext,
+    ];
+
+    fn ctx(algorithm: Algorithm) -> FileCtx<'static> {
+        FileCtx {
+            name: "t.jsonl",
+            rules: algorithm.rules_for(InputKind::JsonLines).unwrap(),
+            algorithm,
+            max: 3,
+            delimiter: b',',
+            label_size: 1,
+            strict_until: 0,
+        }
+    }
+
+    /// Everything a chunk check reports, printed.
+    fn report(ctx: &FileCtx<'_>, data: &[u8], first: bool, path: Path) -> String {
+        let mut w = Work::new(ctx.max);
+        check_lines(ctx, data, 1000, first, path, &mut w);
+        format!(
+            "{:?}",
+            (
+                w.records,
+                w.lines,
+                w.ends_with_newline,
+                &w.out.findings,
+                &w.out.counts,
+                &w.tallies,
+                &w.stats
+            )
+        )
+    }
+
+    /// Whether the fast path handles `line` on its own.
+    fn fast_handles(algorithm: Algorithm, line: &[u8]) -> bool {
+        let ctx = ctx(algorithm);
+        let mut w = Work::new(ctx.max);
+        w.records = 1;
+        let here = Here {
+            rel: 0,
+            at: 0,
+            line,
+        };
+        fast::line(&ctx, &here, &mut w, &mut fast::Scratch::default())
+    }
+
+    fn corpus() -> Vec<(String, Vec<u8>)> {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/validate");
+        let mut files = Vec::new();
+        for sub in ["deepar", "deepar_channel", "object2vec", "blazingtext"] {
+            for e in std::fs::read_dir(format!("{dir}/{sub}")).unwrap() {
+                let p = e.unwrap().path();
+                if matches!(
+                    p.extension().and_then(|x| x.to_str()),
+                    Some("json" | "jsonl")
+                ) {
+                    files.push((p.display().to_string(), std::fs::read(&p).unwrap()));
+                }
+            }
+        }
+        files.sort();
+        assert!(files.len() >= 12, "{files:?}");
+        files
+    }
+
+    /// Lines made to sit on the edges of `serde_json` and of the checks.
+    fn edge_lines() -> Vec<Vec<u8>> {
+        let mut v: Vec<Vec<u8>> = [
+            r#"{"start":"2020-01-01 00:00:00","target":[1,2.5,-3e2,null,"NaN",0.0,-0.0,1E+2],"cat":[0,18446744073709551615],"dynamic_feat":[[1,2,3,4,5,6,7,8],[0,0,0,0,0,0,0,0,0]]}"#,
+            r#"{"start":"2020-01-01","target":[1],"cat":[18446744073709551616]}"#,
+            r#"{"start":"2020-01-01","target":[1],"cat":[1.0]}"#,
+            r#"{"start":"2020-01-01","target":[1],"cat":[-0]}"#,
+            r#"{"start":"2020-01-01","target":[1],"cat":[],"dynamic_feat":[]}"#,
+            r#"{"start":"2020-01-01","target":[],"cat":[]}"#,
+            r#"{"start":"2020-01-01","target":[1,2,3],"cat":[5],"target":[1],"cat":[1,2]}"#,
+            r#"{"label":1,"in0":[1],"in1":[2,3]}"#,
+            r#"{"start":"2020-01-01","target":[1],"dynamic_feat":[[]]}"#,
+            r#"{"start":"2020-01-01","target":[1, 2],"dynamic_feat":[[1,2],[1,2,3]]}"#,
+            r#"{"st\u0061rt":"2020-01-01","target":[1]}"#,
+            r#"{"start":"2020-01-01 00:00:0\u0030","target":[1]}"#,
+            r#"{"start":"2020-01-01","target":["N\u0061N"]}"#,
+            r#"{"start":"2020-01-01","target":["nan"]}"#,
+            r#"{"start":"2020-01-01","target":[1e400]}"#,
+            r#"{"start":"2020-01-01","target":[1e308]}"#,
+            r#"{"start":"2020-01-01","target":[9e308]}"#,
+            r#"{"start":"2020-01-01","target":[1.7976931348623157e308]}"#,
+            r#"{"start":"2020-01-01","target":[1e-400,0e999999,-1E-99999999999]}"#,
+            r#"{"start":"2020-01-01","target":[123456789012345678901234567890]}"#,
+            r#"{"start":"2020-01-01","target":[1],"target":"x"}"#,
+            r#"{"start":"bad","start":"2020-01-01","target":[1]}"#,
+            r#"{"start":"2020-01-01","target":[1],"extra":{"a":[{"b":null}],"c":true,"d":false}}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"caf\u00e9 \ud83d\ude00 ü 😀 \"q\" \\ \/ \b\f\n\r\t"}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"\ud800"}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"\udc00"}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"\ud800\u0041"}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"\u12"}"#,
+            r#"{"start":"2020-01-01","target":[1],"name":"\x"}"#,
+            "  { \"start\" : \"2020-01-01\" ,\r\"target\" : [ 1 , 2 ]\t}  ",
+            "\x0c{\"start\":\"2020-01-01\",\"target\":[1]}",
+            "\u{feff}{\"start\":\"2020-01-01\",\"target\":[1]}",
+            r#"{}"#,
+            r#"[]"#,
+            r#""x""#,
+            r#"1"#,
+            r#"null"#,
+            r#"{"a":1,}"#,
+            r#"{"a":[1,]}"#,
+            r#"{"a":01}"#,
+            r#"{"a":1.}"#,
+            r#"{"a":.5}"#,
+            r#"{"a":+1}"#,
+            r#"{"a":1e}"#,
+            r#"{"a":-}"#,
+            r#"{"a":tru}"#,
+            r#"{"a":1} x"#,
+            r#"{"a":1}{"b":2}"#,
+            r#"{"label":1,"in0":[1,2],"in1":[3]}"#,
+            r#"{"label":-0,"in0":[0],"in1":[18446744073709551615]}"#,
+            r#"{"label":1.5,"in0":[1],"in1":[2],"label":2}"#,
+            r#"{"label":1e2,"in0":[1],"in1":[2]}"#,
+            r#"{"label":-3,"in0":[1],"in1":[2],"x":[]}"#,
+            r#"{"label":12345678901234567890123,"in0":[1],"in1":[2]}"#,
+            r#"{"label":"1","in0":[1],"in1":[2]}"#,
+            r#"{"label":1,"in0":[],"in1":[2]}"#,
+            r#"{"label":1,"in0":[1.5],"in1":[2]}"#,
+            r#"{"label":1,"in\u0030":[1],"in1":[2]}"#,
+            r#"{"source":"a b  c","label":1}"#,
+            r#"{"source":"a","label":"x"}"#,
+            r#"{"source":"a","label":1.5}"#,
+            r#"{"source":"a","label":1e2}"#,
+            r#"{"source":"a","label":-0}"#,
+            r#"{"source":"a","label":[1, 2]}"#,
+            r#"{"source":"a","label":{"b":1, "a":[2, "x"]}}"#,
+            r#"{"source":"a","label":null}"#,
+            r#"{"source":"a","label":true}"#,
+            r#"{"source":"a","label":"caf\u00e9"}"#,
+            r#"{"source":"a\tb\nc\u00a0d","label":"x"}"#,
+            r#"{"source":"   "}"#,
+            r#"{"source":"\u00a0"}"#,
+            r#"{"source":"über alles ünd"}"#,
+            r#"{"source":"","label":1}"#,
+            r#"{"source":1,"label":1}"#,
+        ]
+        .iter()
+        .map(|l| l.as_bytes().to_vec())
+        .collect();
+        v.push(b"{\"start\":\"2020-01-01\",\"target\":[1],\"x\":\"\xff\"}".to_vec());
+        v.push(b"{\"source\":\"caf\xc3\xa9\",\"label\":\"\xc3\"}".to_vec());
+        v.push(b"{\"source\":\"a\x01b\"}".to_vec());
+        for depth in [98, 99, 100, 101, 126, 127, 128, 129] {
+            let mut l = br#"{"start":"2020-01-01","target":[1],"deep":"#.to_vec();
+            l.extend(std::iter::repeat_n(b'[', depth - 1));
+            l.extend(std::iter::repeat_n(b']', depth - 1));
+            l.push(b'}');
+            v.push(l);
+        }
+        v
+    }
+
+    /// Variants of a line: cut short, a byte replaced, something
+    /// inserted, one token swapped for another type.
+    fn mutations(line: &[u8], out: &mut Vec<Vec<u8>>) {
+        const BYTES: &[u8] = b"\"\\,]}0-.\x01\xff";
+        const INSERTS: [&str; 7] = [
+            "\\u00e9", "\\ud800", "1e400", ",", "{}", "\"NaN\"", "\u{e9}",
+        ];
+        const SWAPS: [(&str, &str); 11] = [
+            ("[", "[["),
+            ("]", "]]"),
+            ("1", "\"1\""),
+            ("1", "1.0"),
+            ("1", "-1"),
+            ("1", "1e400"),
+            ("1", "18446744073709551616"),
+            ("2", "null"),
+            ("[1]", "[]"),
+            ("\"2", "\"x2"),
+            (":", ":{\"k\":[null]},\"_\":"),
+        ];
+        out.push(line.to_vec());
+        for k in 0..line.len() {
+            out.push(line[..k].to_vec());
+            for &b in BYTES {
+                let mut m = line.to_vec();
+                m[k] = b;
+                out.push(m);
+            }
+            for ins in INSERTS {
+                let mut m = line[..k].to_vec();
+                m.extend_from_slice(ins.as_bytes());
+                m.extend_from_slice(&line[k..]);
+                out.push(m);
+            }
+        }
+        for (from, to) in SWAPS {
+            let from = from.as_bytes();
+            for k in 0..line.len() {
+                if line[k..].starts_with(from) {
+                    let mut m = line[..k].to_vec();
+                    m.extend_from_slice(to.as_bytes());
+                    m.extend_from_slice(&line[k + from.len()..]);
+                    out.push(m);
+                }
+            }
+        }
+        let mut crlf = line.to_vec();
+        crlf.extend_from_slice(b"\r");
+        out.push(crlf);
+        let mut bom = b"\xEF\xBB\xBF".to_vec();
+        bom.extend_from_slice(line);
+        out.push(bom);
+    }
+
+    /// The fast path reports what the `Value` path reports: same findings
+    /// (texts, lines, byte offsets), counts, tallies and statistics, line
+    /// by line over the corpus, edge cases and their mutations, and file
+    /// by file over the corpus.
+    #[test]
+    fn fast_path_agrees_with_the_value_path() {
+        let files = corpus();
+        let mut lines = edge_lines();
+        for (_, data) in &files {
+            lines.extend(
+                data.split(|&b| b == b'\n')
+                    .filter(|l| !l.is_empty())
+                    .map(<[u8]>::to_vec),
+            );
+        }
+        let mut bases = lines.clone();
+        bases.sort();
+        bases.dedup();
+        let mut all = Vec::new();
+        for l in &bases {
+            mutations(l, &mut all);
+        }
+        all.sort();
+        all.dedup();
+        assert!(all.len() > 10_000, "{}", all.len());
+        let mut handled = [0usize; 4];
+        for m in &all {
+            for (a, &alg) in ALGORITHMS.iter().enumerate() {
+                let ctx = ctx(alg);
+                // Not at the start of the file, a BOM is not skipped.
+                let firsts: &[bool] = if m.starts_with(b"\xEF\xBB\xBF") {
+                    &[true, false]
+                } else {
+                    &[true]
+                };
+                for &first in firsts {
+                    let fast = report(&ctx, m, first, Path::Fast);
+                    let reference = report(&ctx, m, first, Path::Reference);
+                    assert_eq!(
+                        fast,
+                        reference,
+                        "{alg:?}, line {:?}",
+                        String::from_utf8_lossy(m)
+                    );
+                }
+                handled[a] += usize::from(fast_handles(alg, m));
+            }
+        }
+        // Both paths are exercised: many lines are clean for each schema.
+        for (n, alg) in handled.iter().zip(ALGORITHMS) {
+            assert!(*n > 200, "{alg:?}: the fast path handled only {n} lines");
+        }
+        // Whole files (tallies across lines, statistics merged), and the
+        // edge lines as one chunk.
+        let mut joined = lines.join(&b'\n');
+        joined.push(b'\n');
+        for alg in ALGORITHMS {
+            let ctx = ctx(alg);
+            for (name, data) in files
+                .iter()
+                .map(|(n, d)| (n.as_str(), d))
+                .chain([("edge", &joined)])
+            {
+                assert_eq!(
+                    report(&ctx, data, true, Path::Fast),
+                    report(&ctx, data, true, Path::Reference),
+                    "{alg:?}, {name}"
+                );
+            }
+        }
+    }
+
+    /// Clean lines are the fast path's own (not silently handed to the
+    /// reference path); lines with a problem are not.
+    #[test]
+    fn fast_path_takes_clean_lines_only() {
+        let deepar = [
+            r#"{"start": "2024-01-01 00:00:00", "target": [1.0, 2.0, null, 4.0], "cat": [0, 2], "dynamic_feat": [[0.1, 0.2, 0.3, 0.4]]}"#,
+            r#"{"start":"2020-01-01","target":[1,"NaN",-2.5e-3],"other":{"a":[true,false,null,"\u00e9\ud83d\ude00"]}}"#,
+        ];
+        for l in deepar {
+            assert!(fast_handles(Algorithm::Deepar, l.as_bytes()), "{l}");
+            assert!(fast_handles(Algorithm::Generic, l.as_bytes()), "{l}");
+        }
+        assert!(fast_handles(
+            Algorithm::Object2vec,
+            br#"{"label": 1, "in0": [774, 14], "in1": [21, 366]}"#
+        ));
+        assert!(fast_handles(
+            Algorithm::Blazingtext,
+            br#"{"source": "this movie was great", "label": 1}"#
+        ));
+        for (alg, l) in [
+            (Algorithm::Generic, r#"[1]"#),
+            (Algorithm::Generic, r#"{"a":1e400}"#),
+            (Algorithm::Generic, r#"{"a":"\ud800"}"#),
+            (Algorithm::Deepar, r#"{"start":"2020-01-01","target":[]}"#),
+            (
+                Algorithm::Deepar,
+                r#"{"start":"2020-01-01","target":[1],"cat":[-1]}"#,
+            ),
+            (
+                Algorithm::Deepar,
+                r#"{"start":"2020-01-01","target":[1,2],"dynamic_feat":[[1]]}"#,
+            ),
+            (Algorithm::Object2vec, r#"{"label":1,"in0":[1],"in1":"x"}"#),
+            (Algorithm::Blazingtext, r#"{"label":1}"#),
+        ] {
+            assert!(!fast_handles(alg, l.as_bytes()), "{alg:?} {l}");
+        }
+    }
 
     #[test]
     fn start_timestamps() {
