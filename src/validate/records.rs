@@ -1,10 +1,23 @@
 //! Chunk checker for RecordIO-protobuf (spec §2, §8.5, §8.7).
+//!
+//! Two paths over each record. The fast path ([`Fast`]) walks the
+//! payload's wire format with the codec's [`RecordWalker`], reading only
+//! what the checks need (dtypes, value and key counts, shape, the first
+//! label, the counts behind the statistics) without building a
+//! [`Record`]; it handles every record it can classify as clean. Any
+//! record it cannot (a decode error, or anything to report) goes to the
+//! full path, which decodes the [`Record`] and produces the findings, so
+//! their texts come from one place. Both paths give the same findings,
+//! tallies and statistics (tested below against the full path alone).
 
 use super::finding::{Check, Finding, Severity, Site};
+use super::stats::Part;
 use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::batch::Dtype;
-use crate::codec::protobuf::{Record, Tensor, Value};
+use crate::codec::protobuf::{
+    Discard, Map, Record, RecordWalker, Tensor, TensorSink, VALUES_KEY, Value, ValueKind,
+};
 use crate::codec::recordio;
 use crate::error::Result;
 use crate::pipeline::Chunk;
@@ -17,8 +30,20 @@ pub(crate) fn check_records(
     chunk: &Chunk,
     w: &mut Work,
 ) -> Result<()> {
-    let data: &[u8] = chunk;
-    let base = chunk.offset;
+    check_bytes(ctx, rio, chunk, chunk.offset, w, true)
+}
+
+/// [`check_records`] over `data` (whole records starting at absolute
+/// offset `base`), with or without the fast path.
+fn check_bytes(
+    ctx: &FileCtx<'_>,
+    rio: &recordio::Decoder,
+    data: &[u8],
+    base: u64,
+    w: &mut Work,
+    fast: bool,
+) -> Result<()> {
+    let mut fast = fast.then(Fast::default);
     let mut pos = 0;
     let mut n = 0u64;
     let mut scratch = Vec::new();
@@ -50,37 +75,413 @@ pub(crate) fn check_records(
                     ))
             });
         }
-        match Record::decode(payload) {
-            Err(e) => {
-                let b = at + 8 + e.position().byte.unwrap_or(0);
-                w.out.add(Check::ProtobufDecode, Severity::Error, || {
-                    Finding::new(Check::ProtobufDecode, Severity::Error)
-                        .record(n)
-                        .byte(b)
-                        .message(format!("the payload is not an aialgs.data.Record: {}", e.kind()))
-                        .sagemaker(if ctx.rules.xgboost {
-                            "XGBoost: \"Failed to load recordio-protobuf data with exception: ...\""
-                        } else {
-                            "the algorithm fails to parse the record"
-                        })
-                        .fix("write the records with the SageMaker SDK 2.x or sm-data convert (plain RecordIO of other payloads is application/x-recordio)")
-                });
-            }
-            Ok(r) => {
-                w.stats.records += 1;
-                if ctx.rules.schema == Schema::Seq2seq {
-                    check_seq2seq(ctx, &r, n, at, w);
-                } else {
-                    check_record(ctx, &r, n, at, w);
+        let done = match &mut fast {
+            Some(f) => {
+                let done = f.record(ctx, payload, n, at, w);
+                if !done {
+                    // Keep the order in which labels reach the statistics.
+                    f.labels.flush(&mut w.stats);
                 }
+                done
             }
+            None => false,
+        };
+        if !done {
+            check_full(ctx, payload, n, at, w);
         }
         pos += found.consumed;
         n += 1;
     }
+    if let Some(f) = &mut fast {
+        f.finish(w);
+    }
     w.records = n;
     Ok(())
 }
+
+/// The full path: decodes the whole [`Record`] and checks it.
+fn check_full(ctx: &FileCtx<'_>, payload: &[u8], n: u64, at: u64, w: &mut Work) {
+    match Record::decode(payload) {
+        Err(e) => {
+            let b = at + 8 + e.position().byte.unwrap_or(0);
+            w.out.add(Check::ProtobufDecode, Severity::Error, || {
+                Finding::new(Check::ProtobufDecode, Severity::Error)
+                    .record(n)
+                    .byte(b)
+                    .message(format!("the payload is not an aialgs.data.Record: {}", e.kind()))
+                    .sagemaker(if ctx.rules.xgboost {
+                        "XGBoost: \"Failed to load recordio-protobuf data with exception: ...\""
+                    } else {
+                        "the algorithm fails to parse the record"
+                    })
+                    .fix("write the records with the SageMaker SDK 2.x or sm-data convert (plain RecordIO of other payloads is application/x-recordio)")
+            });
+        }
+        Ok(r) => {
+            w.stats.records += 1;
+            if ctx.rules.schema == Schema::Seq2seq {
+                check_seq2seq(ctx, &r, n, at, w);
+            } else {
+                check_record(ctx, &r, n, at, w);
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The fast path
+
+/// What the checks need from `features["values"]`, gathered value by value.
+#[derive(Debug)]
+struct Features {
+    values: u64,
+    keys: u64,
+    max_key: u64,
+    dims: u64,
+    /// The product of the shape (saturating), 1 without one.
+    size: u64,
+    nan: u64,
+    /// Values other than zero, NaN included.
+    not_zero: u64,
+    negative: bool,
+}
+
+impl Default for Features {
+    fn default() -> Features {
+        Features {
+            values: 0,
+            keys: 0,
+            max_key: 0,
+            dims: 0,
+            size: 1,
+            nan: 0,
+            not_zero: 0,
+            negative: false,
+        }
+    }
+}
+
+impl TensorSink for Features {
+    #[inline]
+    fn value(&mut self, v: f64) {
+        self.values += 1;
+        self.nan += v.is_nan() as u64;
+        self.not_zero += (v != 0.0) as u64;
+        self.negative |= v < 0.0;
+    }
+    #[inline]
+    fn value_f32(&mut self, v: f32) {
+        // The same tests as on `v as f64`, which is exact.
+        self.values += 1;
+        self.nan += v.is_nan() as u64;
+        self.not_zero += (v != 0.0) as u64;
+        self.negative |= v < 0.0;
+    }
+    #[inline]
+    fn key(&mut self, k: u64) {
+        self.keys += 1;
+        self.max_key = self.max_key.max(k);
+    }
+    #[inline]
+    fn shape(&mut self, s: u64) {
+        self.dims += 1;
+        self.size = self.size.saturating_mul(s);
+    }
+}
+
+/// The first value of a tensor (the label).
+#[derive(Debug, Default)]
+struct First(Option<f64>);
+
+impl TensorSink for First {
+    #[inline]
+    fn value(&mut self, v: f64) {
+        self.0.get_or_insert(v);
+    }
+    #[inline]
+    fn value_f32(&mut self, v: f32) {
+        self.0.get_or_insert(v as f64);
+    }
+    fn key(&mut self, _: u64) {}
+    fn shape(&mut self, _: u64) {}
+}
+
+/// Seq2seq token ids: count, largest, any negative.
+#[derive(Debug, Default)]
+struct Tokens {
+    len: u64,
+    max: i32,
+    negative: bool,
+}
+
+impl TensorSink for Tokens {
+    #[inline]
+    fn value(&mut self, v: f64) {
+        // As `Tensor<i32>` stores it.
+        let t = v as i32;
+        self.len += 1;
+        self.max = self.max.max(t);
+        self.negative |= t < 0;
+    }
+    fn key(&mut self, _: u64) {}
+    fn shape(&mut self, _: u64) {}
+}
+
+/// Labels of clean records, counted per distinct value before they reach
+/// [`Part`]: the statistics are the same as label by label (flushed in
+/// order of first appearance, and before any record of the full path),
+/// for a fraction of the map lookups.
+#[derive(Debug, Default)]
+struct Labels {
+    seen: [(u64, u64); 8],
+    len: usize,
+}
+
+impl Labels {
+    #[inline]
+    fn add(&mut self, v: f64, part: &mut Part) {
+        let bits = v.to_bits();
+        if let Some(e) = self.seen[..self.len].iter_mut().find(|e| e.0 == bits) {
+            e.1 += 1;
+            return;
+        }
+        if self.len == self.seen.len() {
+            self.flush(part);
+        }
+        self.seen[self.len] = (bits, 1);
+        self.len += 1;
+    }
+
+    fn flush(&mut self, part: &mut Part) {
+        for &(bits, n) in &self.seen[..self.len] {
+            part.labels(f64::from_bits(bits), n);
+        }
+        self.len = 0;
+    }
+}
+
+/// The tallied properties of a clean record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Sig {
+    labeled: bool,
+    dtype: Dtype,
+    sparse: bool,
+    dim: u64,
+}
+
+/// Tallies of clean records. A record like the previous one, whose tally
+/// entries already hold all the sites they keep, is only counted, and the
+/// count added to the entries later: the same tallies for four lookups
+/// per run of alike records instead of four per record.
+#[derive(Debug, Default)]
+struct Run {
+    sig: Option<Sig>,
+    /// Every entry of `sig` is full (or cannot be added).
+    saturated: bool,
+    pending: u64,
+    dim_key: String,
+}
+
+impl Run {
+    fn keys(&self, sig: Sig) -> [(Check, &str); 4] {
+        [
+            (
+                Check::LabelPartial,
+                if sig.labeled { "a label" } else { "no label" },
+            ),
+            (Check::ProtobufDtypeMixed, tensor_dtype_name(sig.dtype)),
+            (
+                Check::ProtobufKindMixed,
+                if sig.sparse {
+                    "sparse features"
+                } else {
+                    "dense features"
+                },
+            ),
+            (Check::FeatureDim, &self.dim_key),
+        ]
+    }
+
+    #[inline]
+    fn tally(&mut self, w: &mut Work, max: usize, sig: Sig, site: impl Fn() -> Site + Copy) {
+        if self.saturated && self.sig == Some(sig) {
+            self.pending += 1;
+            return;
+        }
+        self.flush(w);
+        if self.sig.is_none_or(|s| s.dim != sig.dim) {
+            self.dim_key.clear();
+            self.dim_key
+                .push_str(itoa::Buffer::new().format(sig.dim));
+            self.dim_key
+                .push_str(if sig.dim == 1 { " feature" } else { " features" });
+        }
+        self.sig = Some(sig);
+        let keys = self.keys(sig);
+        for (check, key) in keys {
+            w.tally(check, key, max, site);
+        }
+        self.saturated = keys.iter().all(|&(check, key)| {
+            w.tallies
+                .get(&check)
+                .and_then(|t| t.entries.iter().find(|e| e.0 == key))
+                .is_none_or(|e| e.2.len() >= max.max(1))
+        });
+    }
+
+    fn flush(&mut self, w: &mut Work) {
+        if self.pending == 0 {
+            return;
+        }
+        let sig = self.sig.expect("pending records have a signature");
+        for (check, key) in self.keys(sig) {
+            if let Some(e) = w
+                .tallies
+                .get_mut(&check)
+                .and_then(|t| t.entries.iter_mut().find(|e| e.0 == key))
+            {
+                e.1 += self.pending;
+            }
+        }
+        self.pending = 0;
+    }
+}
+
+/// The fast path's state for one chunk.
+#[derive(Debug, Default)]
+struct Fast {
+    walker: RecordWalker,
+    labels: Labels,
+    run: Run,
+}
+
+impl Fast {
+    /// Checks a record; false when it must go to the full path (nothing
+    /// of it has then been recorded).
+    #[inline]
+    fn record(&mut self, ctx: &FileCtx<'_>, payload: &[u8], n: u64, at: u64, w: &mut Work) -> bool {
+        if ctx.rules.schema == Schema::Seq2seq {
+            self.seq2seq(payload, w)
+        } else {
+            self.numeric(ctx, payload, n, at, w)
+        }
+    }
+
+    /// Walks the whole record (every value is checked as the decoder
+    /// would), feeding `features[key]` to `features[i]` for the `i`-th
+    /// key and `label["values"]` to `label`; returns what the selected
+    /// features hold (`None`: no such key).
+    fn walk<S: TensorSink, const K: usize>(
+        &mut self,
+        payload: &[u8],
+        keys: [&str; K],
+        features: &mut [S; K],
+        label: &mut First,
+    ) -> Result<([Option<ValueKind>; K], Option<ValueKind>)> {
+        let walker = &mut self.walker;
+        walker.scan(payload)?;
+        let mut kinds = [None; K];
+        for i in 0..walker.len(Map::Features) {
+            let key = walker.key(payload, Map::Features, i);
+            match keys.iter().position(|k| k.as_bytes() == key) {
+                Some(j) => {
+                    kinds[j] = Some(walker.value(payload, Map::Features, i, &mut features[j])?)
+                }
+                None => {
+                    walker.value(payload, Map::Features, i, &mut Discard)?;
+                }
+            }
+        }
+        let mut label_kind = None;
+        for i in 0..walker.len(Map::Label) {
+            if walker.key(payload, Map::Label, i) == VALUES_KEY.as_bytes() {
+                label_kind = Some(walker.value(payload, Map::Label, i, label)?);
+            } else {
+                walker.value(payload, Map::Label, i, &mut Discard)?;
+            }
+        }
+        Ok((kinds, label_kind))
+    }
+
+    /// The fast [`check_record`].
+    fn numeric(&mut self, ctx: &FileCtx<'_>, payload: &[u8], n: u64, at: u64, w: &mut Work) -> bool {
+        let mut f = [Features::default()];
+        let mut label = First::default();
+        let Ok(([Some(ValueKind::Tensor(dtype))], _)) =
+            self.walk(payload, [VALUES_KEY], &mut f, &mut label)
+        else {
+            return false;
+        };
+        let [f] = f;
+        if ctx.rules.dtype.is_some_and(|want| want != dtype) {
+            return false;
+        }
+        let sparse = f.keys > 0 || (f.values == 0 && f.dims > 0);
+        let bad = if sparse {
+            f.dims == 0 || f.keys != f.values || (f.keys > 0 && f.max_key >= f.size)
+        } else {
+            f.dims > 0 && f.size != f.values
+        };
+        if bad || (f.negative && ctx.rules.counts) {
+            return false;
+        }
+        let dim = if sparse { f.size } else { f.values };
+        w.stats.records += 1;
+        if let Some(v) = label.0 {
+            self.labels.add(v, &mut w.stats);
+        }
+        let site = || Site {
+            line: None,
+            record: n,
+            byte: at,
+            snippet: None,
+        };
+        let sig = Sig {
+            labeled: label.0.is_some(),
+            dtype,
+            sparse,
+            dim,
+        };
+        self.run.tally(w, ctx.max, sig, site);
+        w.stats.dim = w.stats.dim.max(dim);
+        w.stats.stored += f.values;
+        w.stats.missing += f.nan;
+        w.stats.nonzero += f.not_zero - f.nan;
+        true
+    }
+
+    /// The fast [`check_seq2seq`].
+    fn seq2seq(&mut self, payload: &[u8], w: &mut Work) -> bool {
+        let mut t = [Tokens::default(), Tokens::default()];
+        let Ok((kinds, _)) = self.walk(payload, ["source", "target"], &mut t, &mut First::default())
+        else {
+            return false;
+        };
+        let clean = kinds
+            .iter()
+            .zip(&t)
+            .all(|(k, t)| *k == Some(ValueKind::Tensor(Dtype::Int32)) && t.len > 0 && !t.negative);
+        if !clean {
+            return false;
+        }
+        w.stats.records += 1;
+        for (i, t) in t.iter().enumerate() {
+            w.stats.vocab[i] = w.stats.vocab[i].max(t.max as u64 + 1);
+            w.stats.max_len[i] = w.stats.max_len[i].max(t.len);
+        }
+        w.stats.seq(t[0].len);
+        true
+    }
+
+    /// Hands what is still held to `w` at the end of the chunk.
+    fn finish(&mut self, w: &mut Work) {
+        self.labels.flush(&mut w.stats);
+        self.run.flush(w);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The full path
 
 fn dtype_name(v: &Value) -> &'static str {
     match v {
