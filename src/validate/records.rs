@@ -30,11 +30,12 @@ pub(crate) fn check_records(
     chunk: &Chunk,
     w: &mut Work,
 ) -> Result<()> {
-    check_bytes(ctx, rio, chunk, chunk.offset, w, true)
+    check_bytes(ctx, rio, chunk, chunk.offset, w, true).map(|_| ())
 }
 
 /// [`check_records`] over `data` (whole records starting at absolute
-/// offset `base`), with or without the fast path.
+/// offset `base`), with or without the fast path. Returns the number of
+/// records the fast path handled.
 fn check_bytes(
     ctx: &FileCtx<'_>,
     rio: &recordio::Decoder,
@@ -42,8 +43,9 @@ fn check_bytes(
     base: u64,
     w: &mut Work,
     fast: bool,
-) -> Result<()> {
+) -> Result<u64> {
     let mut fast = fast.then(Fast::default);
+    let mut handled = 0u64;
     let mut pos = 0;
     let mut n = 0u64;
     let mut scratch = Vec::new();
@@ -78,6 +80,7 @@ fn check_bytes(
         let done = match &mut fast {
             Some(f) => {
                 let done = f.record(ctx, payload, n, at, w);
+                handled += done as u64;
                 if !done {
                     // Keep the order in which labels reach the statistics.
                     f.labels.flush(&mut w.stats);
@@ -96,7 +99,7 @@ fn check_bytes(
         f.finish(w);
     }
     w.records = n;
-    Ok(())
+    Ok(handled)
 }
 
 /// The full path: decodes the whole [`Record`] and checks it.
@@ -775,6 +778,581 @@ fn check_seq2seq(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
                     ))
                     .fix("write the records with the vocabulary script of the AWS example (create_vocab_proto.py): Int32 ids, empty lines skipped")
             });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The fast path against the full path alone: the same findings,
+    //! tallies, statistics and errors, for every algorithm that reads
+    //! RecordIO-protobuf, over the test corpus and generated records.
+
+    use super::*;
+    use crate::validate::{Algorithm, InputKind};
+
+    /// A deterministic xorshift64* generator.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        fn one_in(&mut self, n: u64) -> bool {
+            self.below(n) == 0
+        }
+    }
+
+    /// Everything a chunk check leaves, as text, and the records the fast
+    /// path handled.
+    fn outcome(alg: Algorithm, max: usize, data: &[u8], fast: bool) -> (String, u64, u64) {
+        let rules = alg
+            .rules_for(InputKind::RecordioProtobuf)
+            .expect("reads RecordIO-protobuf");
+        let ctx = FileCtx {
+            name: "t.pbr",
+            rules,
+            algorithm: alg,
+            max,
+            delimiter: b',',
+            label_size: 0,
+            strict_until: 0,
+        };
+        let mut w = Work::new(max);
+        let r = check_bytes(&ctx, &recordio::Decoder::new(), data, 64, &mut w, fast);
+        let handled = *r.as_ref().unwrap_or(&0);
+        let text = format!(
+            "result {:?}\nfindings {:#?}\ncounts {:?}\ntallies {:#?}\nstats {:?}\nrecords {}",
+            r.map(|_| ()).map_err(|e| e.to_string()),
+            w.out.findings,
+            w.out.counts,
+            w.tallies,
+            w.stats,
+            w.records
+        );
+        (text, handled, w.records)
+    }
+
+    /// Asserts that both paths agree on `data` for every algorithm reading
+    /// RecordIO-protobuf and several limits; returns the records handled
+    /// by the fast path, per algorithm.
+    fn assert_same(what: &str, data: &[u8]) -> Vec<(Algorithm, u64)> {
+        let mut handled = Vec::new();
+        for alg in Algorithm::ALL {
+            if alg.rules_for(InputKind::RecordioProtobuf).is_none() {
+                continue;
+            }
+            let mut h = 0;
+            for max in [0, 1, 3, 10] {
+                let (full, none, _) = outcome(alg, max, data, false);
+                assert_eq!(none, 0);
+                let (fast, n, _) = outcome(alg, max, data, true);
+                if fast != full {
+                    let line = fast
+                        .lines()
+                        .zip(full.lines())
+                        .position(|(a, b)| a != b)
+                        .unwrap_or(0);
+                    panic!(
+                        "{what}: {alg:?}, max {max}: the fast path differs from line {line}\n--- fast\n{fast}\n--- full\n{full}"
+                    );
+                }
+                h += n;
+            }
+            handled.push((alg, h));
+        }
+        handled
+    }
+
+    fn handled_by(h: &[(Algorithm, u64)], alg: Algorithm) -> u64 {
+        h.iter().find(|x| x.0 == alg).map_or(0, |x| x.1)
+    }
+
+    fn pbr_files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                pbr_files(&p, out);
+            } else if p.extension().is_some_and(|x| x == "pbr") {
+                out.push(p);
+            }
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_every_test_file() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+        let mut files = Vec::new();
+        pbr_files(&root, &mut files);
+        let mut goldens = 0;
+        files.sort();
+        assert!(files.len() >= 16, "{files:?}");
+        let mut fast = 0;
+        for f in &files {
+            let data = std::fs::read(f).unwrap();
+            let h = assert_same(&f.display().to_string(), &data);
+            fast += h.iter().map(|x| x.1).sum::<u64>();
+            // The SDK's goldens are clean for the generic checks: every
+            // record takes the fast path.
+            if f.parent() == Some(&root.join("recordio-protobuf")) {
+                let (_, n, records) = outcome(Algorithm::Generic, 10, &data, true);
+                assert_eq!(n, records, "{}", f.display());
+                goldens += 1;
+            }
+        }
+        assert_eq!(goldens, 7);
+        assert!(fast > 0);
+    }
+
+    // -----------------------------------------------------------------
+    // A protobuf writer with the freedom the wire format allows.
+
+    fn varint(out: &mut Vec<u8>, mut v: u64) {
+        while v >= 0x80 {
+            out.push(v as u8 | 0x80);
+            v >>= 7;
+        }
+        out.push(v as u8);
+    }
+
+    fn tag(out: &mut Vec<u8>, field: u64, wire: u64) {
+        varint(out, field << 3 | wire);
+    }
+
+    fn len_field(out: &mut Vec<u8>, field: u64, body: &[u8]) {
+        tag(out, field, 2);
+        varint(out, body.len() as u64);
+        out.extend_from_slice(body);
+    }
+
+    /// Sometimes an unknown field of a random wire type.
+    fn noise(out: &mut Vec<u8>, rng: &mut Rng) {
+        if !rng.one_in(6) {
+            return;
+        }
+        let field = 20 + rng.below(5);
+        match rng.below(5) {
+            0 => {
+                tag(out, field, 0);
+                varint(out, rng.next() >> rng.below(64));
+            }
+            1 => {
+                tag(out, field, 1);
+                out.extend_from_slice(&rng.next().to_le_bytes());
+            }
+            2 => len_field(out, field, b"xyz"),
+            3 => {
+                tag(out, field, 5);
+                out.extend_from_slice(&[1, 2, 3, 4]);
+            }
+            _ => {
+                tag(out, field, 3);
+                tag(out, field + 1, 0);
+                varint(out, 7);
+                tag(out, field, 4);
+            }
+        }
+    }
+
+    #[derive(Debug, Clone)]
+    enum V {
+        Empty,
+        Bytes,
+        Tensor {
+            dtype: Dtype,
+            values: Vec<f64>,
+            keys: Vec<u64>,
+            shape: Vec<u64>,
+        },
+    }
+
+    /// The tensor's fields as separately emitted pieces, each packed or
+    /// not and possibly split in two.
+    fn tensor_pieces(
+        dtype: Dtype,
+        values: &[f64],
+        keys: &[u64],
+        shape: &[u64],
+        rng: &mut Rng,
+    ) -> Vec<Vec<u8>> {
+        let mut pieces = Vec::new();
+        let put_value = |out: &mut Vec<u8>, v: f64| match dtype {
+            Dtype::Float32 => out.extend_from_slice(&(v as f32).to_le_bytes()),
+            Dtype::Float64 => out.extend_from_slice(&v.to_le_bytes()),
+            Dtype::Int32 => varint(out, v as i32 as i64 as u64),
+        };
+        let wire = match dtype {
+            Dtype::Float32 => 5,
+            Dtype::Float64 => 1,
+            Dtype::Int32 => 0,
+        };
+        let split = |n: usize, rng: &mut Rng| if n > 1 && rng.one_in(3) { rng.below(n as u64) as usize } else { n };
+        let at = split(values.len(), rng);
+        for part in [&values[..at], &values[at..]] {
+            if part.is_empty() {
+                continue;
+            }
+            if rng.one_in(4) {
+                for &v in part {
+                    let mut p = Vec::new();
+                    tag(&mut p, 1, wire);
+                    put_value(&mut p, v);
+                    pieces.push(p);
+                }
+            } else {
+                let mut body = Vec::new();
+                part.iter().for_each(|&v| put_value(&mut body, v));
+                let mut p = Vec::new();
+                len_field(&mut p, 1, &body);
+                pieces.push(p);
+            }
+        }
+        for (field, vals) in [(2, keys), (3, shape)] {
+            let at = split(vals.len(), rng);
+            for part in [&vals[..at], &vals[at..]] {
+                if part.is_empty() {
+                    continue;
+                }
+                if rng.one_in(4) {
+                    for &v in part {
+                        let mut p = Vec::new();
+                        tag(&mut p, field, 0);
+                        varint(&mut p, v);
+                        pieces.push(p);
+                    }
+                } else {
+                    let mut body = Vec::new();
+                    part.iter().for_each(|&v| varint(&mut body, v));
+                    let mut p = Vec::new();
+                    len_field(&mut p, field, &body);
+                    pieces.push(p);
+                }
+            }
+        }
+        // Fields of different numbers in any order; the order of one
+        // field's pieces stays.
+        if rng.one_in(3) {
+            let (mut a, mut b): (Vec<_>, Vec<_>) =
+                pieces.into_iter().partition(|p| p[0] >> 3 == 1);
+            b.append(&mut a);
+            pieces = b;
+        }
+        pieces
+    }
+
+    /// The occurrences of the `Value` message for `v` (merged by the
+    /// decoder), possibly after a replaced `oneof` member.
+    fn value_occurrences(v: &V, rng: &mut Rng) -> Vec<Vec<u8>> {
+        let mut decoy = Vec::new();
+        if rng.one_in(5) {
+            // A member that a later one replaces.
+            len_field(&mut decoy, [2, 3, 7, 9][rng.below(4) as usize], &[0x0a, 0x00]);
+        }
+        let mut occs = Vec::new();
+        match v {
+            V::Empty => {
+                let mut o = Vec::new();
+                noise(&mut o, rng);
+                occs.push(o);
+            }
+            V::Bytes => {
+                let mut body = Vec::new();
+                len_field(&mut body, 1, b"\x00\x01");
+                if rng.one_in(2) {
+                    len_field(&mut body, 2, b"text/plain");
+                }
+                let mut o = decoy;
+                len_field(&mut o, 9, &body);
+                occs.push(o);
+            }
+            V::Tensor {
+                dtype,
+                values,
+                keys,
+                shape,
+            } => {
+                let member = match dtype {
+                    Dtype::Float32 => 2,
+                    Dtype::Float64 => 3,
+                    Dtype::Int32 => 7,
+                };
+                let pieces = tensor_pieces(*dtype, values, keys, shape, rng);
+                let cut = if pieces.len() > 1 && rng.one_in(3) {
+                    rng.below(pieces.len() as u64) as usize
+                } else {
+                    pieces.len()
+                };
+                for (i, group) in [&pieces[..cut], &pieces[cut..]].into_iter().enumerate() {
+                    if i == 1 && group.is_empty() {
+                        continue;
+                    }
+                    let mut body = Vec::new();
+                    for p in group {
+                        noise(&mut body, rng);
+                        body.extend_from_slice(p);
+                    }
+                    noise(&mut body, rng);
+                    let mut o = if i == 0 { decoy.clone() } else { Vec::new() };
+                    noise(&mut o, rng);
+                    len_field(&mut o, member, &body);
+                    occs.push(o);
+                }
+            }
+        }
+        occs
+    }
+
+    fn entry(key: &str, v: &V, rng: &mut Rng) -> Vec<u8> {
+        let mut e = Vec::new();
+        let key_last = rng.one_in(3);
+        if !key_last {
+            len_field(&mut e, 1, key.as_bytes());
+        }
+        for o in value_occurrences(v, rng) {
+            noise(&mut e, rng);
+            len_field(&mut e, 2, &o);
+        }
+        if key_last {
+            len_field(&mut e, 1, key.as_bytes());
+        }
+        e
+    }
+
+    /// A payload with the given maps, in one of the many encodings the
+    /// decoder accepts.
+    fn payload(features: &[(&str, V)], label: &[(&str, V)], rng: &mut Rng) -> Vec<u8> {
+        let mut entries: Vec<(u64, Vec<u8>)> = Vec::new();
+        for (field, map) in [(1, features), (2, label)] {
+            for (k, v) in map {
+                if rng.one_in(6) {
+                    // An earlier entry of the same key, which the last wins over.
+                    entries.push((field, entry(k, &V::Bytes, rng)));
+                }
+                entries.push((field, entry(k, v, rng)));
+            }
+        }
+        // Labels before features, or interleaved: map order is per map.
+        if rng.one_in(3) {
+            entries.sort_by_key(|e| std::cmp::Reverse(e.0));
+        }
+        let mut out = Vec::new();
+        for (field, e) in entries {
+            noise(&mut out, rng);
+            len_field(&mut out, field, &e);
+        }
+        if rng.one_in(5) {
+            len_field(&mut out, 3 + rng.below(3), b"record-1");
+        }
+        noise(&mut out, rng);
+        out
+    }
+
+    fn value(rng: &mut Rng, dtype: Dtype) -> f64 {
+        let v = match rng.below(12) {
+            0 => -1.0,
+            1 => -0.0,
+            2 => f64::NAN,
+            3 => 0.5,
+            4 => 1e10,
+            5..=7 => 0.0,
+            _ => (rng.below(4)) as f64,
+        };
+        if dtype == Dtype::Int32 && (v.is_nan() || v.fract() != 0.0 || v.abs() > 1e9) {
+            return 3.0;
+        }
+        v
+    }
+
+    fn dtype(rng: &mut Rng) -> Dtype {
+        [Dtype::Float32, Dtype::Float32, Dtype::Float64, Dtype::Int32][rng.below(4) as usize]
+    }
+
+    /// A random features tensor: mostly well formed, dense or sparse.
+    fn features(rng: &mut Rng, width: u64) -> V {
+        let d = dtype(rng);
+        if rng.one_in(2) {
+            let n = if rng.one_in(8) { rng.below(6) } else { width };
+            let shape = match rng.below(8) {
+                0 => vec![n],
+                1 => vec![n + 1],
+                2 if n % 2 == 0 => vec![2, n / 2],
+                _ => vec![],
+            };
+            V::Tensor {
+                dtype: d,
+                values: (0..n).map(|_| value(rng, d)).collect(),
+                keys: vec![],
+                shape,
+            }
+        } else {
+            let mut keys: Vec<u64> = (0..width).filter(|_| rng.one_in(3)).collect();
+            if rng.one_in(10) {
+                keys.push(width + rng.below(3));
+            }
+            let n = if rng.one_in(10) { keys.len() as u64 + 1 } else { keys.len() as u64 };
+            let shape = match rng.below(10) {
+                0 => vec![],
+                1 => vec![2, width.div_ceil(2)],
+                _ => vec![width],
+            };
+            V::Tensor {
+                dtype: d,
+                values: (0..n).map(|_| value(rng, d)).collect(),
+                keys,
+                shape,
+            }
+        }
+    }
+
+    /// A random numeric record (features, label).
+    fn numeric_record(rng: &mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>) {
+        let width = [4, 4, 4, 1, 7][rng.below(5) as usize];
+        let mut f = Vec::new();
+        match rng.below(20) {
+            0 => {}
+            1 => f.push(("values", V::Empty)),
+            2 => f.push(("values", V::Bytes)),
+            3 => f.push(("other", features(rng, width))),
+            _ => f.push(("values", features(rng, width))),
+        }
+        if rng.one_in(8) {
+            f.insert(rng.below(f.len() as u64 + 1) as usize, ("extra", features(rng, 2)));
+        }
+        let mut l = Vec::new();
+        let ld = dtype(rng);
+        match rng.below(12) {
+            0 => {}
+            1 => l.push(("values", V::Empty)),
+            2 => l.push(("values", V::Bytes)),
+            3 => l.push((
+                "values",
+                V::Tensor {
+                    dtype: ld,
+                    values: vec![],
+                    keys: vec![],
+                    shape: vec![],
+                },
+            )),
+            4 => l.push(("score", features(rng, 1))),
+            _ => {
+                let v = if rng.one_in(6) { value(rng, ld) } else { rng.below(2) as f64 };
+                let extra = if rng.one_in(8) { vec![7.0] } else { vec![] };
+                l.push((
+                    "values",
+                    V::Tensor {
+                        dtype: ld,
+                        values: std::iter::once(v).chain(extra).collect(),
+                        keys: vec![],
+                        shape: vec![],
+                    },
+                ))
+            }
+        }
+        (f, l)
+    }
+
+    fn tokens(rng: &mut Rng) -> V {
+        let d = if rng.one_in(10) { Dtype::Float32 } else { Dtype::Int32 };
+        let n = if rng.one_in(10) { 0 } else { 1 + rng.below(6) };
+        V::Tensor {
+            dtype: d,
+            values: (0..n)
+                .map(|_| if rng.one_in(30) { -2.0 } else { rng.below(50) as f64 })
+                .collect(),
+            keys: vec![],
+            shape: vec![],
+        }
+    }
+
+    /// A random seq2seq record.
+    fn seq2seq_record(rng: &mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>) {
+        let mut f = Vec::new();
+        if !rng.one_in(15) {
+            f.push(("source", tokens(rng)));
+        }
+        if !rng.one_in(15) {
+            f.push(("target", tokens(rng)));
+        }
+        if rng.one_in(2) {
+            f.reverse();
+        }
+        if rng.one_in(10) {
+            f.push(("values", features(rng, 3)));
+        }
+        (f, vec![])
+    }
+
+    /// A file of records made by `make`, each repeated a few times (new
+    /// encodings of the same record, so that alike records run).
+    fn corpus(
+        rng: &mut Rng,
+        records: usize,
+        make: fn(&mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>),
+    ) -> (Vec<u8>, Vec<Vec<u8>>) {
+        let mut file = Vec::new();
+        let mut payloads = Vec::new();
+        while payloads.len() < records {
+            let (f, l) = make(rng);
+            for _ in 0..1 + rng.below(8) {
+                let p = payload(&f, &l, rng);
+                recordio::encode_record(&mut file, &p).unwrap();
+                payloads.push(p);
+            }
+        }
+        (file, payloads)
+    }
+
+    #[test]
+    fn fast_path_agrees_on_generated_records() {
+        let mut rng = Rng(0x5eed_1234_abcd_0001);
+        for round in 0..6 {
+            let (file, _) = corpus(&mut rng, 250, numeric_record);
+            let h = assert_same(&format!("numeric round {round}"), &file);
+            assert!(handled_by(&h, Algorithm::LinearLearner) > 0, "{h:?}");
+            assert!(handled_by(&h, Algorithm::Generic) > 0, "{h:?}");
+            let (file, _) = corpus(&mut rng, 120, seq2seq_record);
+            let h = assert_same(&format!("seq2seq round {round}"), &file);
+            assert!(handled_by(&h, Algorithm::Seq2seq) > 0, "{h:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_agrees_on_mutated_records() {
+        let mut rng = Rng(0x0bad_cafe_0000_0002);
+        for round in 0..4 {
+            let make = if round % 2 == 0 {
+                numeric_record
+            } else {
+                seq2seq_record
+            };
+            let (_, payloads) = corpus(&mut rng, 60, make);
+            let mut file = Vec::new();
+            for p in &payloads {
+                let mut m = p.clone();
+                let i = rng.below(m.len().max(1) as u64) as usize;
+                match rng.below(5) {
+                    0 => m.truncate(i),
+                    1 if !m.is_empty() => m[i] ^= 1 << rng.below(8),
+                    2 if !m.is_empty() => m[i] = rng.next() as u8,
+                    3 => m.insert(i, rng.next() as u8),
+                    _ if !m.is_empty() => {
+                        m.remove(i);
+                    }
+                    _ => {}
+                }
+                recordio::encode_record(&mut file, &m).unwrap();
+                // Clean records between the broken ones.
+                if rng.one_in(2) {
+                    recordio::encode_record(&mut file, p).unwrap();
+                }
+            }
+            assert_same(&format!("mutated round {round}"), &file);
         }
     }
 }
