@@ -1355,4 +1355,103 @@ mod tests {
             assert_same(&format!("mutated round {round}"), &file);
         }
     }
+
+    #[test]
+    fn fast_path_checks_every_value_as_the_decoder_does() {
+        let mut rng = Rng(3);
+        let good = V::Tensor {
+            dtype: Dtype::Float32,
+            values: vec![1.0, 0.0, 2.0],
+            keys: vec![],
+            shape: vec![],
+        };
+        let label = V::Tensor {
+            dtype: Dtype::Float32,
+            values: vec![1.0],
+            keys: vec![],
+            shape: vec![],
+        };
+        let mut base = Vec::new();
+        len_field(&mut base, 1, &entry("values", &good, &mut Rng(1)));
+        len_field(&mut base, 2, &entry("values", &label, &mut Rng(1)));
+        // Broken values under keys the checks do not read, and a broken
+        // entry that a later one of the same key replaces (never decoded).
+        let f32_of_3_bytes = {
+            let mut t = Vec::new();
+            len_field(&mut t, 1, &[0, 0, 0]);
+            let mut v = Vec::new();
+            len_field(&mut v, 2, &t);
+            v
+        };
+        let truncated_int = {
+            let mut t = Vec::new();
+            len_field(&mut t, 1, &[0x80]);
+            let mut v = Vec::new();
+            len_field(&mut v, 7, &t);
+            v
+        };
+        let bad_content_type = {
+            let mut b = Vec::new();
+            len_field(&mut b, 2, &[0xff, 0xfe]);
+            let mut v = Vec::new();
+            len_field(&mut v, 9, &b);
+            v
+        };
+        let mut cases = Vec::new();
+        for (map, broken) in [
+            (1, &f32_of_3_bytes),
+            (2, &f32_of_3_bytes),
+            (1, &truncated_int),
+            (2, &bad_content_type),
+            (1, &bad_content_type),
+        ] {
+            let mut e = Vec::new();
+            len_field(&mut e, 1, b"extra");
+            len_field(&mut e, 2, broken);
+            let mut p = base.clone();
+            len_field(&mut p, map, &e);
+            cases.push((p.clone(), false));
+            // The same entry replaced by a good one: decoded fine.
+            let mut fixed = Vec::new();
+            len_field(&mut fixed, 1, b"extra");
+            len_field(&mut fixed, 2, &value_occurrences(&V::Bytes, &mut rng)[0]);
+            len_field(&mut p, map, &fixed);
+            cases.push((p, true));
+        }
+        for (i, (p, clean)) in cases.iter().enumerate() {
+            assert_eq!(Record::decode(p).is_ok(), *clean, "case {i}");
+            let mut file = Vec::new();
+            recordio::encode_record(&mut file, &base).unwrap();
+            recordio::encode_record(&mut file, p).unwrap();
+            let h = assert_same(&format!("case {i}"), &file);
+            let expected = 4 * if *clean { 2 } else { 1 };
+            assert_eq!(handled_by(&h, Algorithm::Generic), expected, "case {i}");
+        }
+    }
+
+    #[test]
+    fn labels_reach_the_statistics_in_record_order() {
+        // -0 and +0 compare equal: the label range keeps whichever came
+        // first, so a record of the full path must not overtake labels
+        // the fast path still holds.
+        let tensor = |values: Vec<f64>| V::Tensor {
+            dtype: Dtype::Float64,
+            values,
+            keys: vec![],
+            shape: vec![],
+        };
+        let mut rng = Rng(9);
+        let mut file = Vec::new();
+        for (features, label) in [
+            (vec![("values", tensor(vec![1.0]))], 0.0),
+            (vec![], -0.0),
+            (vec![("values", tensor(vec![1.0]))], -0.0),
+        ] {
+            let p = payload(&features, &[("values", tensor(vec![label]))], &mut rng);
+            recordio::encode_record(&mut file, &p).unwrap();
+        }
+        assert_same("signed zeros", &file);
+        let (text, _, _) = outcome(Algorithm::Generic, 10, &file, true);
+        assert!(text.contains("label_range: Some((0.0, 0.0))"), "{text}");
+    }
 }
