@@ -712,7 +712,7 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
         (true, false) => Some(size),
         (false, _) => Some(t.values.len() as u64),
     };
-    let seen = t.keys.iter().max().map_or(0, |k| k + 1);
+    let seen = t.keys.iter().max().map_or(0, |k| k.saturating_add(1));
     w.stats.dim = w.stats.dim.max(dim.unwrap_or(seen));
     if let Some(dim) = dim {
         let mut key = String::new();
@@ -1453,5 +1453,22 @@ mod tests {
         assert_same("signed zeros", &file);
         let (text, _, _) = outcome(Algorithm::Generic, 10, &file, true);
         assert!(text.contains("label_range: Some((0.0, 0.0))"), "{text}");
+    }
+
+    #[test]
+    fn a_key_of_u64_max_is_reported_not_a_panic() {
+        let features = V::Tensor {
+            dtype: Dtype::Float32,
+            values: vec![1.0],
+            keys: vec![u64::MAX],
+            shape: vec![],
+        };
+        let mut file = Vec::new();
+        let p = payload(&[("values", features)], &[], &mut Rng(5));
+        recordio::encode_record(&mut file, &p).unwrap();
+        assert_same("u64::MAX key", &file);
+        let (text, _, _) = outcome(Algorithm::Generic, 10, &file, true);
+        assert!(text.contains("no shape specified"), "{text}");
+        assert!(text.contains(&format!("dim: {}", u64::MAX)), "{text}");
     }
 }
