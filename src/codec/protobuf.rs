@@ -1696,6 +1696,127 @@ mod tests {
         assert!(e.to_string().contains("2 keys but 1 values"), "{e}");
     }
 
+    /// The walker's contract: it fails exactly where `Record::decode`
+    /// does and sees the same entries and values.
+    #[test]
+    fn the_walker_reads_what_decode_reads() {
+        let mut payloads = vec![
+            hex("0a16 0a0676616c756573 120c 120a 0a04 0000803f 1202 0102"),
+            hex("12 0d 0a0676616c756573 1203 1201 00 7801 1a03 616263"),
+        ];
+        let mut rec = Vec::new();
+        Record {
+            features: vec![
+                (
+                    "values".into(),
+                    Value::Int32(Tensor {
+                        values: vec![-1, 5, 300],
+                        keys: vec![0, 2, 9],
+                        shape: vec![10],
+                    }),
+                ),
+                (
+                    "b".into(),
+                    Value::Bytes(BytesValue {
+                        value: vec![b"x".to_vec()],
+                        content_type: Some("t".into()),
+                    }),
+                ),
+            ],
+            label: vec![(
+                "values".into(),
+                Value::Float64(Tensor {
+                    values: vec![0.5],
+                    ..Tensor::default()
+                }),
+            )],
+            ..Record::default()
+        }
+        .encode(&mut rec)
+        .unwrap();
+        // Every truncation and every single-byte change of the record.
+        for i in 0..rec.len() {
+            payloads.push(rec[..i].to_vec());
+            for b in [0x00, 0x01, 0x08, 0x0a, 0x12, 0x80, 0xff] {
+                let mut m = rec.clone();
+                m[i] = b;
+                payloads.push(m);
+            }
+        }
+        let mut walker = RecordWalker::default();
+        let (mut ok, mut failed) = (0, 0);
+        for p in &payloads {
+            let walked = (|| -> Result<Vec<(String, ValueKind, Tensor<f64>)>> {
+                walker.scan(p)?;
+                let mut out = Vec::new();
+                for map in [Map::Features, Map::Label] {
+                    for i in 0..walker.len(map) {
+                        let key = String::from_utf8(walker.key(p, map, i).to_vec()).unwrap();
+                        let mut t = Tensor::<f64>::default();
+                        let kind = walker.value(p, map, i, &mut t)?;
+                        out.push((key, kind, t));
+                    }
+                }
+                Ok(out)
+            })();
+            match (Record::decode(p), walked) {
+                (Ok(r), Ok(w)) => {
+                    ok += 1;
+                    let want: Vec<_> = r
+                        .features
+                        .iter()
+                        .chain(&r.label)
+                        .map(|(k, v)| {
+                            let t = |values: Vec<f64>, keys: &[u64], shape: &[u64]| Tensor {
+                                values,
+                                keys: keys.to_vec(),
+                                shape: shape.to_vec(),
+                            };
+                            let (kind, t) = match v {
+                                Value::Empty => (ValueKind::Empty, Tensor::default()),
+                                Value::Bytes(_) => (ValueKind::Bytes, Tensor::default()),
+                                Value::Float32(x) => (
+                                    ValueKind::Tensor(Dtype::Float32),
+                                    t(
+                                        x.values.iter().map(|&v| v as f64).collect(),
+                                        &x.keys,
+                                        &x.shape,
+                                    ),
+                                ),
+                                Value::Float64(x) => (
+                                    ValueKind::Tensor(Dtype::Float64),
+                                    t(x.values.clone(), &x.keys, &x.shape),
+                                ),
+                                Value::Int32(x) => (
+                                    ValueKind::Tensor(Dtype::Int32),
+                                    t(
+                                        x.values.iter().map(|&v| v as f64).collect(),
+                                        &x.keys,
+                                        &x.shape,
+                                    ),
+                                ),
+                            };
+                            (k.clone(), kind, t)
+                        })
+                        .collect();
+                    // Compare bit patterns: NaN payloads included.
+                    let bits = |v: &[(String, ValueKind, Tensor<f64>)]| {
+                        v.iter()
+                            .map(|(k, kind, t)| {
+                                let vals: Vec<u64> = t.values.iter().map(|v| v.to_bits()).collect();
+                                format!("{k} {kind:?} {vals:?} {:?} {:?}", t.keys, t.shape)
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(bits(&w), bits(&want), "{p:02x?}");
+                }
+                (Err(_), Err(_)) => failed += 1,
+                (d, w) => panic!("{p:02x?}: decode {:?}, walker {:?}", d.is_ok(), w.is_ok()),
+            }
+        }
+        assert!(ok > 20 && failed > 20, "{ok} {failed}");
+    }
+
     #[test]
     fn round_trips_bytes_values_and_strings() {
         let rec = Record {

@@ -314,10 +314,12 @@ impl Run {
         self.flush(w);
         if self.sig.is_none_or(|s| s.dim != sig.dim) {
             self.dim_key.clear();
-            self.dim_key
-                .push_str(itoa::Buffer::new().format(sig.dim));
-            self.dim_key
-                .push_str(if sig.dim == 1 { " feature" } else { " features" });
+            self.dim_key.push_str(itoa::Buffer::new().format(sig.dim));
+            self.dim_key.push_str(if sig.dim == 1 {
+                " feature"
+            } else {
+                " features"
+            });
         }
         self.sig = Some(sig);
         let keys = self.keys(sig);
@@ -407,7 +409,14 @@ impl Fast {
     }
 
     /// The fast [`check_record`].
-    fn numeric(&mut self, ctx: &FileCtx<'_>, payload: &[u8], n: u64, at: u64, w: &mut Work) -> bool {
+    fn numeric(
+        &mut self,
+        ctx: &FileCtx<'_>,
+        payload: &[u8],
+        n: u64,
+        at: u64,
+        w: &mut Work,
+    ) -> bool {
         let mut f = [Features::default()];
         let mut label = First::default();
         let Ok(([Some(ValueKind::Tensor(dtype))], _)) =
@@ -456,7 +465,8 @@ impl Fast {
     /// The fast [`check_seq2seq`].
     fn seq2seq(&mut self, payload: &[u8], w: &mut Work) -> bool {
         let mut t = [Tokens::default(), Tokens::default()];
-        let Ok((kinds, _)) = self.walk(payload, ["source", "target"], &mut t, &mut First::default())
+        let Ok((kinds, _)) =
+            self.walk(payload, ["source", "target"], &mut t, &mut First::default())
         else {
             return false;
         };
@@ -960,6 +970,9 @@ mod tests {
         }
     }
 
+    /// A record's features and label maps.
+    type Maps = (Vec<(&'static str, V)>, Vec<(&'static str, V)>);
+
     #[derive(Debug, Clone)]
     enum V {
         Empty,
@@ -992,7 +1005,13 @@ mod tests {
             Dtype::Float64 => 1,
             Dtype::Int32 => 0,
         };
-        let split = |n: usize, rng: &mut Rng| if n > 1 && rng.one_in(3) { rng.below(n as u64) as usize } else { n };
+        let split = |n: usize, rng: &mut Rng| {
+            if n > 1 && rng.one_in(3) {
+                rng.below(n as u64) as usize
+            } else {
+                n
+            }
+        };
         let at = split(values.len(), rng);
         for part in [&values[..at], &values[at..]] {
             if part.is_empty() {
@@ -1038,8 +1057,7 @@ mod tests {
         // Fields of different numbers in any order; the order of one
         // field's pieces stays.
         if rng.one_in(3) {
-            let (mut a, mut b): (Vec<_>, Vec<_>) =
-                pieces.into_iter().partition(|p| p[0] >> 3 == 1);
+            let (mut a, mut b): (Vec<_>, Vec<_>) = pieces.into_iter().partition(|p| p[0] >> 3 == 1);
             b.append(&mut a);
             pieces = b;
         }
@@ -1052,7 +1070,11 @@ mod tests {
         let mut decoy = Vec::new();
         if rng.one_in(5) {
             // A member that a later one replaces.
-            len_field(&mut decoy, [2, 3, 7, 9][rng.below(4) as usize], &[0x0a, 0x00]);
+            len_field(
+                &mut decoy,
+                [2, 3, 7, 9][rng.below(4) as usize],
+                &[0x0a, 0x00],
+            );
         }
         let mut occs = Vec::new();
         match v {
@@ -1195,7 +1217,11 @@ mod tests {
             if rng.one_in(10) {
                 keys.push(width + rng.below(3));
             }
-            let n = if rng.one_in(10) { keys.len() as u64 + 1 } else { keys.len() as u64 };
+            let n = if rng.one_in(10) {
+                keys.len() as u64 + 1
+            } else {
+                keys.len() as u64
+            };
             let shape = match rng.below(10) {
                 0 => vec![],
                 1 => vec![2, width.div_ceil(2)],
@@ -1211,7 +1237,7 @@ mod tests {
     }
 
     /// A random numeric record (features, label).
-    fn numeric_record(rng: &mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>) {
+    fn numeric_record(rng: &mut Rng) -> Maps {
         let width = [4, 4, 4, 1, 7][rng.below(5) as usize];
         let mut f = Vec::new();
         match rng.below(20) {
@@ -1222,7 +1248,10 @@ mod tests {
             _ => f.push(("values", features(rng, width))),
         }
         if rng.one_in(8) {
-            f.insert(rng.below(f.len() as u64 + 1) as usize, ("extra", features(rng, 2)));
+            f.insert(
+                rng.below(f.len() as u64 + 1) as usize,
+                ("extra", features(rng, 2)),
+            );
         }
         let mut l = Vec::new();
         let ld = dtype(rng);
@@ -1241,7 +1270,11 @@ mod tests {
             )),
             4 => l.push(("score", features(rng, 1))),
             _ => {
-                let v = if rng.one_in(6) { value(rng, ld) } else { rng.below(2) as f64 };
+                let v = if rng.one_in(6) {
+                    value(rng, ld)
+                } else {
+                    rng.below(2) as f64
+                };
                 let extra = if rng.one_in(8) { vec![7.0] } else { vec![] };
                 l.push((
                     "values",
@@ -1258,12 +1291,22 @@ mod tests {
     }
 
     fn tokens(rng: &mut Rng) -> V {
-        let d = if rng.one_in(10) { Dtype::Float32 } else { Dtype::Int32 };
+        let d = if rng.one_in(10) {
+            Dtype::Float32
+        } else {
+            Dtype::Int32
+        };
         let n = if rng.one_in(10) { 0 } else { 1 + rng.below(6) };
         V::Tensor {
             dtype: d,
             values: (0..n)
-                .map(|_| if rng.one_in(30) { -2.0 } else { rng.below(50) as f64 })
+                .map(|_| {
+                    if rng.one_in(30) {
+                        -2.0
+                    } else {
+                        rng.below(50) as f64
+                    }
+                })
                 .collect(),
             keys: vec![],
             shape: vec![],
@@ -1271,7 +1314,7 @@ mod tests {
     }
 
     /// A random seq2seq record.
-    fn seq2seq_record(rng: &mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>) {
+    fn seq2seq_record(rng: &mut Rng) -> Maps {
         let mut f = Vec::new();
         if !rng.one_in(15) {
             f.push(("source", tokens(rng)));
@@ -1293,7 +1336,7 @@ mod tests {
     fn corpus(
         rng: &mut Rng,
         records: usize,
-        make: fn(&mut Rng) -> (Vec<(&'static str, V)>, Vec<(&'static str, V)>),
+        make: fn(&mut Rng) -> Maps,
     ) -> (Vec<u8>, Vec<Vec<u8>>) {
         let mut file = Vec::new();
         let mut payloads = Vec::new();
