@@ -473,17 +473,34 @@ fn scan_value(
     Ok(kind)
 }
 
-/// Receives the fields of a tensor as they are decoded.
-trait TensorSink {
+/// Receives the fields of a tensor as they are decoded, in wire order.
+pub(crate) trait TensorSink {
     /// Room for `n` more values.
     fn reserve(&mut self, _n: usize) {}
+    /// A Float64 value, or an Int32 value (`varint as i32 as f64`).
     fn value(&mut self, v: f64);
     /// A Float32 value; sinks that store `f32` keep its exact bits.
     fn value_f32(&mut self, v: f32) {
         self.value(v as f64);
     }
+    /// A sparse key.
     fn key(&mut self, k: u64);
+    /// A dimension of the shape.
     fn shape(&mut self, s: u64);
+}
+
+/// A sink that keeps nothing: decoding into it only checks the tensor.
+pub(crate) struct Discard;
+
+impl TensorSink for Discard {
+    #[inline]
+    fn value(&mut self, _: f64) {}
+    #[inline]
+    fn value_f32(&mut self, _: f32) {}
+    #[inline]
+    fn key(&mut self, _: u64) {}
+    #[inline]
+    fn shape(&mut self, _: u64) {}
 }
 
 impl<T: FromF64> TensorSink for Tensor<T> {
@@ -631,6 +648,17 @@ fn decode_tensor(
 
 fn decode_bytes_value(buf: &[u8], ranges: &[Range<usize>]) -> Result<BytesValue> {
     let mut out = BytesValue::default();
+    walk_bytes_value(buf, ranges, Some(&mut out))?;
+    Ok(out)
+}
+
+/// Checks the `Bytes` message occurrences in `ranges`, storing them in
+/// `out` when given (the one walk behind decoding and checking).
+fn walk_bytes_value(
+    buf: &[u8],
+    ranges: &[Range<usize>],
+    mut out: Option<&mut BytesValue>,
+) -> Result<()> {
     for r in ranges {
         let body = &buf[..r.end];
         let mut pos = r.start;
@@ -640,18 +668,23 @@ fn decode_bytes_value(buf: &[u8], ranges: &[Range<usize>]) -> Result<BytesValue>
             match (field, wire) {
                 (1, WIRE_LEN) => {
                     let vr = get_len(body, &mut pos)?;
-                    out.value.push(buf[vr].to_vec());
+                    if let Some(out) = out.as_deref_mut() {
+                        out.value.push(buf[vr].to_vec());
+                    }
                 }
                 (2, WIRE_LEN) => {
                     let vr = get_len(body, &mut pos)?;
-                    out.content_type = Some(utf8(buf, vr, "a content type")?.to_owned());
+                    let ct = utf8(buf, vr, "a content type")?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.content_type = Some(ct.to_owned());
+                    }
                 }
                 (1 | 2, _) => return Err(wire_mismatch("a Bytes field", wire, at)),
                 _ => skip_field(body, &mut pos, field, wire, 0)?,
             }
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn decode_value_owned(buf: &[u8], occurrences: &[Range<usize>]) -> Result<Value> {
@@ -675,6 +708,100 @@ fn decode_value_owned(buf: &[u8], occurrences: &[Range<usize>]) -> Result<Value>
         }
         Some(Kind::Bytes) => Value::Bytes(decode_bytes_value(buf, &members)?),
     })
+}
+
+// ---------------------------------------------------------------------------
+// Walking a Record without building it
+
+/// What a map entry's `Value` holds, as [`RecordWalker::value`] found it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ValueKind {
+    /// No member of the `oneof` was set ([`Value::Empty`]).
+    Empty,
+    /// A tensor of this type.
+    Tensor(Dtype),
+    /// [`Value::Bytes`].
+    Bytes,
+}
+
+/// Which map of a Record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Map {
+    /// `features`.
+    Features,
+    /// `label`.
+    Label,
+}
+
+/// Reads a Record payload the way [`Record::decode`] does, with the same
+/// wire rules and errors, but without building it: the map entries are
+/// found as ranges of the payload and each value is decoded into a caller's
+/// [`TensorSink`]. Reused record after record, it does not allocate once
+/// its buffers have grown.
+///
+/// The contract, which validation relies on: `Record::decode(p)` succeeds
+/// exactly when [`scan`](Self::scan)`(p)` and then
+/// [`value`](Self::value) for every entry of both maps succeed; entries are
+/// in the order (and with the duplicate-key rule) of [`Record::features`]
+/// and [`Record::label`].
+#[derive(Debug, Default)]
+pub(crate) struct RecordWalker {
+    scan: RecordScan,
+    members: Vec<Range<usize>>,
+}
+
+impl RecordWalker {
+    /// Scans the message's structure: map entries, keys and strings.
+    #[inline]
+    pub(crate) fn scan(&mut self, payload: &[u8]) -> Result<()> {
+        self.scan.scan(payload)
+    }
+
+    fn entries(&self, map: Map) -> &[Entry] {
+        match map {
+            Map::Features => &self.scan.features,
+            Map::Label => &self.scan.label,
+        }
+    }
+
+    /// Number of entries of `map` in the last scanned payload.
+    #[inline]
+    pub(crate) fn len(&self, map: Map) -> usize {
+        self.entries(map).len()
+    }
+
+    /// The key of entry `i` of `map` (valid UTF-8).
+    #[inline]
+    pub(crate) fn key<'p>(&self, payload: &'p [u8], map: Map, i: usize) -> &'p [u8] {
+        &payload[self.entries(map)[i].key.clone()]
+    }
+
+    /// Decodes the value of entry `i` of `map` into `sink` when it is a
+    /// tensor (checks it when it is `Bytes`) and says what it holds.
+    pub(crate) fn value(
+        &mut self,
+        payload: &[u8],
+        map: Map,
+        i: usize,
+        sink: &mut impl TensorSink,
+    ) -> Result<ValueKind> {
+        let entry = match map {
+            Map::Features => &self.scan.features[i],
+            Map::Label => &self.scan.label[i],
+        };
+        let occurrences = &self.scan.values[entry.values.clone()];
+        Ok(match scan_value(payload, occurrences, &mut self.members)? {
+            None => ValueKind::Empty,
+            Some(Kind::Bytes) => {
+                walk_bytes_value(payload, &self.members, None)?;
+                ValueKind::Bytes
+            }
+            Some(kind) => {
+                decode_tensor(payload, &self.members, kind, sink)?;
+                ValueKind::Tensor(dtype_of(kind))
+            }
+        })
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1567,6 +1694,127 @@ mod tests {
         let e = Decoder::decode_payload(&payload, &mut Batch::default(), &mut Scratch::default())
             .unwrap_err();
         assert!(e.to_string().contains("2 keys but 1 values"), "{e}");
+    }
+
+    /// The walker's contract: it fails exactly where `Record::decode`
+    /// does and sees the same entries and values.
+    #[test]
+    fn the_walker_reads_what_decode_reads() {
+        let mut payloads = vec![
+            hex("0a16 0a0676616c756573 120c 120a 0a04 0000803f 1202 0102"),
+            hex("12 0d 0a0676616c756573 1203 1201 00 7801 1a03 616263"),
+        ];
+        let mut rec = Vec::new();
+        Record {
+            features: vec![
+                (
+                    "values".into(),
+                    Value::Int32(Tensor {
+                        values: vec![-1, 5, 300],
+                        keys: vec![0, 2, 9],
+                        shape: vec![10],
+                    }),
+                ),
+                (
+                    "b".into(),
+                    Value::Bytes(BytesValue {
+                        value: vec![b"x".to_vec()],
+                        content_type: Some("t".into()),
+                    }),
+                ),
+            ],
+            label: vec![(
+                "values".into(),
+                Value::Float64(Tensor {
+                    values: vec![0.5],
+                    ..Tensor::default()
+                }),
+            )],
+            ..Record::default()
+        }
+        .encode(&mut rec)
+        .unwrap();
+        // Every truncation and every single-byte change of the record.
+        for i in 0..rec.len() {
+            payloads.push(rec[..i].to_vec());
+            for b in [0x00, 0x01, 0x08, 0x0a, 0x12, 0x80, 0xff] {
+                let mut m = rec.clone();
+                m[i] = b;
+                payloads.push(m);
+            }
+        }
+        let mut walker = RecordWalker::default();
+        let (mut ok, mut failed) = (0, 0);
+        for p in &payloads {
+            let walked = (|| -> Result<Vec<(String, ValueKind, Tensor<f64>)>> {
+                walker.scan(p)?;
+                let mut out = Vec::new();
+                for map in [Map::Features, Map::Label] {
+                    for i in 0..walker.len(map) {
+                        let key = String::from_utf8(walker.key(p, map, i).to_vec()).unwrap();
+                        let mut t = Tensor::<f64>::default();
+                        let kind = walker.value(p, map, i, &mut t)?;
+                        out.push((key, kind, t));
+                    }
+                }
+                Ok(out)
+            })();
+            match (Record::decode(p), walked) {
+                (Ok(r), Ok(w)) => {
+                    ok += 1;
+                    let want: Vec<_> = r
+                        .features
+                        .iter()
+                        .chain(&r.label)
+                        .map(|(k, v)| {
+                            let t = |values: Vec<f64>, keys: &[u64], shape: &[u64]| Tensor {
+                                values,
+                                keys: keys.to_vec(),
+                                shape: shape.to_vec(),
+                            };
+                            let (kind, t) = match v {
+                                Value::Empty => (ValueKind::Empty, Tensor::default()),
+                                Value::Bytes(_) => (ValueKind::Bytes, Tensor::default()),
+                                Value::Float32(x) => (
+                                    ValueKind::Tensor(Dtype::Float32),
+                                    t(
+                                        x.values.iter().map(|&v| v as f64).collect(),
+                                        &x.keys,
+                                        &x.shape,
+                                    ),
+                                ),
+                                Value::Float64(x) => (
+                                    ValueKind::Tensor(Dtype::Float64),
+                                    t(x.values.clone(), &x.keys, &x.shape),
+                                ),
+                                Value::Int32(x) => (
+                                    ValueKind::Tensor(Dtype::Int32),
+                                    t(
+                                        x.values.iter().map(|&v| v as f64).collect(),
+                                        &x.keys,
+                                        &x.shape,
+                                    ),
+                                ),
+                            };
+                            (k.clone(), kind, t)
+                        })
+                        .collect();
+                    // Compare bit patterns: NaN payloads included.
+                    let bits = |v: &[(String, ValueKind, Tensor<f64>)]| {
+                        v.iter()
+                            .map(|(k, kind, t)| {
+                                let vals: Vec<u64> = t.values.iter().map(|v| v.to_bits()).collect();
+                                format!("{k} {kind:?} {vals:?} {:?} {:?}", t.keys, t.shape)
+                            })
+                            .collect::<Vec<_>>()
+                    };
+                    assert_eq!(bits(&w), bits(&want), "{p:02x?}");
+                }
+                (Err(_), Err(_)) => failed += 1,
+                (d, w) => panic!("{p:02x?}: decode {:?}, walker {:?}", d.is_ok(), w.is_ok()),
+            }
+        }
+        assert!(ok > 20 && failed > 20, "{ok} {failed}");
     }
 
     #[test]

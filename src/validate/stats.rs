@@ -102,12 +102,19 @@ impl Part {
     /// A numeric label.
     #[inline]
     pub(crate) fn label(&mut self, v: f64) {
-        self.labeled += 1;
+        self.labels(v, 1);
+    }
+
+    /// `n` records with the numeric label `v`: the same as `n` calls of
+    /// [`label`](Self::label).
+    #[inline]
+    pub(crate) fn labels(&mut self, v: f64, n: u64) {
+        self.labeled += n;
         if !v.is_nan() {
             self.label_range = minmax(self.label_range, Some((v, v)));
         }
         if !self.too_many_classes {
-            *self.classes.entry(v.to_bits()).or_default() += 1;
+            *self.classes.entry(v.to_bits()).or_default() += n;
             if self.classes.len() > MAX_CLASSES {
                 self.too_many_classes = true;
                 self.classes.clear();
