@@ -1134,7 +1134,7 @@ mod tests {
                     x ^= x << 13;
                     x ^= x >> 7;
                     x ^= x << 17;
-                    if x % 5 == 0 {
+                    if x.is_multiple_of(5) {
                         alphabet[(x >> 8) as usize % alphabet.len()]
                     } else {
                         b'a' + (x >> 8) as u8 % 26
