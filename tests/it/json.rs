@@ -452,3 +452,33 @@ fn cli_writes_responses_that_read_back() {
     assert!(stderr(&o).contains("3 prediction fields"), "{}", stderr(&o));
     assert!(!dir.path().join("bad.json").exists());
 }
+
+#[test]
+fn count_reads_json_lines_of_any_shape_by_their_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    // DeepAR series: not numeric examples, but records all the same. A
+    // byte-order mark, blank and whitespace-only lines and CRLF endings
+    // are skipped as convert skips them; no final newline.
+    let deepar = "\u{feff}{\"start\":\"2020-01-01\",\"target\":[1,2]}\r\n\n  \t\r\n{\"start\":\"2020-01-02\",\"target\":[3]}\n\n{\"start\":\"2020-01-03\",\"target\":[]}";
+    std::fs::write(dir.path().join("series.jsonl"), deepar).unwrap();
+    let o = sm_data(dir.path(), &["count", "series.jsonl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "3\n");
+    // Numeric examples with the same layout: count = what convert reads.
+    let examples = "\u{feff}{\"features\":[1,2],\"label\":0}\r\n\n \n{\"features\":[3,4],\"label\":1}\n{\"features\":[5,6],\"label\":0}";
+    std::fs::write(dir.path().join("ex.jsonl"), examples).unwrap();
+    let o = sm_data(dir.path(), &["count", "ex.jsonl"]);
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "3\n", "{}", stderr(&o));
+    let o = sm_data(dir.path(), &["convert", "ex.jsonl", "ex.csv", "-q"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = std::fs::read_to_string(dir.path().join("ex.csv")).unwrap();
+    assert_eq!(csv.lines().count(), 3);
+    // The same counts streamed from stdin in small chunks (BOM only at
+    // the very start).
+    let o = sm_data_stdin(
+        dir.path(),
+        &["count", "-", "--from", "jsonl", "--chunk-size", "7"],
+        deepar.as_bytes(),
+    );
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "3\n", "{}", stderr(&o));
+}
