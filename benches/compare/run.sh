@@ -265,14 +265,8 @@ for s in "${SIZES[@]}"; do
         esac
         add "sm-val-$kind-$s" "validate (every record)" "sm-data validate -a $alg -j2 ($kind)" "$kind" "$s" "$in" \
             "$SM validate $in -a $alg $ct -j 2" "$OUT/sm-val-$kind-$s.txt"
-        if [[ $kind == jsonl ]]; then
-            # count reads JSON Lines as numeric examples (features/label),
-            # which these typed rows are not: lines are the framing.
-            add "sm-valcnt-$kind-$s" "validate (every record)" "wc -l IN ($kind: framing only)" "$kind" "$s" "$in" "wc -l $in"
-        else
-            add "sm-valcnt-$kind-$s" "validate (every record)" "sm-data count -j2 ($kind: framing only)" "$kind" "$s" "$in" \
-                "$SM count $in -j 2"
-        fi
+        add "sm-valcnt-$kind-$s" "validate (every record)" "sm-data count -j2 ($kind: framing only)" "$kind" "$s" "$in" \
+            "$SM count $in -j 2"
     done
     # Streamed from stdin (no memory map): peak RSS is then the working set
     # alone, not the mapped input pages (which count as RSS, see README).
