@@ -208,10 +208,10 @@ impl<'f> Chunker<'f> {
                     speculative = quick.is_some();
                     let n = match quick {
                         Some(n) => n,
-                        None => self
-                            .framer
-                            .boundary_at(&map[start..end], eof, start as u64)
-                            .map_err(fix)?,
+                        None => {
+                            boundary_before_error(self.framer, &map[start..end], eof, start as u64)
+                                .map_err(fix)?
+                        }
                     };
                     if (n > 0 && (!first || has_content(&map[start..start + n]))) || eof {
                         break n;
@@ -259,7 +259,7 @@ impl<'f> Chunker<'f> {
                     if buf.is_empty() {
                         return Ok(None);
                     }
-                    let n = self.framer.boundary_at(&buf, *eof, at).map_err(fix)?;
+                    let n = boundary_before_error(self.framer, &buf, *eof, at).map_err(fix)?;
                     if (n > 0 && (self.index > 0 || has_content(&buf[..n]))) || *eof {
                         break n;
                     }
@@ -278,6 +278,30 @@ impl<'f> Chunker<'f> {
                     index: self.index - 1,
                     speculative: false,
                 }))
+            }
+        }
+    }
+}
+
+/// The framer's boundary in `buf` (which starts `offset` bytes into the
+/// input); when the framer finds an error after some complete records,
+/// the boundary after those records instead. The next chunk then starts
+/// at the bad record and the error comes again, at the same place: what
+/// precedes a framing error is always handed out, whatever the chunk size
+/// (validate counts those records; convert still fails at the error).
+fn boundary_before_error(framer: &dyn Framer, buf: &[u8], eof: bool, offset: u64) -> Result<usize> {
+    match framer.boundary_at(buf, eof, offset) {
+        Ok(n) => Ok(n),
+        Err(e) => {
+            let before = e
+                .position()
+                .byte
+                .filter(|&b| b > 0 && b <= buf.len() as u64)
+                .and_then(|b| framer.boundary_at(&buf[..b as usize], false, offset).ok())
+                .filter(|&n| n > 0);
+            match before {
+                Some(n) => Ok(n),
+                None => Err(e),
             }
         }
     }
@@ -397,7 +421,7 @@ where
                     Ok(None) => reading = false,
                     Err(e) => {
                         // A framing error comes after every chunk issued so far.
-                        pending.insert(issued, (0, 0, Outcome::Done(Err(e))));
+                        pending.insert(issued, (0, 0, Outcome::Framing(e)));
                         issued += 1;
                         reading = false;
                     }
@@ -411,6 +435,14 @@ where
                 }
                 let r = match r {
                     Outcome::Done(r) => r,
+                    Outcome::Framing(e) => {
+                        // Found by the chunker, which counts records and
+                        // lines from the start of the chunk it was cutting:
+                        // every earlier chunk has been consumed by now.
+                        first_err = Some(e.shift(record_base, line_base, 0));
+                        next += 1;
+                        continue;
+                    }
                     Outcome::Recut => {
                         // The chunks issued after this one started in the
                         // wrong place: forget them and cut again, exactly.
@@ -472,6 +504,9 @@ enum Outcome<T> {
     Done(Result<T>),
     /// A speculative cut proved wrong: cut again from this chunk.
     Recut,
+    /// The chunker's error where this chunk would have started (file and
+    /// byte already absolute; records and lines counted from there).
+    Framing(Error),
 }
 
 /// One thread: every chunk is processed and consumed on the calling
@@ -490,7 +525,11 @@ where
 {
     let name = chunker.name.clone();
     let (mut record_base, mut line_base) = (0u64, 0u64);
-    while let Some(chunk) = chunker.next_chunk()? {
+    // The chunker counts records and lines from the chunk it is cutting.
+    while let Some(chunk) = chunker
+        .next_chunk()
+        .map_err(|e| e.shift(record_base, line_base, 0))?
+    {
         let (offset, end) = (chunk.offset, chunk.offset + chunk.len() as u64);
         if chunk.speculative && !chunker.framer.confirms(&chunk) {
             chunker.recut(offset, chunk.index);
@@ -567,6 +606,64 @@ mod tests {
             &mut |_| {},
         )?;
         Ok(out)
+    }
+
+    #[test]
+    fn records_before_a_framing_error_arrive_whatever_the_chunk_size() {
+        use crate::codec::recordio;
+        // Ten good RecordIO records, then a frame with a bad magic.
+        let mut data = Vec::new();
+        let mut ends = Vec::new();
+        for i in 0..10u8 {
+            recordio::encode_record(&mut data, &vec![i; 1 + 3 * i as usize]).unwrap();
+            ends.push(data.len());
+        }
+        let good = data.len();
+        data.extend_from_slice(&[0xAB; 12]);
+        let framer = recordio::Decoder::new();
+        for size in [1, 5, 16, 64, 100, 1 << 20] {
+            for threads in [1, 2] {
+                for mapped in [true, false] {
+                    let input = if mapped {
+                        Input::from_bytes(data.clone(), "t")
+                    } else {
+                        Input::from_reader(Box::new(std::io::Cursor::new(data.clone())), "s", None)
+                            .unwrap()
+                    };
+                    let mut chunker = Chunker::new(input, &framer, size);
+                    let mut seen = 0usize;
+                    let err = run(
+                        &mut chunker,
+                        Options {
+                            threads,
+                            chunk_size: size,
+                            window: 0,
+                        },
+                        |c: &Chunk| {
+                            // Every chunk ends after a whole record.
+                            let end = c.offset as usize + c.len();
+                            assert!(ends.contains(&end), "chunk ends at {end}");
+                            let records = ends
+                                .iter()
+                                .filter(|&&e| e > c.offset as usize && e <= end)
+                                .count();
+                            Ok(Lines(records as u64, c.to_vec()))
+                        },
+                        |l: Lines| {
+                            seen += l.1.len();
+                            Ok(())
+                        },
+                        &mut |_| {},
+                    )
+                    .unwrap_err();
+                    let at = (size, threads, mapped);
+                    assert_eq!(seen, good, "{at:?}: bytes handed out before the error");
+                    assert_eq!(err.position().byte, Some(good as u64), "{at:?}: {err}");
+                    assert_eq!(err.position().record, Some(10), "{at:?}: {err}");
+                    assert_eq!(chunker.position(), good as u64, "{at:?}");
+                }
+            }
+        }
     }
 
     #[test]
