@@ -105,8 +105,9 @@ pub(super) fn create(path: &str, overwrite: bool) -> Result<Output> {
 }
 
 /// A file itself, every file under a folder (recursively; symbolic links
-/// to files are followed, links to folders are not descended into, so a
-/// link cycle cannot loop), or, for a path that does not exist, the files
+/// are followed, to files and to folders, as `find -L` does, except a link
+/// back to a folder being walked, which would loop; a dangling link is an
+/// error naming it), or, for a path that does not exist, the files
 /// of its folder whose path starts with it (S3 prefix semantics: `data/tr`
 /// finds `data/train.csv` and `data/train/x.csv`; nothing found is an
 /// empty list, as for an S3 prefix).
@@ -134,7 +135,19 @@ pub(super) fn list(path: &str) -> Result<Vec<ObjectInfo>> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {
+    let mut ancestors = Vec::new();
+    walk_in(dir, &mut ancestors, out)
+}
+
+/// Lists `dir`; `ancestors` holds the canonical paths of the folders being
+/// walked (a link to one of them is skipped: it would loop).
+fn walk_in(dir: &Path, ancestors: &mut Vec<PathBuf>, out: &mut Vec<ObjectInfo>) -> Result<()> {
     let name = |p: &Path| p.display().to_string();
+    let canonical = std::fs::canonicalize(dir).map_err(|e| Error::from(e).in_file(name(dir)))?;
+    if ancestors.contains(&canonical) {
+        return Ok(());
+    }
+    ancestors.push(canonical);
     let entries = std::fs::read_dir(dir).map_err(|e| Error::from(e).in_file(name(dir)))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::from(e).in_file(name(dir)))?;
@@ -143,12 +156,13 @@ fn walk(dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {
             .file_type()
             .map_err(|e| Error::from(e).in_file(name(&path)))?;
         if kind.is_dir() {
-            walk(&path, out)?;
+            walk_in(&path, ancestors, out)?;
             continue;
         }
         // Follows a symbolic link to see what it points at.
         let meta = std::fs::metadata(&path).map_err(|e| Error::from(e).in_file(name(&path)))?;
         if meta.is_dir() {
+            walk_in(&path, ancestors, out)?;
             continue;
         }
         out.push(ObjectInfo {
@@ -156,7 +170,75 @@ fn walk(dir: &Path, out: &mut Vec<ObjectInfo>) -> Result<()> {
             size: meta.len(),
         });
     }
+    ancestors.pop();
     Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    fn names(root: &Path) -> Vec<String> {
+        let mut v: Vec<String> = list(root.to_str().unwrap())
+            .unwrap()
+            .into_iter()
+            .map(|o| {
+                o.uri
+                    .strip_prefix(root.to_str().unwrap())
+                    .unwrap()
+                    .to_string()
+            })
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn links_to_folders_are_followed_and_loops_are_not() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("data");
+        let elsewhere = tmp.path().join("elsewhere");
+        std::fs::create_dir_all(root.join("train")).unwrap();
+        std::fs::create_dir_all(elsewhere.join("deep")).unwrap();
+        std::fs::write(root.join("train/a.csv"), "1,2\n").unwrap();
+        std::fs::write(elsewhere.join("deep/b.csv"), "3,4\n").unwrap();
+        std::fs::write(elsewhere.join("c.csv"), "5,6\n").unwrap();
+        // A folder linked in, a file linked in, and two loops: to the root
+        // and to the folder holding the link.
+        symlink(&elsewhere, root.join("linked")).unwrap();
+        symlink(elsewhere.join("c.csv"), root.join("train/c-link.csv")).unwrap();
+        symlink(&root, root.join("train/up")).unwrap();
+        symlink(root.join("train"), root.join("train/self")).unwrap();
+        assert_eq!(
+            names(&root),
+            [
+                "/linked/c.csv",
+                "/linked/deep/b.csv",
+                "/train/a.csv",
+                "/train/c-link.csv"
+            ]
+        );
+        // The root itself may be a link.
+        let link_root = tmp.path().join("root-link");
+        symlink(&root, &link_root).unwrap();
+        assert_eq!(names(&link_root).len(), 4);
+        let sizes: u64 = list(link_root.to_str().unwrap())
+            .unwrap()
+            .iter()
+            .map(|o| o.size)
+            .sum();
+        assert_eq!(sizes, 16);
+    }
+
+    #[test]
+    fn a_dangling_link_is_an_error_naming_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("a.csv"), "1\n").unwrap();
+        symlink(tmp.path().join("gone"), tmp.path().join("broken.csv")).unwrap();
+        let e = list(tmp.path().to_str().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("broken.csv"), "{e}");
+    }
 }
 
 /// Whether a local path exists (following symbolic links).
