@@ -279,6 +279,8 @@ fn set_direct(file: &File, on: bool) -> io::Result<()> {
     } else {
         flags & !libc::O_DIRECT
     };
+    // SAFETY: as above; the flags are the descriptor's own with O_DIRECT
+    // set or cleared.
     if unsafe { libc::fcntl(fd, libc::F_SETFL, flags) } < 0 {
         return Err(io::Error::last_os_error());
     }
