@@ -337,6 +337,36 @@ mod tests {
         }
     }
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_refused_direct_write_is_written_again_buffered() {
+        // A direct write from a misaligned address is refused with EINVAL
+        // on the disk filesystems: the same bytes must arrive, buffered.
+        let here = tempfile::tempdir_in(env!("CARGO_MANIFEST_DIR")).unwrap();
+        let path = here.path().join("out.bin");
+        let mut file = File::create(&path).unwrap();
+        if !direct_filesystem(&file) || set_direct(&file, true).is_err() {
+            return; // no direct I/O here: nothing to fall back from
+        }
+        let mut buf = Aligned::new();
+        buf.push(&pattern(3 * ALIGN + 1));
+        let misaligned = &buf.filled()[1..];
+        assert_eq!(misaligned.len(), 3 * ALIGN);
+        // First, the kernel really refuses it.
+        let refused = file.write(misaligned).unwrap_err();
+        assert_eq!(refused.raw_os_error(), Some(libc::EINVAL), "{refused}");
+        let mut direct = true;
+        write_buffer(&mut file, &mut direct, misaligned).unwrap();
+        assert!(!direct, "still direct after a refusal");
+        // Later buffers go buffered too, whatever their alignment.
+        write_buffer(&mut file, &mut direct, &buf.filled()[..5]).unwrap();
+        file.sync_all().unwrap();
+        drop(file);
+        let mut want = misaligned.to_vec();
+        want.extend_from_slice(&buf.filled()[..5]);
+        assert!(std::fs::read(&path).unwrap() == want, "contents differ");
+    }
+
     #[test]
     fn a_failing_write_is_reported_not_lost() {
         // /dev/full accepts the open and fails every write with ENOSPC.
