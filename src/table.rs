@@ -569,6 +569,96 @@ impl CsvSplit {
     }
 }
 
+/// The bit mask of the bytes of `b` equal to `x` or `y` (bit `i` for
+/// byte `i`).
+#[inline(always)]
+fn eq2_mask(b: &[u8; 64], x: u8, y: u8) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::*;
+        let mut m = 0u64;
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of every x86-64 CPU; the unaligned load
+            // reads bytes 16k..16k+16 of the 64-byte array (k < 4).
+            let bits = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+                let e = _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(x as i8)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(y as i8)),
+                );
+                _mm_movemask_epi8(e) as u16
+            };
+            m |= u64::from(bits) << (16 * k);
+        }
+        m
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        eq2_mask_portable(b, x, y)
+    }
+}
+
+/// [`eq2_mask`] a byte at a time.
+#[cfg_attr(target_arch = "x86_64", allow(dead_code))]
+fn eq2_mask_portable(b: &[u8], x: u8, y: u8) -> u64 {
+    b.iter()
+        .enumerate()
+        .fold(0, |m, (i, &c)| m | (u64::from(c == x || c == y) << i))
+}
+
+/// The offsets in `data` of every byte equal to `x` or `y`, ascending,
+/// found 64 bytes at a time.
+struct Seps<'a> {
+    data: &'a [u8],
+    /// Where the block of `mask` starts.
+    block: usize,
+    /// The hits of the current block not handed out yet.
+    mask: u64,
+    x: u8,
+    y: u8,
+}
+
+impl<'a> Seps<'a> {
+    fn new(data: &'a [u8], x: u8, y: u8) -> Seps<'a> {
+        let mut s = Seps {
+            data,
+            block: 0,
+            mask: 0,
+            x,
+            y,
+        };
+        s.load(0);
+        s
+    }
+
+    /// Loads the block at `at`.
+    #[inline(always)]
+    fn load(&mut self, at: usize) {
+        self.block = at;
+        self.mask = match self.data.get(at..at + 64) {
+            Some(b) => eq2_mask(b.try_into().expect("64 bytes"), self.x, self.y),
+            None => eq2_mask_portable(self.data.get(at..).unwrap_or(&[]), self.x, self.y),
+        };
+    }
+}
+
+impl Iterator for Seps<'_> {
+    type Item = usize;
+
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            if self.block + 64 >= self.data.len() {
+                return None;
+            }
+            self.load(self.block + 64);
+        }
+        let i = self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(self.block + i)
+    }
+}
+
 /// What a chunk of text parses to.
 struct Parsed<T> {
     value: T,
@@ -593,7 +683,20 @@ fn csv_records<'c>(
     chunk: &'c [u8],
     first: bool,
     header: &mut dyn FnMut(Vec<String>) -> Result<()>,
+    each: impl FnMut(&[Cow<'c, [u8]>]) -> Result<()>,
+) -> Result<(u64, u64)> {
+    csv_records_via(csv, chunk, first, header, each, true)
+}
+
+/// [`csv_records`]; `one_pass` allows the one-pass split of quote-free
+/// chunks (the tests compare it with the general split).
+fn csv_records_via<'c>(
+    csv: &CsvSplit,
+    chunk: &'c [u8],
+    first: bool,
+    header: &mut dyn FnMut(Vec<String>) -> Result<()>,
     mut each: impl FnMut(&[Cow<'c, [u8]>]) -> Result<()>,
+    one_pass: bool,
 ) -> Result<(u64, u64)> {
     let mut records = 0;
     let mut line = 0u64;
@@ -603,6 +706,62 @@ fn csv_records<'c>(
     };
     let mut fields = Vec::new();
     let mut need_header = first;
+    if one_pass
+        && memchr::memchr(csv.quote, chunk).is_none()
+        && !matches!(csv.delimiter, b'\n' | b'\r')
+    {
+        // No quotes: records end at newlines, fields at delimiters, all
+        // found in one pass.
+        let blank_delim = matches!(csv.delimiter, b' ' | b'\t');
+        let (mut rec_start, mut field_start) = (0, 0);
+        // `fields` holds the record's fields, the last one included.
+        let mut record = |fields: &mut Vec<Cow<'c, [u8]>>, rec: &'c [u8], off: usize| {
+            let here = line;
+            line += 1;
+            let blank =
+                (fields.len() == 1 || blank_delim) && rec.iter().all(|c| matches!(c, b' ' | b'\t'));
+            if blank {
+                fields.clear();
+                return Ok(());
+            }
+            if need_header {
+                need_header = false;
+                let names = fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect();
+                fields.clear();
+                return header(names);
+            }
+            let r = each(fields).map_err(|e| e.at_line(here).at_byte((off + bom) as u64));
+            fields.clear();
+            records += 1;
+            r
+        };
+        for p in Seps::new(chunk, csv.delimiter, b'\n') {
+            if chunk[p] == csv.delimiter {
+                fields.push(Cow::Borrowed(&chunk[field_start..p]));
+                field_start = p + 1;
+                continue;
+            }
+            // A newline; a carriage return before it is not data.
+            let end = if p > rec_start && chunk[p - 1] == b'\r' {
+                p - 1
+            } else {
+                p
+            };
+            let last = &chunk[field_start.min(end)..end];
+            fields.push(Cow::Borrowed(last));
+            record(&mut fields, &chunk[rec_start..end], rec_start)?;
+            rec_start = p + 1;
+            field_start = p + 1;
+        }
+        if rec_start < chunk.len() {
+            fields.push(Cow::Borrowed(&chunk[field_start..]));
+            record(&mut fields, &chunk[rec_start..], rec_start)?;
+        }
+        return Ok((records, line));
+    }
     for (rec, off, spanned) in csv.records(chunk) {
         let here = line;
         line += spanned;
@@ -2000,6 +2159,106 @@ mod scan_tests {
                     k.join(classify(c.as_bytes())),
                     "{k:?} {c:?}"
                 );
+            }
+        }
+    }
+
+    #[test]
+    fn separators_are_found_in_order_at_every_offset() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for len in (0..300).chain([1000, 4099]) {
+            let text: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b",\n;a0\r\x00\xff"[(x % 8) as usize]
+                })
+                .collect();
+            for (a, b) in [(b',', b'\n'), (b';', b'\n'), (0, 0xff)] {
+                let want: Vec<usize> = (0..len).filter(|&i| text[i] == a || text[i] == b).collect();
+                let got: Vec<usize> = Seps::new(&text, a, b).collect();
+                assert_eq!(got, want, "len {len}, {a} {b}");
+            }
+            if let Some(block) = text.get(..64) {
+                let block: &[u8; 64] = block.try_into().unwrap();
+                assert_eq!(
+                    eq2_mask(block, b',', b'\n'),
+                    eq2_mask_portable(block, b',', b'\n')
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_one_pass_split_of_quote_free_chunks_is_the_general_one() {
+        // (header?, each record's fields with its line and byte, header
+        // names, counts), or the error, from either split.
+        fn split(text: &[u8], delim: u8, first: bool, one_pass: bool) -> String {
+            let csv = CsvSplit {
+                delimiter: delim,
+                quote: b'"',
+            };
+            let mut out = String::new();
+            let mut names = None;
+            let mut n = 0;
+            let r = csv_records_via(
+                &csv,
+                text,
+                first,
+                &mut |h| {
+                    names = Some(h);
+                    Ok(())
+                },
+                |fields| {
+                    n += 1;
+                    if fields.len() == 3 && fields[0].as_ref() == b"x" {
+                        return Err(Error::syntax("csv", "three fields starting with x"));
+                    }
+                    out.push_str(&format!("{fields:?}|"));
+                    Ok(())
+                },
+                one_pass,
+            );
+            format!("{out} {names:?} {n} {r:?}")
+        }
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let pieces: [&[u8]; 12] = [
+            b"1",
+            b"ab",
+            b",",
+            b";",
+            b"\t",
+            b" ",
+            b"\n",
+            b"\r\n",
+            b"\r",
+            b"\n\n",
+            b"x",
+            b"\xEF\xBB\xBF",
+        ];
+        for round in 0..4000 {
+            let len = (x % 40) as usize;
+            let mut text = Vec::new();
+            for _ in 0..len {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.extend_from_slice(pieces[(x >> 7) as usize % pieces.len()]);
+            }
+            if round % 3 == 0 {
+                text.splice(0..0, *b"\xEF\xBB\xBF");
+            }
+            for delim in [b',', b';', b'\t', b' '] {
+                for first in [true, false] {
+                    assert_eq!(
+                        split(&text, delim, first, true),
+                        split(&text, delim, first, false),
+                        "{:?} delimiter {:?} first {first}",
+                        String::from_utf8_lossy(&text),
+                        delim as char
+                    );
+                }
             }
         }
     }
