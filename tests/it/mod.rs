@@ -8,6 +8,7 @@ mod faults;
 mod golden;
 mod json;
 mod manifest;
+mod memory;
 #[cfg(feature = "parquet")]
 mod parquet;
 mod pipe;
