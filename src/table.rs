@@ -706,66 +706,67 @@ fn csv_records_via<'c>(
     };
     let mut fields = Vec::new();
     let mut need_header = first;
+    // A record that is not blank: the header (the first one of the input),
+    // else data for `each`.
+    let mut deliver = |fields: &[Cow<'c, [u8]>], here: u64, off: usize| -> Result<()> {
+        if need_header {
+            need_header = false;
+            return header(
+                fields
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
+            );
+        }
+        each(fields).map_err(|e| e.at_line(here).at_byte((off + bom) as u64))?;
+        records += 1;
+        Ok(())
+    };
+    let blank = |rec: &[u8]| rec.iter().all(|c| matches!(c, b' ' | b'\t'));
     if one_pass
         && memchr::memchr(csv.quote, chunk).is_none()
         && !matches!(csv.delimiter, b'\n' | b'\r')
     {
         // No quotes: records end at newlines, fields at delimiters, all
         // found in one pass.
-        let blank_delim = matches!(csv.delimiter, b' ' | b'\t');
         let (mut rec_start, mut field_start) = (0, 0);
-        // `fields` holds the record's fields, the last one included.
-        let mut record = |fields: &mut Vec<Cow<'c, [u8]>>, rec: &'c [u8], off: usize| {
-            let here = line;
-            line += 1;
-            let blank =
-                (fields.len() == 1 || blank_delim) && rec.iter().all(|c| matches!(c, b' ' | b'\t'));
-            if blank {
-                fields.clear();
-                return Ok(());
-            }
-            if need_header {
-                need_header = false;
-                let names = fields
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect();
-                fields.clear();
-                return header(names);
-            }
-            let r = each(fields).map_err(|e| e.at_line(here).at_byte((off + bom) as u64));
-            fields.clear();
-            records += 1;
-            r
-        };
         for p in Seps::new(chunk, csv.delimiter, b'\n') {
             if chunk[p] == csv.delimiter {
                 fields.push(Cow::Borrowed(&chunk[field_start..p]));
                 field_start = p + 1;
                 continue;
             }
-            // A newline; a carriage return before it is not data.
+            // A newline; a carriage return before it is not data (nor a
+            // delimiter, which is neither CR nor LF here).
             let end = if p > rec_start && chunk[p - 1] == b'\r' {
                 p - 1
             } else {
                 p
             };
-            let last = &chunk[field_start.min(end)..end];
-            fields.push(Cow::Borrowed(last));
-            record(&mut fields, &chunk[rec_start..end], rec_start)?;
+            let here = line;
+            line += 1;
+            if !blank(&chunk[rec_start..end]) {
+                fields.push(Cow::Borrowed(&chunk[field_start..end]));
+                deliver(&fields, here, rec_start)?;
+            }
+            fields.clear();
             rec_start = p + 1;
             field_start = p + 1;
         }
         if rec_start < chunk.len() {
-            fields.push(Cow::Borrowed(&chunk[field_start..]));
-            record(&mut fields, &chunk[rec_start..], rec_start)?;
+            let here = line;
+            line += 1;
+            if !blank(&chunk[rec_start..]) {
+                fields.push(Cow::Borrowed(&chunk[field_start..]));
+                deliver(&fields, here, rec_start)?;
+            }
         }
         return Ok((records, line));
     }
     for (rec, off, spanned) in csv.records(chunk) {
         let here = line;
         line += spanned;
-        if rec.iter().all(|c| matches!(c, b' ' | b'\t')) {
+        if blank(rec) {
             continue;
         }
         csv.fields(rec, &mut fields).map_err(|(f, at, msg)| {
@@ -774,18 +775,7 @@ fn csv_records_via<'c>(
                 .at_field(f as u64)
                 .at_byte((off + at + bom) as u64)
         })?;
-        if need_header {
-            need_header = false;
-            header(
-                fields
-                    .iter()
-                    .map(|f| String::from_utf8_lossy(f).into_owned())
-                    .collect(),
-            )?;
-            continue;
-        }
-        each(&fields).map_err(|e| e.at_line(here).at_byte((off + bom) as u64))?;
-        records += 1;
+        deliver(&fields, here, off)?;
     }
     Ok((records, line))
 }
