@@ -56,52 +56,129 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
 
 /// Appends `values` as delimited fields, a NaN as an empty field (CSV's
 /// missing value), each after a `delim` except the first when `first`.
-/// The same text as [`write_value`] per field, faster: each value is
-/// formatted one value ahead of its copy into `out`, in alternating
-/// buffers, so that the copy reads bytes the formatter stored a while ago
-/// (reading them at once stalls on store forwarding: the formatter's
-/// narrow stores cannot feed one wide load).
+/// The same text as [`write_value`] per field, faster: room for the whole
+/// list is reserved once, and each value is formatted one value ahead of
+/// its copy into `out`, in alternating buffers, so that the copy reads
+/// bytes the formatter stored a while ago (reading them at once stalls on
+/// store forwarding: the formatter's narrow stores cannot feed one wide
+/// load).
 pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, first: bool) {
-    let (mut za, mut zb) = (zmij::Buffer::new(), zmij::Buffer::new());
-    let (mut na, mut nb) = (itoa::Buffer::new(), itoa::Buffer::new());
+    match dtype {
+        Dtype::Float32 => fields::<F32Text>(out, values, delim, first),
+        Dtype::Float64 | Dtype::Int32 => fields::<F64Text>(out, values, delim, first),
+    }
+}
+
+/// The longest field [`write_fields`] writes, with its delimiter
+/// (`-2.2250738585072014e-308,`).
+const MAX_FIELD: usize = 25;
+
+/// How one precision prints a finite, non-NaN value (see [`value_text`]).
+trait FieldText {
+    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8];
+}
+
+struct F32Text;
+struct F64Text;
+
+impl FieldText for F32Text {
+    #[inline(always)]
+    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
+        f32_text(v as f32, z, n)
+    }
+}
+
+impl FieldText for F64Text {
+    #[inline(always)]
+    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
+        f64_text(v, z, n)
+    }
+}
+
+#[inline(always)]
+fn fields<T: FieldText>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+    out.reserve(values.len() * MAX_FIELD);
+    let base = out.as_mut_ptr();
+    let mut len = out.len();
     let mut need = !first;
-    let mut put = |out: &mut Vec<u8>, s: &[u8]| {
-        if need {
-            out.push(delim);
-        }
-        need = true;
-        push_short(out, s);
-    };
     // A NaN is an empty field.
-    fn text<'a>(
+    #[inline(always)]
+    fn text<'a, T: FieldText>(
         v: f64,
-        dtype: Dtype,
         z: &'a mut zmij::Buffer,
         n: &'a mut itoa::Buffer,
     ) -> &'a [u8] {
-        if v.is_nan() {
-            return b"";
-        }
-        value_text(v, dtype, z, n)
+        if v.is_nan() { b"" } else { T::text(v, z, n) }
     }
+    let mut put = |s: &[u8]| {
+        debug_assert!(s.len() < MAX_FIELD);
+        // SAFETY: `len` starts at `out.len()` and grows by at most
+        // MAX_FIELD per value (a delimiter and at most MAX_FIELD - 1 text
+        // bytes), and room for MAX_FIELD per value was reserved.
+        unsafe {
+            *base.add(len) = delim;
+            len += need as usize;
+            copy_short(s, base.add(len));
+        }
+        len += s.len();
+        need = true;
+    };
+    let (mut za, mut zb) = (zmij::Buffer::new(), zmij::Buffer::new());
+    let (mut na, mut nb) = (itoa::Buffer::new(), itoa::Buffer::new());
     let mut pending: &[u8] = &[];
     let mut has_pending = false;
     let mut pairs = values.chunks_exact(2);
     for p in &mut pairs {
-        let a = text(p[0], dtype, &mut za, &mut na);
+        let a = text::<T>(p[0], &mut za, &mut na);
         if has_pending {
-            put(out, pending);
+            put(pending);
         }
-        pending = text(p[1], dtype, &mut zb, &mut nb);
+        pending = text::<T>(p[1], &mut zb, &mut nb);
         has_pending = true;
-        put(out, a);
+        put(a);
     }
     if has_pending {
-        put(out, pending);
+        put(pending);
     }
     if let [v] = pairs.remainder() {
-        let a = text(*v, dtype, &mut za, &mut na);
-        put(out, a);
+        put(text::<T>(*v, &mut za, &mut na));
+    }
+    // SAFETY: every byte below `len` was written above or was already in
+    // `out`, and `len` is within the reserved capacity.
+    unsafe { out.set_len(len) };
+}
+
+/// Copies the few bytes of a printed number to `dst` with fixed-size
+/// copies the compiler inlines instead of a call to `memcpy` (which cost
+/// more than the copy itself: two calls per value were an eighth of the
+/// instructions of RecordIO-protobuf → CSV).
+///
+/// # Safety
+/// `dst` must be valid for `s.len()` bytes of writes.
+#[inline(always)]
+unsafe fn copy_short(s: &[u8], dst: *mut u8) {
+    let n = s.len();
+    let src = s.as_ptr();
+    // SAFETY: every read is within `s` and every write within the first
+    // `n` bytes at `dst`.
+    unsafe {
+        if (8..=16).contains(&n) {
+            let a = src.cast::<u64>().read_unaligned();
+            let b = src.add(n - 8).cast::<u64>().read_unaligned();
+            dst.cast::<u64>().write_unaligned(a);
+            dst.add(n - 8).cast::<u64>().write_unaligned(b);
+        } else if (4..8).contains(&n) {
+            let a = src.cast::<u32>().read_unaligned();
+            let b = src.add(n - 4).cast::<u32>().read_unaligned();
+            dst.cast::<u32>().write_unaligned(a);
+            dst.add(n - 4).cast::<u32>().write_unaligned(b);
+        } else if (1..4).contains(&n) {
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        } else {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        }
     }
 }
 
@@ -116,75 +193,77 @@ fn value_text<'a>(
     if v.is_nan() {
         return b"nan";
     }
+    match dtype {
+        Dtype::Float32 => f32_text(v as f32, z, n),
+        Dtype::Float64 | Dtype::Int32 => f64_text(v, z, n),
+    }
+}
+
+/// The text of a non-NaN value at f32 precision. Integral values print as
+/// integers: below 2^24 the test is exact (`as i32` truncates; equality
+/// means integral, cheaper than `fract`, a libm call); above, zmij's
+/// `1e+30`-style or `.0` forms are trimmed instead. An f64 beyond the f32
+/// range prints as the infinity it rounds to.
+#[inline(always)]
+fn f32_text<'a>(f: f32, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
+    if f.abs() <= 16_777_216.0 {
+        let i = f as i32;
+        if i as f32 == f {
+            return integral_text(i as i64, f.is_sign_negative(), n);
+        }
+        // Not integral: no `.0` to trim.
+        return z.format_finite(f).as_bytes();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 { b"inf" } else { b"-inf" };
+    }
+    trim_point_zero(z.format_finite(f))
+}
+
+/// The text of a non-NaN value at f64 precision (see [`f32_text`]).
+#[inline(always)]
+fn f64_text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
+    if v.abs() <= 9_007_199_254_740_992.0 {
+        let i = v as i64;
+        if i as f64 == v {
+            return integral_text(i, v.is_sign_negative(), n);
+        }
+        return z.format_finite(v).as_bytes();
+    }
     if v.is_infinite() {
         return if v > 0.0 { b"inf" } else { b"-inf" };
     }
-    if v == 0.0 {
-        return if v.is_sign_negative() { b"-0" } else { b"0" };
-    }
-    // Integral values print as integers. Below 2^24 (f32) or 2^53 the test
-    // is exact (`as i64` truncates; equality means integral, cheaper than
-    // `fract`, a libm call); above, zmij's `1e+30`-style or `.0` forms are
-    // trimmed instead.
-    let s = match dtype {
-        Dtype::Float32 => {
-            let f = v as f32;
-            let w = f as f64;
-            if w.abs() <= 16_777_216.0 {
-                if (w as i64) as f64 == w {
-                    return integral_text(w, n);
-                }
-                // Not integral: no `.0` to trim.
-                return z.format_finite(f).as_bytes();
-            }
-            z.format_finite(f)
-        }
-        Dtype::Float64 | Dtype::Int32 => {
-            if v.abs() <= 9_007_199_254_740_992.0 {
-                if (v as i64) as f64 == v {
-                    return integral_text(v, n);
-                }
-                return z.format_finite(v).as_bytes();
-            }
-            z.format_finite(v)
-        }
-    };
-    // zmij writes integral values as `30000000.0`; drop the fraction.
+    trim_point_zero(z.format_finite(v))
+}
+
+/// zmij writes integral values as `30000000.0`; drop the fraction.
+#[inline]
+fn trim_point_zero(s: &str) -> &[u8] {
     s.strip_suffix(".0").unwrap_or(s).as_bytes()
 }
 
-/// The text of an integral value (`w` is one), keeping the sign of a
-/// negative zero (an f64 too small for f32 rounds to one).
-#[inline]
-fn integral_text(w: f64, n: &mut itoa::Buffer) -> &[u8] {
-    if w == 0.0 {
-        return if w.is_sign_negative() { b"-0" } else { b"0" };
+/// The text of integral value `i`, keeping the sign of a negative zero
+/// (`negative` is the value's sign; an f64 too small for f32 rounds to -0).
+#[inline(always)]
+fn integral_text(i: i64, negative: bool, n: &mut itoa::Buffer) -> &[u8] {
+    if i == 0 {
+        return if negative { b"-0" } else { b"0" };
     }
-    n.format(w as i64).as_bytes()
+    n.format(i).as_bytes()
 }
 
-/// `out.extend_from_slice(s)` for the few bytes of a printed number, with
-/// fixed-size copies the compiler inlines instead of a call to `memcpy`
-/// (which cost more than the copy itself: two calls per value were an
-/// eighth of the instructions of RecordIO-protobuf → CSV).
+/// `out.extend_from_slice(s)` for the few bytes of a printed number (see
+/// [`copy_short`]).
 #[inline(always)]
 fn push_short(out: &mut Vec<u8>, s: &[u8]) {
-    let n = s.len();
-    if !(4..=16).contains(&n) {
-        out.extend_from_slice(s);
-        return;
+    out.reserve(s.len());
+    let len = out.len();
+    // SAFETY: room for `s` was reserved, and `copy_short` writes exactly
+    // `s.len()` bytes at the end of `out`.
+    unsafe {
+        copy_short(s, out.as_mut_ptr().add(len));
+        out.set_len(len + s.len());
     }
-    let at = out.len();
-    out.extend_from_slice(&[0u8; 16]);
-    let dst = &mut out[at..at + n];
-    if n >= 8 {
-        dst[..8].copy_from_slice(&s[..8]);
-        dst[n - 8..].copy_from_slice(&s[n - 8..]);
-    } else {
-        dst[..4].copy_from_slice(&s[..4]);
-        dst[n - 4..].copy_from_slice(&s[n - 4..]);
-    }
-    out.truncate(at + n);
 }
 
 /// Appends an unsigned integer.
@@ -295,6 +374,9 @@ mod tests {
         assert_eq!(show(-1e-50, Dtype::Float32), "-0");
         assert_eq!(show(1e-50, Dtype::Float32), "0");
         assert_eq!(show(-1e-50, Dtype::Float64), "-1e-50");
+        // Beyond the f32 range: the infinity it rounds to.
+        assert_eq!(show(1e300, Dtype::Float32), "inf");
+        assert_eq!(show(-1e39, Dtype::Float32), "-inf");
         assert_eq!(show(0.1, Dtype::Float32), "0.1");
         // Every f32 prints as the shortest text that reads back to it.
         let mut bits = 1u32;
