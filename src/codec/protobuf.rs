@@ -184,8 +184,21 @@ fn err(msg: impl Into<String>, at: usize) -> Error {
     Error::syntax(FORMAT, msg).at_byte(at as u64)
 }
 
-#[inline]
+/// Reads a varint: one-byte varints (tags, short lengths) inline, longer
+/// ones out of line.
+#[inline(always)]
 fn get_varint(buf: &[u8], pos: &mut usize) -> Result<u64> {
+    if let Some(&b) = buf.get(*pos)
+        && b < 0x80
+    {
+        *pos += 1;
+        return Ok(b as u64);
+    }
+    get_varint_long(buf, pos)
+}
+
+#[inline(never)]
+fn get_varint_long(buf: &[u8], pos: &mut usize) -> Result<u64> {
     let start = *pos;
     let mut v: u64 = 0;
     for shift in (0..64).step_by(7) {
@@ -291,7 +304,14 @@ fn wire_mismatch(what: &str, wire: u8, at: usize) -> Error {
 }
 
 fn utf8<'a>(buf: &'a [u8], range: Range<usize>, what: &str) -> Result<&'a str> {
-    std::str::from_utf8(&buf[range.clone()]).map_err(|e| {
+    let bytes = &buf[range.clone()];
+    // Keys and names are short ASCII: a byte loop the compiler inlines
+    // beats `from_utf8`'s call and set-up.
+    if bytes.len() <= 16 && bytes.iter().all(|&b| b < 0x80) {
+        // SAFETY: ASCII bytes are valid UTF-8.
+        return Ok(unsafe { std::str::from_utf8_unchecked(bytes) });
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
         err(
             format!("{what} is not valid UTF-8: {e}"),
             range.start + e.valid_up_to(),
@@ -415,7 +435,7 @@ impl RecordScan {
     }
 
     fn key<'a>(&self, buf: &'a [u8], e: &Entry) -> &'a str {
-        std::str::from_utf8(&buf[e.key.clone()]).expect("validated while scanning")
+        utf8(buf, e.key.clone(), "a map key").expect("validated while scanning")
     }
 
     fn string(&self, buf: &[u8], r: &Option<Range<usize>>) -> Option<String> {
@@ -1074,11 +1094,10 @@ impl TensorSink for BatchFeatures<'_> {
     fn values_f32(&mut self, bytes: &[u8]) {
         // One exact-size extend, which the compiler vectorizes, instead
         // of a capacity check per value.
-        self.batch.values.extend(
-            bytes
-                .chunks_exact(4)
-                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]) as f64),
-        );
+        let (words, _) = bytes.as_chunks::<4>();
+        self.batch
+            .values
+            .extend(words.iter().map(|&w| f32::from_le_bytes(w) as f64));
     }
     #[inline]
     fn key(&mut self, k: u64) {
