@@ -189,11 +189,13 @@ impl TensorSink for Features {
             let (mut nan, mut not_zero, mut negative) = (0u32, 0u32, 0u32);
             for &w in block {
                 let bits = u32::from_le_bytes(w);
-                let abs = bits & 0x7FFF_FFFF;
+                // As i32 (the sign bit cleared): SSE2 compares signed lanes.
+                let abs = (bits & 0x7FFF_FFFF) as i32;
                 nan += (abs > 0x7F80_0000) as u32;
                 not_zero += (abs != 0) as u32;
-                // v < 0.0: the sign set on a non-zero, non-NaN value.
-                negative |= (bits >> 31) & ((abs != 0) as u32) & ((abs <= 0x7F80_0000) as u32);
+                // v < 0.0: bits in 0x8000_0001..=0xFF80_0000 (the sign set
+                // on a non-zero, non-NaN value).
+                negative |= (bits.wrapping_sub(0x8000_0001) < 0x7F80_0000) as u32;
             }
             self.nan += nan as u64;
             self.not_zero += not_zero as u64;
