@@ -56,9 +56,10 @@ fn a_large_mapped_input_does_not_stay_resident() {
             f.write_all(&block).unwrap();
             f.flush().unwrap();
         }
-        // Out of the page cache, then read back through readahead, which
-        // caches the file in large folios, as a real input that was
-        // copied or read before would be.
+        // Out of the page cache, then read back the way `cat` or `cp`
+        // reads, through readahead, as a real input that was copied or
+        // read before would be cached (on the machines tried, this still
+        // gave small folios: see above).
         let f = f.into_inner().unwrap();
         f.sync_all().unwrap();
         use std::os::fd::AsRawFd;
@@ -66,8 +67,6 @@ fn a_large_mapped_input_does_not_stay_resident() {
         let r = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
         assert_eq!(r, 0, "posix_fadvise");
         drop(f);
-        // Read back the way `cat` or `cp` reads: readahead caches it in
-        // large folios.
         let mut f = std::fs::File::open(&path).unwrap();
         std::io::copy(&mut f, &mut std::io::sink()).unwrap();
     }
