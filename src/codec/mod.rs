@@ -28,6 +28,7 @@ pub mod libsvm;
 pub mod lines;
 pub mod protobuf;
 pub mod recordio;
+mod shortf32;
 pub mod text;
 pub mod tfrecord;
 

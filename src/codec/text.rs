@@ -64,9 +64,110 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
 /// load).
 pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, first: bool) {
     match dtype {
-        Dtype::Float32 => fields::<F32Text>(out, values, delim, first),
+        Dtype::Float32 => fields_f32(out, values, delim, first),
         Dtype::Float64 | Dtype::Int32 => fields::<F64Text>(out, values, delim, first),
     }
+}
+
+/// [`write_fields`] at f32 precision: the common values are printed
+/// straight into `out` by [`shortf32`](super::shortf32) (four at a time
+/// where the CPU has AVX2), the others as [`write_value`] prints them,
+/// copied.
+fn fields_f32(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+    #[cfg(target_arch = "x86_64")]
+    if super::shortf32::has_avx2() {
+        // SAFETY: AVX2 is present.
+        return unsafe { fields_f32_avx2(out, values, delim, first) };
+    }
+    fields_f32_with::<false>(out, values, delim, first)
+}
+
+/// [`fields_f32_with`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+unsafe fn fields_f32_avx2(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+    fields_f32_with::<true>(out, values, delim, first)
+}
+
+/// The body of [`fields_f32`]; with `SIMD` (only ever instantiated inside
+/// [`fields_f32_avx2`]) blocks of four values go through
+/// [`shortf32::avx2::decimal4`](super::shortf32::avx2::decimal4).
+#[inline(always)]
+fn fields_f32_with<const SIMD: bool>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+    use super::shortf32;
+    const _: () = assert!(MAX_FIELD > shortf32::ROOM);
+    out.reserve(values.len() * MAX_FIELD);
+    let base = out.as_mut_ptr();
+    let mut len = out.len();
+    let mut need = !first;
+    let (mut z, mut n) = (zmij::Buffer::new(), itoa::Buffer::new());
+    // SAFETY (both closures): `len` starts at `out.len()` and grows by at
+    // most MAX_FIELD per value: a delimiter, then either at most
+    // MAX_FIELD - 1 text bytes or `shortf32`'s ROOM bytes of stores; room
+    // for MAX_FIELD per value was reserved.
+    let mut delimit = |len: &mut usize| unsafe {
+        *base.add(*len) = delim;
+        *len += need as usize;
+        need = true;
+    };
+    let mut other = |len: &mut usize, v: f64| {
+        if !v.is_nan() {
+            let s = f32_text(v as f32, &mut z, &mut n);
+            unsafe { copy_short(s, base.add(*len)) };
+            *len += s.len();
+        }
+    };
+    let rest = if SIMD {
+        let (blocks, rest) = values.as_chunks::<4>();
+        for block in blocks {
+            #[cfg(target_arch = "x86_64")]
+            {
+                // SAFETY: SIMD is only true inside `fields_f32_avx2`.
+                let d = unsafe { shortf32::avx2::decimal4(block) };
+                for (i, &v) in block.iter().enumerate() {
+                    delimit(&mut len);
+                    let digits = d.digits[i];
+                    let w = if digits != 0 {
+                        unsafe {
+                            shortf32::place(
+                                base.add(len),
+                                digits,
+                                d.adj[i] as i32,
+                                d.bits[i] >> 31 != 0,
+                            )
+                        }
+                    } else {
+                        0
+                    };
+                    if w > 0 {
+                        len += w;
+                    } else {
+                        other(&mut len, v);
+                    }
+                }
+            }
+            #[cfg(not(target_arch = "x86_64"))]
+            let _ = block;
+        }
+        rest
+    } else {
+        values
+    };
+    for &v in rest {
+        delimit(&mut len);
+        let w = unsafe { shortf32::write(base.add(len), v as f32) };
+        if w > 0 {
+            len += w;
+        } else {
+            other(&mut len, v);
+        }
+    }
+    // SAFETY: every byte below `len` was written above or was already in
+    // `out`, and `len` is within the reserved capacity.
+    unsafe { out.set_len(len) };
 }
 
 /// The longest field [`write_fields`] writes, with its delimiter
@@ -78,15 +179,7 @@ trait FieldText {
     fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8];
 }
 
-struct F32Text;
 struct F64Text;
-
-impl FieldText for F32Text {
-    #[inline(always)]
-    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
-        f32_text(v as f32, z, n)
-    }
-}
 
 impl FieldText for F64Text {
     #[inline(always)]
