@@ -1,12 +1,17 @@
 //! Checks, for every one of the 2^32 f32 bit patterns, that the CSV row
 //! writer (`write_fields`, which prints most f32 values with its own
-//! printer, four at a time where the CPU has AVX2) writes exactly the text
+//! printer, eight or four at a time where the CPU has AVX-512 or AVX2)
+//! writes exactly the text
 //! `write_value` writes (zmij's shortest round-trip text and the integer
 //! rules), a NaN as an empty field. Run by `.ci/run`:
 //!
 //! ```text
 //! cargo run --release --no-default-features --example f32_text_exhaustive
+//! SM_DATA_F32_KERNEL=avx2 target/release/examples/f32_text_exhaustive
 //! ```
+//!
+//! (the first checks the widest kernel the CPU has, the second the AVX2
+//! one on a CPU that also has AVX-512).
 //!
 //! Each pattern is printed in a row of four (the four-at-a-time path) and
 //! alone (the one-at-a-time path).
@@ -14,6 +19,12 @@
 use rayon::prelude::*;
 use sm_data::batch::Dtype;
 use sm_data::codec::text::{write_fields, write_value};
+
+/// The kernel asked for.
+fn kernel() -> String {
+    let k = std::env::var("SM_DATA_F32_KERNEL").unwrap_or_default();
+    format!("SM_DATA_F32_KERNEL={k:?}")
+}
 
 /// Bit patterns per task.
 const SPAN: u64 = 1 << 22;
@@ -25,10 +36,13 @@ fn main() {
         .map(|t| check_span(t * SPAN, SPAN))
         .sum();
     if mismatches > 0 {
-        eprintln!("{mismatches} mismatching rows");
+        eprintln!("{mismatches} mismatching rows ({})", kernel());
         std::process::exit(1);
     }
-    println!("all 2^32 f32 bit patterns print as write_value prints them, in both paths");
+    println!(
+        "all 2^32 f32 bit patterns print as write_value prints them, in rows of 4 and alone ({})",
+        kernel()
+    );
 }
 
 /// Checks patterns `first..first + n` (`n` a multiple of 4).

@@ -167,33 +167,54 @@ pub(crate) unsafe fn place(dst: *mut u8, dv: u64, adj: i32, negative: bool) -> u
     }
 }
 
-/// Four values' [`decimal`] and [`digits8`] results, from
-/// [`avx2::decimal4`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Decimal4 {
+/// [`decimal`] and [`digits8`] results for up to eight values, from
+/// [`avx2::decimal4`] (the first four) or [`avx512::decimal8`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Decimals {
     /// `digits8(n)` per value, 0 for a value left to zmij (or `n` = 0).
-    pub digits: [u64; 4],
+    pub digits: [u64; 8],
     /// `adj` per value (meaningless where `digits` is 0).
-    pub adj: [i64; 4],
+    pub adj: [i64; 8],
     /// The f32 bits of each value (`v as f32`).
-    pub bits: [u32; 4],
+    pub bits: [u32; 8],
 }
 
-/// Whether [`avx2::decimal4`] can run here.
-#[inline(always)]
-pub(crate) fn has_avx2() -> bool {
-    #[cfg(target_arch = "x86_64")]
-    {
-        std::arch::is_x86_feature_detected!("avx2")
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    false
+/// The widest kernel this CPU runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kernel {
+    /// One value at a time ([`write`]).
+    Scalar,
+    /// [`avx2::decimal4`].
+    Avx2,
+    /// [`avx512::decimal8`].
+    Avx512,
+}
+
+/// The widest kernel this CPU runs (`SM_DATA_F32_KERNEL=scalar|avx2`
+/// narrows the choice, for tests and comparisons).
+pub(crate) fn kernel() -> Kernel {
+    static CHOICE: std::sync::OnceLock<Kernel> = std::sync::OnceLock::new();
+    *CHOICE.get_or_init(|| {
+        let cap = std::env::var("SM_DATA_F32_KERNEL").unwrap_or_default();
+        #[cfg(target_arch = "x86_64")]
+        {
+            use std::arch::is_x86_feature_detected as has;
+            if cap != "scalar" && cap != "avx2" && has!("avx512f") && has!("avx512bw") {
+                return Kernel::Avx512;
+            }
+            if cap != "scalar" && has!("avx2") {
+                return Kernel::Avx2;
+            }
+        }
+        let _ = cap;
+        Kernel::Scalar
+    })
 }
 
 /// [`decimal`] and [`digits8`] of `v[i] as f32` for four values at once.
 #[cfg(target_arch = "x86_64")]
 pub(crate) mod avx2 {
-    use super::Decimal4;
+    use super::Decimals;
     use std::arch::x86_64::*;
 
     /// The same arithmetic as [`super::decimal`] then [`super::digits8`]
@@ -223,7 +244,7 @@ pub(crate) mod avx2 {
 
     #[target_feature(enable = "avx2")]
     #[inline]
-    pub(crate) unsafe fn decimal4(v: &[f64; 4]) -> Decimal4 {
+    pub(crate) unsafe fn decimal4(v: &[f64; 4], out: &mut Decimals) {
         let s = _mm256_set1_epi64x;
         // SAFETY: `v` holds four f64.
         let f = _mm256_cvtpd_ps(unsafe { _mm256_loadu_pd(v.as_ptr()) });
@@ -324,18 +345,117 @@ pub(crate) mod avx2 {
         let dv = _mm256_and_si256(dv, ok);
         // adj = coarse (as 0 or 1) - k.
         let adj = _mm256_sub_epi64(_mm256_sub_epi64(zero, coarse), k);
-        let mut out = Decimal4 {
-            digits: [0; 4],
-            adj: [0; 4],
-            bits: [0; 4],
-        };
-        // SAFETY: each destination holds 32 (or 16) bytes.
+        // SAFETY: each destination holds at least 32 (or 16) bytes.
         unsafe {
             _mm256_storeu_si256(out.digits.as_mut_ptr().cast(), dv);
             _mm256_storeu_si256(out.adj.as_mut_ptr().cast(), adj);
             _mm_storeu_si128(out.bits.as_mut_ptr().cast(), bits32);
         }
-        out
+    }
+}
+
+/// [`decimal`] and [`digits8`] of `v[i] as f32` for eight values at once.
+#[cfg(target_arch = "x86_64")]
+pub(crate) mod avx512 {
+    use super::Decimals;
+    use std::arch::x86_64::*;
+
+    /// The same arithmetic as [`super::avx2::decimal4`] in eight lanes,
+    /// with mask registers, unsigned min/max and a two-table permute for
+    /// 10^k.
+    ///
+    /// # Safety
+    /// The CPU must support AVX-512F and AVX-512BW.
+    #[target_feature(enable = "avx512f,avx512bw")]
+    #[inline]
+    pub(crate) unsafe fn decimal8(v: &[f64; 8], out: &mut Decimals) {
+        let s = _mm512_set1_epi64;
+        // SAFETY: `v` holds eight f64.
+        let f = _mm512_cvtpd_ps(unsafe { _mm512_loadu_pd(v.as_ptr()) });
+        let bits32 = _mm256_castps_si256(f);
+        let bits = _mm512_cvtepu32_epi64(bits32);
+        let field = _mm512_and_si512(bits, s(0x7F_FFFF));
+        let e = _mm512_and_si512(_mm512_srli_epi64::<23>(bits), s(0xFF));
+        // Handled: 114 <= e <= 149 and field != 0.
+        let ok = _mm512_cmpge_epu64_mask(e, s(114))
+            & _mm512_cmple_epu64_mask(e, s(149))
+            & _mm512_test_epi64_mask(field, field);
+        // j = 150 - e, 1 for lanes not handled.
+        let j = _mm512_mask_sub_epi64(s(1), ok, s(150), e);
+        let one = s(1);
+        let k = _mm512_add_epi64(_mm512_srli_epi64::<18>(_mm512_mul_epu32(j, s(78_913))), one);
+        // SAFETY: POW10 holds 16 u64, the two 8-entry tables.
+        let (pa, pb) = unsafe {
+            (
+                _mm512_loadu_si512(super::POW10.as_ptr().cast()),
+                _mm512_loadu_si512(super::POW10.as_ptr().add(8).cast()),
+            )
+        };
+        let p10 = _mm512_permutex2var_epi64(pa, k, pb);
+        let sh = _mm512_add_epi64(j, one);
+        let mask = _mm512_sub_epi64(_mm512_sllv_epi64(one, sh), one);
+        let m = _mm512_or_si512(field, s(0x80_0000));
+        let c = _mm512_add_epi64(
+            _mm512_mul_epu32(m, p10),
+            _mm512_slli_epi64::<32>(_mm512_mul_epu32(m, _mm512_srli_epi64::<32>(p10))),
+        );
+        let c = _mm512_add_epi64(c, c);
+        let lo = _mm512_sub_epi64(c, p10);
+        let hi = _mm512_add_epi64(c, p10);
+        let odd = _mm512_test_epi64_mask(field, one);
+        let lo_exact = _mm512_testn_epi64_mask(lo, mask);
+        let hi_exact = _mm512_testn_epi64_mask(hi, mask);
+        let bot = _mm512_srlv_epi64(lo, sh);
+        let bot = _mm512_mask_sub_epi64(bot, lo_exact & !odd, bot, one);
+        let top = _mm512_srlv_epi64(hi, sh);
+        let top = _mm512_mask_sub_epi64(top, hi_exact & odd, top, one);
+        let t10 = _mm512_srli_epi64::<35>(_mm512_mul_epu32(top, s(0xCCCC_CCCD)));
+        let coarse = _mm512_cmpgt_epu64_mask(_mm512_mul_epu32(t10, s(10)), bot);
+        let xi = _mm512_srlv_epi64(c, sh);
+        let frac = _mm512_and_si512(c, mask);
+        let half = _mm512_sllv_epi64(one, _mm512_sub_epi64(sh, one));
+        let up = _mm512_cmpgt_epu64_mask(frac, half)
+            | (_mm512_cmpeq_epu64_mask(frac, half) & _mm512_test_epi64_mask(xi, one));
+        let fine = _mm512_mask_add_epi64(xi, up, xi, one);
+        let fine = _mm512_min_epu64(_mm512_max_epu64(fine, _mm512_add_epi64(bot, one)), top);
+        let n = _mm512_mask_blend_epi64(coarse, fine, t10);
+        let ok = ok & _mm512_cmplt_epu64_mask(n, s(100_000_000));
+        // digits8(n).
+        let q = _mm512_srli_epi64::<45>(_mm512_mul_epu32(n, s(0xD1B7_1759)));
+        let r = _mm512_sub_epi64(n, _mm512_mul_epu32(q, s(10_000)));
+        let x = _mm512_or_si512(q, _mm512_slli_epi64::<32>(r));
+        let q = _mm512_and_si512(
+            _mm512_srli_epi64::<20>(_mm512_mullo_epi32(x, _mm512_set1_epi32(10_486))),
+            s(0x0000_007F_0000_007F),
+        );
+        let x = _mm512_or_si512(
+            q,
+            _mm512_slli_epi64::<16>(_mm512_sub_epi64(
+                x,
+                _mm512_mullo_epi32(q, _mm512_set1_epi32(100)),
+            )),
+        );
+        let q = _mm512_and_si512(
+            _mm512_srli_epi64::<10>(_mm512_mullo_epi16(x, _mm512_set1_epi16(103))),
+            s(0x000F_000F_000F_000F),
+        );
+        let dv = _mm512_or_si512(
+            q,
+            _mm512_slli_epi64::<8>(_mm512_sub_epi64(
+                x,
+                _mm512_mullo_epi16(q, _mm512_set1_epi16(10)),
+            )),
+        );
+        let dv = _mm512_maskz_mov_epi64(ok, dv);
+        // adj = coarse (as 0 or 1) - k.
+        let neg_k = _mm512_sub_epi64(_mm512_setzero_si512(), k);
+        let adj = _mm512_mask_add_epi64(neg_k, coarse, neg_k, one);
+        // SAFETY: each destination holds 64 (or 32) bytes.
+        unsafe {
+            _mm512_storeu_si512(out.digits.as_mut_ptr().cast(), dv);
+            _mm512_storeu_si512(out.adj.as_mut_ptr().cast(), adj);
+            _mm256_storeu_si256(out.bits.as_mut_ptr().cast(), bits32);
+        }
     }
 }
 
@@ -399,23 +519,20 @@ mod tests {
         }
     }
 
-    #[test]
-    fn four_at_a_time_is_one_at_a_time() {
+    /// Runs `kernel` on windows of `N` values of the sample (and f64
+    /// values that round to f32, or overflow it) and compares each lane
+    /// with the scalar [`decimal`] and [`digits8`].
+    fn matches_scalar<const N: usize>(kernel: impl Fn(&[f64; N], &mut Decimals)) {
         let values: Vec<f64> = sample()
             .into_iter()
             .map(f64::from)
-            // f64 values that round to f32 (and beyond its range).
             .chain([1e39, -1e39, 1.000_000_000_1, 2.718_281_828_459_1, 1e-50])
             .collect();
         let mut checked = 0;
-        for w in values.windows(4).step_by(3) {
-            let v: [f64; 4] = w.try_into().unwrap();
-            if !has_avx2() {
-                // The scalar path is all there is here.
-                return;
-            }
-            // SAFETY: AVX2 is present.
-            let got = unsafe { avx2::decimal4(&v) };
+        for w in values.windows(N).step_by(N - 1) {
+            let v: [f64; N] = w.try_into().unwrap();
+            let mut got = Decimals::default();
+            kernel(&v, &mut got);
             for (i, &x) in v.iter().enumerate() {
                 let bits = (x as f32).to_bits();
                 assert_eq!(got.bits[i], bits);
@@ -430,6 +547,29 @@ mod tests {
             }
         }
         assert!(checked > 8_000, "{checked}");
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn four_at_a_time_is_one_at_a_time() {
+        if !std::arch::is_x86_feature_detected!("avx2") {
+            eprintln!("no AVX2 on this CPU: the AVX2 kernel cannot run here");
+            return;
+        }
+        // SAFETY: AVX2 is present.
+        matches_scalar::<4>(|v, out| unsafe { avx2::decimal4(v, out) });
+    }
+
+    #[test]
+    #[cfg(target_arch = "x86_64")]
+    fn eight_at_a_time_is_one_at_a_time() {
+        use std::arch::is_x86_feature_detected as has;
+        if !(has!("avx512f") && has!("avx512bw")) {
+            eprintln!("no AVX-512 on this CPU: the AVX-512 kernel cannot run here");
+            return;
+        }
+        // SAFETY: AVX-512F and BW are present.
+        matches_scalar::<8>(|v, out| unsafe { avx512::decimal8(v, out) });
     }
 
     #[test]

@@ -57,11 +57,12 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
 /// Appends `values` as delimited fields, a NaN as an empty field (CSV's
 /// missing value), each after a `delim` except the first when `first`.
 /// The same text as [`write_value`] per field, faster: room for the whole
-/// list is reserved once, and each value is formatted one value ahead of
-/// its copy into `out`, in alternating buffers, so that the copy reads
-/// bytes the formatter stored a while ago (reading them at once stalls on
-/// store forwarding: the formatter's narrow stores cannot feed one wide
-/// load).
+/// list is reserved once. At f32 precision most values are printed straight
+/// into `out`, several at a time (see `fields_f32`). Otherwise each value
+/// is formatted one value ahead of its copy into `out`, in alternating
+/// buffers, so that the copy reads bytes the formatter stored a while ago
+/// (reading them at once stalls on store forwarding: the formatter's
+/// narrow stores cannot feed one wide load).
 pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, first: bool) {
     match dtype {
         Dtype::Float32 => fields_f32(out, values, delim, first),
@@ -70,16 +71,19 @@ pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, 
 }
 
 /// [`write_fields`] at f32 precision: the common values are printed
-/// straight into `out` by [`shortf32`](super::shortf32) (four at a time
-/// where the CPU has AVX2), the others as [`write_value`] prints them,
-/// copied.
+/// straight into `out` by [`shortf32`](super::shortf32) (eight or four at
+/// a time where the CPU has AVX-512 or AVX2), the others as
+/// [`write_value`] prints them, copied.
 fn fields_f32(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
-    #[cfg(target_arch = "x86_64")]
-    if super::shortf32::has_avx2() {
-        // SAFETY: AVX2 is present.
-        return unsafe { fields_f32_avx2(out, values, delim, first) };
+    use super::shortf32::{Kernel, kernel};
+    match kernel() {
+        // SAFETY: the kernel's features are present.
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx512 => unsafe { fields_f32_avx512(out, values, delim, first) },
+        #[cfg(target_arch = "x86_64")]
+        Kernel::Avx2 => unsafe { fields_f32_avx2(out, values, delim, first) },
+        _ => fields_f32_with::<1>(out, values, delim, first),
     }
-    fields_f32_with::<false>(out, values, delim, first)
 }
 
 /// [`fields_f32_with`] compiled for AVX2.
@@ -89,14 +93,25 @@ fn fields_f32(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 unsafe fn fields_f32_avx2(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
-    fields_f32_with::<true>(out, values, delim, first)
+    fields_f32_with::<4>(out, values, delim, first)
 }
 
-/// The body of [`fields_f32`]; with `SIMD` (only ever instantiated inside
-/// [`fields_f32_avx2`]) blocks of four values go through
-/// [`shortf32::avx2::decimal4`](super::shortf32::avx2::decimal4).
+/// [`fields_f32_with`] compiled for AVX-512.
+///
+/// # Safety
+/// The CPU must support AVX-512F and AVX-512BW.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512bw")]
+unsafe fn fields_f32_avx512(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+    fields_f32_with::<8>(out, values, delim, first)
+}
+
+/// The body of [`fields_f32`]: blocks of `LANES` values (4 only ever
+/// instantiated inside [`fields_f32_avx2`], 8 inside
+/// [`fields_f32_avx512`]) go through the vector kernel, the rest (all of
+/// them for `LANES` = 1) one at a time.
 #[inline(always)]
-fn fields_f32_with<const SIMD: bool>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+fn fields_f32_with<const LANES: usize>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
     use super::shortf32;
     const _: () = assert!(MAX_FIELD > shortf32::ROOM);
     out.reserve(values.len() * MAX_FIELD);
@@ -104,10 +119,10 @@ fn fields_f32_with<const SIMD: bool>(out: &mut Vec<u8>, values: &[f64], delim: u
     let mut len = out.len();
     let mut need = !first;
     let (mut z, mut n) = (zmij::Buffer::new(), itoa::Buffer::new());
-    // SAFETY (both closures): `len` starts at `out.len()` and grows by at
-    // most MAX_FIELD per value: a delimiter, then either at most
-    // MAX_FIELD - 1 text bytes or `shortf32`'s ROOM bytes of stores; room
-    // for MAX_FIELD per value was reserved.
+    // SAFETY (both closures and the stores below): `len` starts at
+    // `out.len()` and grows by at most MAX_FIELD per value: a delimiter,
+    // then either at most MAX_FIELD - 1 text bytes or `shortf32`'s ROOM
+    // bytes of stores; room for MAX_FIELD per value was reserved.
     let mut delimit = |len: &mut usize| unsafe {
         *base.add(*len) = delim;
         *len += need as usize;
@@ -120,37 +135,41 @@ fn fields_f32_with<const SIMD: bool>(out: &mut Vec<u8>, values: &[f64], delim: u
             *len += s.len();
         }
     };
-    let rest = if SIMD {
-        let (blocks, rest) = values.as_chunks::<4>();
+    let rest = if LANES > 1 {
+        let (blocks, rest) = values.as_chunks::<LANES>();
+        let mut d = shortf32::Decimals::default();
         for block in blocks {
             #[cfg(target_arch = "x86_64")]
-            {
-                // SAFETY: SIMD is only true inside `fields_f32_avx2`.
-                let d = unsafe { shortf32::avx2::decimal4(block) };
-                for (i, &v) in block.iter().enumerate() {
-                    delimit(&mut len);
-                    let digits = d.digits[i];
-                    let w = if digits != 0 {
-                        unsafe {
-                            shortf32::place(
-                                base.add(len),
-                                digits,
-                                d.adj[i] as i32,
-                                d.bits[i] >> 31 != 0,
-                            )
-                        }
-                    } else {
-                        0
-                    };
-                    if w > 0 {
-                        len += w;
-                    } else {
-                        other(&mut len, v);
-                    }
+            // SAFETY: LANES is 4 only inside `fields_f32_avx2` and 8 only
+            // inside `fields_f32_avx512`.
+            unsafe {
+                if LANES == 8 {
+                    shortf32::avx512::decimal8(block[..].try_into().unwrap(), &mut d);
+                } else {
+                    shortf32::avx2::decimal4(block[..].try_into().unwrap(), &mut d);
                 }
             }
-            #[cfg(not(target_arch = "x86_64"))]
-            let _ = block;
+            for (i, &v) in block.iter().enumerate() {
+                delimit(&mut len);
+                let digits = d.digits[i];
+                let w = if digits != 0 {
+                    unsafe {
+                        shortf32::place(
+                            base.add(len),
+                            digits,
+                            d.adj[i] as i32,
+                            d.bits[i] >> 31 != 0,
+                        )
+                    }
+                } else {
+                    0
+                };
+                if w > 0 {
+                    len += w;
+                } else {
+                    other(&mut len, v);
+                }
+            }
         }
         rest
     } else {
