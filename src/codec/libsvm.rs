@@ -300,7 +300,7 @@ impl ChunkDecoder for Decoder {
         // colon, starting a token. memchr finds the colons (SIMD), so this
         // touches a few bytes per entry instead of every byte of the chunk.
         let mut max = 0u64;
-        for colon in memchr::memchr_iter(b':', chunk) {
+        for_each_byte(chunk, b':', |colon| {
             // Parse the digits right to left while finding where they start.
             let mut start = colon;
             let (mut idx, mut scale) = (0u64, 1u64);
@@ -314,7 +314,7 @@ impl ChunkDecoder for Decoder {
                 start -= 1;
             }
             if start == colon {
-                continue;
+                return;
             }
             if start > 0 && chunk[start - 1].is_ascii_digit() {
                 // 20 digits or more: rare, let the strict parser decide.
@@ -323,15 +323,68 @@ impl ChunkDecoder for Decoder {
                 }
                 match parse_u64(&chunk[start..colon]) {
                     Some(v) => idx = v,
-                    None => continue,
+                    None => return,
                 }
             }
             let before = if start == 0 { b'\n' } else { chunk[start - 1] };
             if (before == b'\n' || is_sep(before)) && !line_head(chunk, start) {
                 max = max.max(self.width_of(idx));
             }
-        }
+        });
         Ok(max)
+    }
+}
+
+/// Calls `f` with the offset of every `b` in `s`, in order. For bytes that
+/// occur every few bytes (the colons of LibSVM entries) this is much
+/// cheaper than `memchr_iter`, which restarts its vector search after each
+/// match: here 64 bytes at a time become a bit mask (SSE2 compares), whose
+/// set bits are visited.
+#[inline]
+fn for_each_byte(s: &[u8], b: u8, mut f: impl FnMut(usize)) {
+    let (blocks, rest) = s.as_chunks::<64>();
+    for (k, block) in blocks.iter().enumerate() {
+        let mut m = eq_mask64(block, b);
+        while m != 0 {
+            f(k * 64 + m.trailing_zeros() as usize);
+            m &= m - 1;
+        }
+    }
+    let base = blocks.len() * 64;
+    for (i, &c) in rest.iter().enumerate() {
+        if c == b {
+            f(base + i);
+        }
+    }
+}
+
+/// Bit i set when `block[i] == b`.
+#[inline(always)]
+fn eq_mask64(block: &[u8; 64], b: u8) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{
+            __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+        };
+        let mut m = 0u64;
+        // SAFETY: SSE2 is part of x86_64; each load reads 16 of the
+        // block's 64 bytes.
+        unsafe {
+            let needle = _mm_set1_epi8(b as i8);
+            for j in 0..4 {
+                let v = _mm_loadu_si128(block.as_ptr().add(16 * j).cast::<__m128i>());
+                m |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, needle)) as u16 as u64) << (16 * j);
+            }
+        }
+        m
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut m = 0u64;
+        for (i, &c) in block.iter().enumerate() {
+            m |= ((c == b) as u64) << i;
+        }
+        m
     }
 }
 
@@ -597,6 +650,25 @@ mod tests {
         assert_eq!(d.columns(b"1:9 3:1\n", true).unwrap(), 4);
         // With a comment the line scan is used; the comment is ignored.
         assert_eq!(d.columns(b"1 3:1 # 99:1\n", true).unwrap(), 4);
+    }
+
+    #[test]
+    fn for_each_byte_visits_every_match_in_order() {
+        for len in [0usize, 1, 63, 64, 65, 128, 200] {
+            let s: Vec<u8> = (0..len)
+                .map(|i| {
+                    if i % 7 == 3 || i % 64 == 63 {
+                        b':'
+                    } else {
+                        b'1'
+                    }
+                })
+                .collect();
+            let mut got = Vec::new();
+            for_each_byte(&s, b':', |i| got.push(i));
+            let want: Vec<usize> = memchr::memchr_iter(b':', &s).collect();
+            assert_eq!(got, want, "{len}");
+        }
     }
 
     #[test]
