@@ -62,6 +62,36 @@ fn is_sep(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r')
 }
 
+/// The entry at the start of `t` when it is `D+:` (at most 18 digits) then
+/// a plain decimal ([`parse_plain_prefix`](crate::codec::text::parse_plain_prefix))
+/// ending at a separator or the end of `t`: (index, value, entry length).
+#[inline(always)]
+fn plain_entry(t: &[u8]) -> Option<(u64, f64, usize)> {
+    let mut j = 0;
+    let mut idx = 0u64;
+    while let Some(&b) = t.get(j) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        idx = idx * 10 + d as u64;
+        j += 1;
+        if j > 18 {
+            return None;
+        }
+    }
+    if j == 0 || t.get(j) != Some(&b':') {
+        return None;
+    }
+    let (val, n) = crate::codec::text::parse_plain_prefix(&t[j + 1..])?;
+    let end = j + 1 + n;
+    match t.get(end) {
+        None => Some((idx, val, end)),
+        Some(&b) if is_sep(b) => Some((idx, val, end)),
+        _ => None,
+    }
+}
+
 /// Offset of the first non-separator byte of `l` at or after `i`.
 #[inline]
 fn skip_seps(l: &[u8], mut i: usize) -> usize {
@@ -214,6 +244,17 @@ impl Decoder {
         let one_based = self.opts.one_based;
         while i < l.len() {
             at.field += 1;
+            // The common entry, `digits:plain-decimal` then a separator or
+            // the end, read in one pass; anything else (and every error)
+            // takes the general path below.
+            if let Some((idx, val, e)) = plain_entry(&l[i..])
+                && !(one_based && idx == 0)
+            {
+                out.indices.push(idx - one_based as u64);
+                out.values.push(val);
+                i = skip_seps(l, i + e);
+                continue;
+            }
             let (e, colon) = token_end(l, i);
             let tok = &l[i..e];
             let idx = if colon == usize::MAX {
@@ -650,6 +691,35 @@ mod tests {
         assert_eq!(d.columns(b"1:9 3:1\n", true).unwrap(), 4);
         // With a comment the line scan is used; the comment is ignored.
         assert_eq!(d.columns(b"1 3:1 # 99:1\n", true).unwrap(), 4);
+    }
+
+    #[test]
+    fn the_one_pass_entry_reader_takes_only_plain_entries() {
+        assert_eq!(plain_entry(b"12:3.5 7:1"), Some((12, 3.5, 6)));
+        assert_eq!(plain_entry(b"0:-0.25"), Some((0, -0.25, 7)));
+        assert_eq!(plain_entry(b"3:1\t"), Some((3, 1.0, 3)));
+        // Everything else is the general path's (which parses or reports it).
+        for t in [
+            "3:1e5",
+            "3:1.",
+            "3:.5",
+            "3:nan",
+            ":1",
+            "a:1",
+            "1:2:3",
+            "-1:2",
+            "1:",
+            "1",
+            "1234567890123456789:1",
+        ] {
+            assert_eq!(plain_entry(t.as_bytes()), None, "{t}");
+        }
+        // Decoding takes the same values either way.
+        let b = decode(b"1 2:1e1 3:0.5 4:1. 5:7\n");
+        assert_eq!(
+            rows(&b),
+            vec![(1.0, vec![(2, 10.0), (3, 0.5), (4, 1.0), (5, 7.0)])]
+        );
     }
 
     #[test]

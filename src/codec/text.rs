@@ -30,6 +30,18 @@ pub fn parse_f64(field: &[u8]) -> Option<f64> {
 /// fast path).
 #[inline(always)]
 fn parse_plain(s: &[u8]) -> Option<f64> {
+    match parse_plain_prefix(s) {
+        Some((v, end)) if end == s.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// [`parse_plain`] of the longest prefix of `s` made of a sign, digits
+/// and a point: the value and the prefix's length, `None` when that
+/// prefix is not a plain decimal. Whatever follows is the caller's to
+/// check (a number only when followed by a field's end).
+#[inline(always)]
+pub(crate) fn parse_plain_prefix(s: &[u8]) -> Option<(f64, usize)> {
     const POW10: [f64; 16] = [
         1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
     ];
@@ -50,13 +62,10 @@ fn parse_plain(s: &[u8]) -> Option<f64> {
     };
     let whole = digits(s, &mut i, &mut m);
     let mut frac = 0;
-    if i < s.len() {
-        if s[i] != b'.' {
-            return None;
-        }
+    if s.get(i) == Some(&b'.') {
         i += 1;
         frac = digits(s, &mut i, &mut m);
-        if frac == 0 || i < s.len() {
+        if frac == 0 {
             return None;
         }
     }
@@ -64,7 +73,7 @@ fn parse_plain(s: &[u8]) -> Option<f64> {
         return None;
     }
     let v = m as f64 / POW10[frac];
-    Some(if neg { -v } else { v })
+    Some((if neg { -v } else { v }, i))
 }
 
 /// Removes ASCII spaces, tabs and carriage returns from both ends.
