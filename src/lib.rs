@@ -55,6 +55,8 @@ pub mod shard;
 pub mod store;
 #[cfg(feature = "parquet")]
 pub mod table;
+#[cfg(test)]
+mod testutil;
 pub mod validate;
 
 pub use batch::{Batch, Dtype};

@@ -30,7 +30,10 @@
 //! cut at record boundaries (quote-aware for CSV), chunks are parsed in
 //! parallel into Arrow arrays, and each chunk becomes a record batch
 //! written in input order; the Parquet writer groups them into row groups
-//! of [`ParquetOptions::row_group_size`](crate::format::parquet::ParquetOptions) rows.
+//! of [`ParquetOptions::row_group_size`](crate::format::parquet::ParquetOptions) rows
+//! (by default as many as hold about
+//! [`TABLE_ROW_GROUP_BYTES`](crate::format::parquet::write::TABLE_ROW_GROUP_BYTES)
+//! of values).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -160,9 +163,26 @@ pub fn convert_path(
         }
     };
     let input = Input::open(input)?;
-    let mut out = Output::create(output, overwrite)?;
-    let summary = convert_table(input, from, to, &mut |b: &[u8]| out.write_all(b), opts)?;
-    out.commit()?;
+    let out = std::cell::RefCell::new(Some(Output::create(output, overwrite)?));
+    let discardable = out.borrow().as_ref().is_some_and(Output::is_discardable);
+    // Starting over replaces the output: the old one's temporary file or
+    // upload is discarded as it drops (first: the new one may take the
+    // same temporary name).
+    let mut restart = || -> Result<()> {
+        drop(out.take());
+        *out.borrow_mut() = Some(Output::create(output, overwrite)?);
+        Ok(())
+    };
+    let lost = || internal("the output was not recreated");
+    let summary = convert_table_with(
+        input,
+        from,
+        to,
+        &mut |b: &[u8]| out.borrow_mut().as_mut().ok_or_else(lost)?.write_all(b),
+        discardable.then_some(&mut restart as &mut dyn FnMut() -> Result<()>),
+        opts,
+    )?;
+    out.into_inner().ok_or_else(lost)?.commit()?;
     Ok(summary)
 }
 
@@ -197,6 +217,23 @@ pub fn convert_table(
     sink: &mut dyn FnMut(&[u8]) -> Result<()>,
     opts: &ConvertOptions,
 ) -> Result<Summary> {
+    convert_table_with(input, from, to, sink, None, opts)
+}
+
+/// [`convert_table`], with a way to start the output over: `restart`
+/// discards everything handed to `sink` so far. Text → Parquet then runs
+/// one pass over the input instead of two in the common case: it guesses
+/// the column types from the first chunk, checks every cell against them
+/// as it writes, and starts over with the two passes at the first cell
+/// that does not fit. The output is the same either way.
+pub fn convert_table_with(
+    input: Input,
+    from: TableFormat,
+    to: TableFormat,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    restart: Option<&mut dyn FnMut() -> Result<()>>,
+    opts: &ConvertOptions,
+) -> Result<Summary> {
     let mut summary = Summary {
         from: format_of(from),
         to: format_of(to),
@@ -211,7 +248,7 @@ pub fn convert_table(
         )),
         (TableFormat::Parquet, text) => from_parquet(input, text, sink, opts, summary),
         (text, TableFormat::Parquet) => {
-            to_parquet(input, text, sink, opts, &mut summary)?;
+            to_parquet(input, text, sink, restart, opts, &mut summary)?;
             Ok(summary)
         }
         _ => Err(Error::config(
@@ -1310,96 +1347,68 @@ impl JsonRow for BuildJson<'_> {
     }
 }
 
-fn to_parquet(
-    input: Input,
+/// How [`to_parquet`] reads one text format: the splitter and framer.
+struct TextTable {
     text: TableFormat,
-    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
-    opts: &ConvertOptions,
-    summary: &mut Summary,
-) -> Result<()> {
-    let input = spool(input)?;
-    let csv = CsvSplit {
-        delimiter: opts.csv.delimiter,
-        quote: opts.csv.quote,
-    };
-    let framer = match text {
-        TableFormat::Csv => LineFramer::quoted(opts.csv.quote),
-        _ => LineFramer::new(),
-    };
-    let again = match &input {
-        Input::Mapped { map, name } => Input::Mapped {
-            map: map.clone(),
-            name: name.clone(),
-        },
-        Input::Stream { .. } => unreachable!("spooled"),
-    };
-    // Pass 1: the header (CSV) and every column's kind.
-    let mut cols = Columns::default();
-    let mut header: Option<Vec<String>> = None;
-    {
-        let mut chunker = Chunker::new(input, &framer, opts.pipeline.chunk_size);
-        let header_slot = std::sync::Mutex::new(None::<Vec<String>>);
-        pipeline::run(
-            &mut chunker,
-            opts.pipeline,
-            |chunk: &Chunk| {
-                let first = chunk.index == 0;
-                let (names, kinds, records, lines) = match text {
-                    TableFormat::Csv => {
-                        let mut kinds: Vec<Kind> = Vec::new();
-                        let (records, lines) = csv_records(
-                            &csv,
-                            chunk,
-                            first,
-                            &mut |h| {
-                                *header_slot.lock().expect("lock") = Some(h);
-                                Ok(())
-                            },
-                            |fields| {
-                                if kinds.len() < fields.len() {
-                                    kinds.resize(fields.len(), Kind::Null);
-                                }
-                                for (k, f) in kinds.iter_mut().zip(fields) {
-                                    *k = match f {
-                                        // An empty quoted field ("") is an
-                                        // empty string, not null.
-                                        Cow::Owned(v) if v.is_empty() => Kind::Str,
-                                        _ => refine(*k, f),
-                                    };
-                                }
-                                Ok(())
-                            },
-                        )?;
-                        // CSV columns are named by position until the
-                        // header names them.
-                        let names = (0..kinds.len()).map(|j| j.to_string()).collect();
-                        (names, kinds, records, lines)
+    csv: CsvSplit,
+    framer: LineFramer,
+}
+
+/// The inference closure's result for one chunk: the columns it saw (CSV
+/// columns named by position) and their kinds.
+type ChunkColumns = Parsed<(Vec<String>, Vec<Kind>)>;
+
+impl TextTable {
+    /// The columns and kinds of one chunk; the CSV header, if `chunk` is
+    /// the first, goes to `header`.
+    fn chunk_columns(
+        &self,
+        chunk: &Chunk,
+        header: &mut dyn FnMut(Vec<String>) -> Result<()>,
+    ) -> Result<ChunkColumns> {
+        let first = chunk.index == 0;
+        let (names, kinds, records, lines) = match self.text {
+            TableFormat::Csv => {
+                let mut kinds: Vec<Kind> = Vec::new();
+                let (records, lines) = csv_records(&self.csv, chunk, first, header, |fields| {
+                    if kinds.len() < fields.len() {
+                        kinds.resize(fields.len(), Kind::Null);
                     }
-                    _ => {
-                        let mut infer = InferJson::new();
-                        let (records, lines) = jsonl_records(chunk, first, false, &mut infer)?;
-                        (infer.keys.names, infer.kinds, records, lines)
+                    for (k, f) in kinds.iter_mut().zip(fields) {
+                        *k = match f {
+                            // An empty quoted field ("") is an empty
+                            // string, not null.
+                            Cow::Owned(v) if v.is_empty() => Kind::Str,
+                            _ => refine(*k, f),
+                        };
                     }
-                };
-                Ok(Parsed {
-                    value: (names, kinds),
-                    records,
-                    lines,
-                })
-            },
-            |p: Parsed<(Vec<String>, Vec<Kind>)>| {
-                cols.merge(&p.value.0, &p.value.1);
-                Ok(())
-            },
-            &mut |_| {},
-        )?;
-        if let Some(h) = header_slot.into_inner().expect("lock") {
-            header = Some(h);
-        }
+                    Ok(())
+                })?;
+                // CSV columns are named by position until the header
+                // names them.
+                let names = (0..kinds.len()).map(|j| j.to_string()).collect();
+                (names, kinds, records, lines)
+            }
+            _ => {
+                let mut infer = InferJson::new();
+                let (records, lines) = jsonl_records(chunk, first, false, &mut infer)?;
+                (infer.keys.names, infer.kinds, records, lines)
+            }
+        };
+        Ok(Parsed {
+            value: (names, kinds),
+            records,
+            lines,
+        })
     }
-    if text == TableFormat::Csv {
+
+    /// CSV: the positional columns of the chunks given the header's names
+    /// (a record wider than the header is an error).
+    fn named(&self, cols: Columns, header: Option<Vec<String>>, name: &str) -> Result<Columns> {
+        if self.text != TableFormat::Csv {
+            return Ok(cols);
+        }
         let names = header.unwrap_or_default();
-        // CSV columns were keyed by position; give them the header's names.
         let mut kinds = vec![Kind::Null; names.len()];
         for (n, &k) in cols.names.iter().zip(&cols.kinds) {
             let j: usize = n.parse().expect("positional");
@@ -1412,101 +1421,241 @@ fn to_parquet(
                         names.len()
                     ),
                 )
-                .in_file(again.name().to_string()));
+                .in_file(name.to_string()));
             }
             kinds[j] = k;
         }
-        cols = Columns { names, kinds };
+        Ok(Columns { names, kinds })
     }
-    let schema: SchemaRef = Arc::new(Schema::new(
-        cols.names
-            .iter()
-            .zip(&cols.kinds)
-            .map(|(n, k)| Field::new(n, k.data_type(), true))
-            .collect::<Vec<_>>(),
-    ));
-    // Pass 2: parse into Arrow arrays, chunks in parallel; the columns of
-    // each batch are encoded in parallel too. The writer starts with the
-    // first batch, which decides the columns not worth a dictionary.
-    let new_writer = |first: Option<&RecordBatch>| {
-        ColumnParallelWriter::new(schema.clone(), &opts.parquet, opts.pipeline.threads, first)
-    };
-    let mut writer: Option<ColumnParallelWriter> = None;
-    let mut chunker = Chunker::new(again, &framer, opts.pipeline.chunk_size);
-    let kinds = cols.kinds.clone();
-    let names = cols.names.clone();
-    pipeline::run(
-        &mut chunker,
-        opts.pipeline,
-        |chunk: &Chunk| {
-            let mut builders: Vec<ColumnBuilder> =
-                kinds.iter().map(|&k| ColumnBuilder::new(k)).collect();
-            let first = chunk.index == 0;
-            let (records, lines) = match text {
-                TableFormat::Csv => csv_records(&csv, chunk, first, &mut |_| Ok(()), |fields| {
-                    if fields.len() > builders.len() {
-                        return Err(internal("a record wider than the inferred columns"));
-                    }
-                    for (b, f) in builders.iter_mut().zip(fields) {
-                        b.push_csv(f, matches!(f, Cow::Owned(_)))?;
-                    }
-                    for b in &mut builders[fields.len()..] {
-                        b.push_null();
-                    }
+
+    /// Pass 1: every column's kind over the whole input, and the records
+    /// per MiB of input.
+    fn infer(&self, input: Input, opts: &ConvertOptions) -> Result<(Columns, u64)> {
+        let name = input.name().to_string();
+        let mut cols = Columns::default();
+        let mut records = 0u64;
+        let header_slot = std::sync::Mutex::new(None::<Vec<String>>);
+        let mut chunker = Chunker::new(input, &self.framer, opts.pipeline.chunk_size);
+        pipeline::run(
+            &mut chunker,
+            opts.pipeline,
+            |chunk: &Chunk| {
+                self.chunk_columns(chunk, &mut |h| {
+                    *header_slot.lock().expect("lock") = Some(h);
                     Ok(())
-                })?,
-                _ => {
-                    let mut build = BuildJson {
-                        keys: KeyIndex::of(&names),
-                        seen: vec![false; builders.len()],
-                        builders: &mut builders,
-                    };
-                    jsonl_records(chunk, first, true, &mut build)?
-                }
-            };
-            let arrays: Vec<ArrayRef> = builders.into_iter().map(ColumnBuilder::finish).collect();
-            if arrays.is_empty() && records > 0 {
-                // Found by the `table` fuzz target (an internal error before).
-                return Err(Error::unsupported(
-                    "the table has records but no columns (an empty header line, or JSON objects without keys): typed tables need at least one column",
-                ));
-            }
-            let rb = if arrays.is_empty() {
-                RecordBatch::new_empty(schema.clone())
-            } else {
-                RecordBatch::try_new(schema.clone(), arrays)
-                    .map_err(|e| internal(&format!("record batch: {e}")))?
-            };
-            Ok(Parsed {
-                value: rb,
-                records,
-                lines,
+                })
+            },
+            |p: ChunkColumns| {
+                cols.merge(&p.value.0, &p.value.1);
+                records += p.records;
+                Ok(())
+            },
+            &mut |_| {},
+        )?;
+        let per_mib = rows_per_mib(records, chunker.position());
+        let header = header_slot.into_inner().expect("lock");
+        Ok((self.named(cols, header, &name)?, per_mib))
+    }
+
+    /// The kinds of the first chunk alone, as a guess at the whole input's
+    /// (see [`to_parquet`]); `None` when that chunk cannot tell (an error,
+    /// a record wider than the header: the full first pass reports it).
+    fn probe(&self, input: Input, opts: &ConvertOptions) -> Option<(Columns, u64)> {
+        let name = input.name().to_string();
+        let mut chunker = Chunker::new(input, &self.framer, opts.pipeline.chunk_size);
+        let chunk = chunker.next_chunk().ok()??;
+        let mut header = None;
+        let p = self
+            .chunk_columns(&chunk, &mut |h| {
+                header = Some(h);
+                Ok(())
             })
-        },
-        |p: Parsed<RecordBatch>| {
-            summary.records += p.records;
-            if p.value.num_rows() == 0 {
-                return Ok(());
+            .ok()?;
+        let mut cols = Columns::default();
+        cols.merge(&p.value.0, &p.value.1);
+        let per_mib = rows_per_mib(p.records, chunk.len() as u64);
+        Some((self.named(cols, header, &name).ok()?, per_mib))
+    }
+
+    /// Pass 2: the records into Arrow arrays of `cols`' kinds, chunks in
+    /// parallel, and those into Parquet. A cell that does not fit its
+    /// column is an internal error.
+    fn write(
+        &self,
+        input: Input,
+        cols: &Columns,
+        per_mib: u64,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+        opts: &ConvertOptions,
+        summary: &mut Summary,
+    ) -> Result<()> {
+        let schema: SchemaRef = Arc::new(Schema::new(
+            cols.names
+                .iter()
+                .zip(&cols.kinds)
+                .map(|(n, k)| Field::new(n, k.data_type(), true))
+                .collect::<Vec<_>>(),
+        ));
+        // The columns of each batch are encoded in parallel too. The
+        // writer starts with the first batch, which decides the columns not
+        // worth a dictionary and the row group size.
+        let new_writer = |first: Option<&RecordBatch>| {
+            ColumnParallelWriter::new(schema.clone(), &opts.parquet, opts.pipeline.threads, first)
+        };
+        let mut writer: Option<ColumnParallelWriter> = None;
+        let mut chunker = Chunker::new(input, &self.framer, opts.pipeline.chunk_size);
+        pipeline::run(
+            &mut chunker,
+            opts.pipeline,
+            |chunk: &Chunk| self.chunk_batch(chunk, cols, &schema, per_mib),
+            |p: Parsed<RecordBatch>| {
+                let batch = p.value;
+                summary.records += p.records;
+                if batch.num_rows() == 0 {
+                    return Ok(());
+                }
+                let w = match &mut writer {
+                    Some(w) => w,
+                    None => writer.insert(new_writer(Some(&batch))?),
+                };
+                w.write(&batch)?;
+                let bytes = w.take_bytes();
+                summary.bytes_out += bytes.len() as u64;
+                sink(&bytes)
+            },
+            &mut |_| {},
+        )?;
+        summary.bytes_in = chunker.position();
+        let writer = match writer {
+            Some(w) => w,
+            None => new_writer(None)?,
+        };
+        let bytes = writer.finish()?;
+        summary.bytes_out += bytes.len() as u64;
+        sink(&bytes)
+    }
+
+    /// One chunk's records as a record batch of `schema` (`cols`' kinds).
+    fn chunk_batch(
+        &self,
+        chunk: &Chunk,
+        cols: &Columns,
+        schema: &SchemaRef,
+        per_mib: u64,
+    ) -> Result<Parsed<RecordBatch>> {
+        // Rows expected in this chunk (a little over, so that a typical
+        // chunk fits).
+        let rows = (chunk.len() as u128 * per_mib as u128 / (1 << 20)) as usize;
+        let rows = rows + rows / 16 + 16;
+        let mut builders: Vec<ColumnBuilder> = cols
+            .kinds
+            .iter()
+            .map(|&k| ColumnBuilder::new(k, rows))
+            .collect();
+        let first = chunk.index == 0;
+        let (records, lines) = match self.text {
+            TableFormat::Csv => csv_records(&self.csv, chunk, first, &mut |_| Ok(()), |fields| {
+                if fields.len() > builders.len() {
+                    return Err(internal("a record wider than the inferred columns"));
+                }
+                for (b, f) in builders.iter_mut().zip(fields) {
+                    b.push_csv(f, matches!(f, Cow::Owned(_)))?;
+                }
+                for b in &mut builders[fields.len()..] {
+                    b.push_null();
+                }
+                Ok(())
+            })?,
+            _ => {
+                let mut build = BuildJson {
+                    keys: KeyIndex::of(&cols.names),
+                    seen: vec![false; builders.len()],
+                    builders: &mut builders,
+                };
+                jsonl_records(chunk, first, true, &mut build)?
             }
-            let w = match &mut writer {
-                Some(w) => w,
-                None => writer.insert(new_writer(Some(&p.value))?),
-            };
-            w.write(&p.value)?;
-            let bytes = w.take_bytes();
-            summary.bytes_out += bytes.len() as u64;
-            sink(&bytes)
+        };
+        let arrays: Vec<ArrayRef> = builders.into_iter().map(ColumnBuilder::finish).collect();
+        if arrays.is_empty() && records > 0 {
+            // Found by the `table` fuzz target (an internal error before).
+            return Err(Error::unsupported(
+                "the table has records but no columns (an empty header line, or JSON objects without keys): typed tables need at least one column",
+            ));
+        }
+        let rb = if arrays.is_empty() {
+            RecordBatch::new_empty(schema.clone())
+        } else {
+            RecordBatch::try_new(schema.clone(), arrays)
+                .map_err(|e| internal(&format!("record batch: {e}")))?
+        };
+        Ok(Parsed {
+            value: rb,
+            records,
+            lines,
+        })
+    }
+}
+
+/// Records per MiB of input.
+fn rows_per_mib(records: u64, bytes: u64) -> u64 {
+    (records as u128 * (1 << 20) / bytes.max(1) as u128) as u64
+}
+
+/// Text → Parquet. The column kinds must be known before the first row
+/// group is written, and they depend on every cell, so the exact way is
+/// two passes: [`TextTable::infer`] over the whole input, then
+/// [`TextTable::write`]. When the output can be started over (`restart`
+/// discards what was written), the first pass is skipped on a guess: the
+/// first chunk's kinds are used and every cell is checked against them as
+/// it is written (a cell fits its column exactly when joining its kind
+/// leaves the column's kind as it is). At the first cell that does not
+/// fit (a column that turns from int to float, or was empty at first) or
+/// any other error, `restart` is called and the two passes run, so that
+/// the outcome is always theirs: if every cell fits, the guessed kinds are
+/// the joins of all cells, the two passes' kinds, and the bytes are the
+/// same; errors are the two passes' errors.
+fn to_parquet(
+    input: Input,
+    text: TableFormat,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    restart: Option<&mut dyn FnMut() -> Result<()>>,
+    opts: &ConvertOptions,
+    summary: &mut Summary,
+) -> Result<()> {
+    let input = spool(input)?;
+    let table = TextTable {
+        text,
+        csv: CsvSplit {
+            delimiter: opts.csv.delimiter,
+            quote: opts.csv.quote,
         },
-        &mut |_| {},
-    )?;
-    summary.bytes_in = chunker.position();
-    let writer = match writer {
-        Some(w) => w,
-        None => new_writer(None)?,
+        framer: match text {
+            TableFormat::Csv => LineFramer::quoted(opts.csv.quote),
+            _ => LineFramer::new(),
+        },
     };
-    let bytes = writer.finish()?;
-    summary.bytes_out += bytes.len() as u64;
-    sink(&bytes)
+    let again = || match &input {
+        Input::Mapped { map, name } => Input::Mapped {
+            map: map.clone(),
+            name: name.clone(),
+        },
+        Input::Stream { .. } => unreachable!("spooled"),
+    };
+    let fresh = *summary;
+    if let Some(restart) = restart
+        && let Some((cols, per_mib)) = table.probe(again(), opts)
+    {
+        if table
+            .write(again(), &cols, per_mib, sink, opts, summary)
+            .is_ok()
+        {
+            return Ok(());
+        }
+        restart()?;
+        *summary = fresh;
+    }
+    let (cols, per_mib) = table.infer(again(), opts)?;
+    table.write(input, &cols, per_mib, sink, opts, summary)
 }
 
 /// A mapped input: a stream is spooled to an unlinked temporary file.
@@ -1543,16 +1692,19 @@ fn mismatch() -> Error {
 }
 
 impl ColumnBuilder {
-    fn new(k: Kind) -> ColumnBuilder {
+    /// A builder of kind `k` with room for `rows` values (an estimate:
+    /// the builders grow past it), so that a chunk's columns are not
+    /// reallocated and copied as they fill.
+    fn new(k: Kind, rows: usize) -> ColumnBuilder {
         match k {
             Kind::Null => ColumnBuilder::Null(StringBuilder::new()),
-            Kind::Bool => ColumnBuilder::Bool(BooleanBuilder::new()),
-            Kind::Int => ColumnBuilder::Int(Int64Builder::new()),
-            Kind::Float => ColumnBuilder::Float(Float64Builder::new()),
-            Kind::Timestamp => {
-                ColumnBuilder::Ts(TimestampMicrosecondBuilder::new().with_timezone("UTC"))
-            }
-            Kind::Str => ColumnBuilder::Str(StringBuilder::new()),
+            Kind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(rows)),
+            Kind::Int => ColumnBuilder::Int(Int64Builder::with_capacity(rows)),
+            Kind::Float => ColumnBuilder::Float(Float64Builder::with_capacity(rows)),
+            Kind::Timestamp => ColumnBuilder::Ts(
+                TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+            ),
+            Kind::Str => ColumnBuilder::Str(StringBuilder::with_capacity(rows, rows * 8)),
         }
     }
 
@@ -2159,9 +2311,7 @@ mod scan_tests {
         for len in (0..300).chain([1000, 4099]) {
             let text: Vec<u8> = (0..len)
                 .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    x = crate::testutil::xorshift(x);
                     b",\n;a0\r\x00\xff"[(x % 8) as usize]
                 })
                 .collect();
@@ -2231,9 +2381,7 @@ mod scan_tests {
             let len = (x % 40) as usize;
             let mut text = Vec::new();
             for _ in 0..len {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                x = crate::testutil::xorshift(x);
                 text.extend_from_slice(pieces[(x >> 7) as usize % pieces.len()]);
             }
             if round % 3 == 0 {

@@ -3,7 +3,9 @@
 //! JSON Lines. Never a panic (a worker panic comes back as `Internal`: a
 //! crash here); data errors name the file. Text → Parquet gives the same
 //! bytes with 64-byte chunks as with one chunk, and as many rows as the
-//! footer states. Its Parquet prints back to the same text format, and
+//! footer states, and the same outcome (bytes, or error text) when the
+//! writer may start over (the one-pass guess of `convert_table_with`) as
+//! when it may not (two passes). Its Parquet prints back to the same text format, and
 //! that text is a fixpoint: text → Parquet → text gives it again (the
 //! first pass may change a column's type, e.g. floats that print as
 //! integers, but the printed text is stable).
@@ -14,7 +16,7 @@ use sm_data::convert::{ConvertOptions, Summary};
 use sm_data::format::parquet::read::num_rows;
 use sm_data::pipeline;
 use sm_data::store::Input;
-use sm_data::table::{TableFormat, convert_table};
+use sm_data::table::{TableFormat, convert_table_with};
 use sm_data::{Error, ErrorKind};
 use sm_data_fuzz::split_first;
 
@@ -23,6 +25,17 @@ fn run(
     from: TableFormat,
     to: TableFormat,
     chunk_size: usize,
+) -> Result<(Summary, Vec<u8>), Error> {
+    run_with(body, from, to, chunk_size, false)
+}
+
+/// [`run`]; `restartable`: the output may be started over (it is cleared).
+fn run_with(
+    body: &[u8],
+    from: TableFormat,
+    to: TableFormat,
+    chunk_size: usize,
+    restartable: bool,
 ) -> Result<(Summary, Vec<u8>), Error> {
     let opts = ConvertOptions {
         typed: true,
@@ -33,18 +46,23 @@ fn run(
         },
         ..ConvertOptions::default()
     };
-    let mut out = Vec::new();
-    let s = convert_table(
+    let out = std::cell::RefCell::new(Vec::new());
+    let mut restart = || {
+        out.borrow_mut().clear();
+        Ok(())
+    };
+    let s = convert_table_with(
         Input::from_bytes(body.to_vec(), "fuzz.in"),
         from,
         to,
         &mut |b: &[u8]| {
-            out.extend_from_slice(b);
+            out.borrow_mut().extend_from_slice(b);
             Ok(())
         },
+        restartable.then_some(&mut restart as &mut dyn FnMut() -> sm_data::Result<()>),
         &opts,
     )?;
-    Ok((s, out))
+    Ok((s, out.into_inner()))
 }
 
 fn check_error(e: &Error, len: usize) {
@@ -77,6 +95,19 @@ fuzz_target!(init: sm_data_fuzz::let_decoder_panics_unwind(), |data: &[u8]| {
         return;
     }
     let small = run(body, text, TableFormat::Parquet, 64);
+    let guessed = run_with(body, text, TableFormat::Parquet, 64, true);
+    match (&small, &guessed) {
+        (Ok((a, x)), Ok((b, y))) => {
+            assert_eq!(a.records, b.records, "records differ with the one-pass guess");
+            assert!(x == y, "Parquet differs with the one-pass guess");
+        }
+        (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "errors differ"),
+        (a, b) => panic!(
+            "the one-pass guess changes the outcome: two passes {:?}, guess {:?}",
+            a.as_ref().map(|r| r.0.records).map_err(|e| e.to_string()),
+            b.as_ref().map(|r| r.0.records).map_err(|e| e.to_string())
+        ),
+    }
     let big = run(body, text, TableFormat::Parquet, 1 << 20);
     let (s, pq) = match (small, big) {
         (Ok((a, x)), Ok((b, y))) => {

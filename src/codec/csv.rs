@@ -1465,9 +1465,7 @@ mod tests {
         let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
         (0..len)
             .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                x = crate::testutil::xorshift(x);
                 alphabet[(x % alphabet.len() as u64) as usize]
             })
             .collect()

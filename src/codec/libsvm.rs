@@ -971,9 +971,7 @@ mod tests {
         for n in 0..6000usize {
             let s: Vec<u8> = (0..n % 48)
                 .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    x = crate::testutil::xorshift(x);
                     alphabet[(x % alphabet.len() as u64) as usize]
                 })
                 .collect();

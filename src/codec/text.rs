@@ -124,7 +124,7 @@ pub fn write_value(out: &mut Vec<u8>, v: f64, dtype: Dtype) {
 pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, first: bool) {
     match dtype {
         Dtype::Float32 => fields_f32(out, values, delim, first),
-        Dtype::Float64 | Dtype::Int32 => fields::<F64Text>(out, values, delim, first),
+        Dtype::Float64 | Dtype::Int32 => fields_f64(out, values, delim, first),
     }
 }
 
@@ -251,34 +251,18 @@ fn fields_f32_with<const LANES: usize>(out: &mut Vec<u8>, values: &[f64], delim:
 /// (`-2.2250738585072014e-308,`).
 const MAX_FIELD: usize = 25;
 
-/// How one precision prints a finite, non-NaN value (see [`value_text`]).
-trait FieldText {
-    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8];
-}
-
-struct F64Text;
-
-impl FieldText for F64Text {
-    #[inline(always)]
-    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
-        f64_text(v, z, n)
-    }
-}
-
+/// [`write_fields`] at f64 precision (and for Int32 values, which f64
+/// holds exactly).
 #[inline(always)]
-fn fields<T: FieldText>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
+fn fields_f64(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
     out.reserve(values.len() * MAX_FIELD);
     let base = out.as_mut_ptr();
     let mut len = out.len();
     let mut need = !first;
     // A NaN is an empty field.
     #[inline(always)]
-    fn text<'a, T: FieldText>(
-        v: f64,
-        z: &'a mut zmij::Buffer,
-        n: &'a mut itoa::Buffer,
-    ) -> &'a [u8] {
-        if v.is_nan() { b"" } else { T::text(v, z, n) }
+    fn text<'a>(v: f64, z: &'a mut zmij::Buffer, n: &'a mut itoa::Buffer) -> &'a [u8] {
+        if v.is_nan() { b"" } else { f64_text(v, z, n) }
     }
     let mut put = |s: &[u8]| {
         debug_assert!(s.len() < MAX_FIELD);
@@ -299,11 +283,11 @@ fn fields<T: FieldText>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: boo
     let mut has_pending = false;
     let mut pairs = values.chunks_exact(2);
     for p in &mut pairs {
-        let a = text::<T>(p[0], &mut za, &mut na);
+        let a = text(p[0], &mut za, &mut na);
         if has_pending {
             put(pending);
         }
-        pending = text::<T>(p[1], &mut zb, &mut nb);
+        pending = text(p[1], &mut zb, &mut nb);
         has_pending = true;
         put(a);
     }
@@ -311,7 +295,7 @@ fn fields<T: FieldText>(out: &mut Vec<u8>, values: &[f64], delim: u8, first: boo
         put(pending);
     }
     if let [v] = pairs.remainder() {
-        put(text::<T>(*v, &mut za, &mut na));
+        put(text(*v, &mut za, &mut na));
     }
     // SAFETY: every byte below `len` was written above or was already in
     // `out`, and `len` is within the reserved capacity.
@@ -466,13 +450,8 @@ mod tests {
 
     #[test]
     fn fields_are_the_values_as_write_value_writes_them() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testutil::XorShift(0x9E37_79B9_7F4A_7C15u64);
+        let mut next = || rng.next_u64();
         let specials = [
             f64::NAN,
             f64::INFINITY,
@@ -573,13 +552,8 @@ mod tests {
 
     #[test]
     fn the_plain_fast_path_gives_fast_float2_s_bits() {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testutil::XorShift(0x2545_F491_4F6C_DD1Du64);
+        let mut next = || rng.next_u64();
         let alphabet = b"0123456789012345678901234567890123456789.-e+ ";
         let mut plain = 0;
         for _ in 0..300_000 {

@@ -740,6 +740,19 @@ impl Output {
         &self.name
     }
 
+    /// Whether nothing written is visible before [`Output::commit`]: a
+    /// local file written to a temporary name, or an S3 multipart upload.
+    /// Such an output can be started over by dropping it (which discards
+    /// what it holds) and creating it again; standard output, a FIFO or a
+    /// device cannot.
+    pub fn is_discardable(&self) -> bool {
+        match &self.writer {
+            #[cfg(feature = "s3")]
+            Some(Sink::S3(_) | Sink::S3Gzip(_)) => true,
+            _ => self.tmp.is_some(),
+        }
+    }
+
     /// Writes all of `buf`. Errors name the output.
     pub fn write_all(&mut self, buf: &[u8]) -> Result<()> {
         let w = self.writer.as_mut().expect("output used after commit");

@@ -1131,9 +1131,7 @@ mod tests {
             let len = (x % 40) as usize;
             let text: Vec<u8> = (0..len)
                 .map(|_| {
-                    x ^= x << 13;
-                    x ^= x >> 7;
-                    x ^= x << 17;
+                    x = crate::testutil::xorshift(x);
                     if x.is_multiple_of(5) {
                         alphabet[(x >> 8) as usize % alphabet.len()]
                     } else {

@@ -1099,13 +1099,8 @@ mod tests {
         // signs, dot, exponent, nan/inf letters, blanks, a delimiter and
         // bytes next to '0' and '9'), from a fixed xorshift sequence.
         let alphabet = b"0000123456789..--++eEeE nNaAiIfFtyx,/:\t\r\x80\xb0";
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testutil::XorShift(0x9E37_79B9_7F4A_7C15u64);
+        let mut next = || rng.next_u64();
         let mut t = Vec::new();
         for _ in 0..200_000 {
             t.clear();
@@ -1162,9 +1157,7 @@ mod tests {
         for _ in 0..200_000 {
             let mut w = Vec::with_capacity(16);
             for _ in 0..16 {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                x = crate::testutil::xorshift(x);
                 w.push(alphabet[(x % alphabet.len() as u64) as usize]);
             }
             windows.push(w);
@@ -1221,13 +1214,8 @@ mod tests {
 
     #[test]
     fn plain_fields_agree_with_classify_cell_by_cell() {
-        let mut x = 0x1234_5678_9ABC_DEF1u64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testutil::XorShift(0x1234_5678_9ABC_DEF1u64);
+        let mut next = || rng.next_u64();
         // Random rows of random cells (mostly numbers, some broken), long
         // enough to cross several 64-byte blocks at every alignment.
         let pieces: [&[u8]; 16] = [
@@ -1322,13 +1310,8 @@ mod tests {
 
     #[test]
     fn plain_pairs_agree_with_the_token_checks() {
-        let mut x = 0xA076_1D64_78BD_642Fu64;
-        let mut next = || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = crate::testutil::XorShift(0xA076_1D64_78BD_642Fu64);
+        let mut next = || rng.next_u64();
         let pieces: [&[u8]; 14] = [
             b"0", b"7", b"-", b".", b":", b" ", b"12", b"0.0", b"5.", b"..", b"e", b"\t", b"#",
             b"00",
@@ -1423,9 +1406,7 @@ mod tests {
         let mut b = [0u8; 64];
         for round in 0..5_000 {
             for c in b.iter_mut() {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
+                x = crate::testutil::xorshift(x);
                 // Mostly the bytes that matter, sometimes any byte.
                 *c = if round % 2 == 0 {
                     b"0123456789.-+: ,\t"[(x % 17) as usize]

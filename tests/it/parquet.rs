@@ -501,6 +501,206 @@ fn typed_csv_and_jsonl_to_parquet_and_back() {
     assert!(!dir.path().join("n.parquet").exists());
 }
 
+/// Runs a typed text → Parquet conversion through the library, with or
+/// without a way to start the output over; returns the bytes (or the
+/// error text), the summary's record count and the restarts.
+fn typed_to_parquet(
+    text: &[u8],
+    from: sm_data::table::TableFormat,
+    opts: &ConvertOptions,
+    restartable: bool,
+) -> (Result<Vec<u8>, String>, u64, usize) {
+    use sm_data::table::{TableFormat, convert_table_with};
+    let out = std::cell::RefCell::new(Vec::new());
+    let mut restarts = 0;
+    let mut restart = || {
+        restarts += 1;
+        out.borrow_mut().clear();
+        Ok(())
+    };
+    let got = convert_table_with(
+        sm_data::store::Input::from_bytes(text.to_vec(), "t"),
+        from,
+        TableFormat::Parquet,
+        &mut |b: &[u8]| {
+            out.borrow_mut().extend_from_slice(b);
+            Ok(())
+        },
+        restartable.then_some(&mut restart as &mut dyn FnMut() -> sm_data::Result<()>),
+        opts,
+    );
+    let records = got.as_ref().map_or(0, |s| s.records);
+    let bytes = got.map(|_| out.into_inner()).map_err(|e| e.to_string());
+    (bytes, records, restarts)
+}
+
+#[test]
+fn the_one_pass_guess_writes_what_the_two_passes_write() {
+    use sm_data::table::TableFormat;
+    // 300 rows each; `late` rows from 250 on differ from the first ones.
+    let csv = |late: &dyn Fn(usize) -> String| -> Vec<u8> {
+        let mut t = String::from("id,x,name,maybe\n");
+        for i in 0..300 {
+            t += &late(i);
+        }
+        t.into_bytes()
+    };
+    let jsonl = |late: &dyn Fn(usize) -> String| -> Vec<u8> {
+        (0..300).map(late).collect::<String>().into_bytes()
+    };
+    let cases: Vec<(&str, TableFormat, Vec<u8>, bool)> = vec![
+        (
+            "steady",
+            TableFormat::Csv,
+            csv(&|i| format!("{i},{}.5,n{},\n", i % 7, i % 3)),
+            false,
+        ),
+        (
+            "int column turns float",
+            TableFormat::Csv,
+            csv(&|i| {
+                format!(
+                    "{i},{},n,\n",
+                    if i < 250 {
+                        "1".into()
+                    } else {
+                        format!("{i}.25")
+                    }
+                )
+            }),
+            true,
+        ),
+        (
+            "float column turns text",
+            TableFormat::Csv,
+            csv(&|i| format!("{i},{},n,\n", if i < 250 { "0.5" } else { "x" })),
+            true,
+        ),
+        (
+            "empty column gets ints",
+            TableFormat::Csv,
+            csv(&|i| {
+                format!(
+                    "{i},1.5,n,{}\n",
+                    if i < 250 {
+                        String::new()
+                    } else {
+                        i.to_string()
+                    }
+                )
+            }),
+            true,
+        ),
+        (
+            "quoted empty string in an int column",
+            TableFormat::Csv,
+            csv(&|i| {
+                format!(
+                    "{},1.5,n,\n",
+                    if i < 250 {
+                        i.to_string()
+                    } else {
+                        "\"\"".into()
+                    }
+                )
+            }),
+            true,
+        ),
+        (
+            "a record wider than the header",
+            TableFormat::Csv,
+            csv(&|i| format!("{i},1.5,n,{}\n", if i == 280 { "1,2" } else { "" })),
+            true,
+        ),
+        (
+            "text after a closing quote late",
+            TableFormat::Csv,
+            csv(&|i| format!("{i},1.5,{},\n", if i == 280 { "\"a\"b" } else { "n" })),
+            true,
+        ),
+        (
+            "json objects without keys first",
+            TableFormat::Jsonl,
+            jsonl(&|i| {
+                if i < 250 {
+                    "{}\n".into()
+                } else {
+                    format!("{{\"id\":{i}}}\n")
+                }
+            }),
+            true,
+        ),
+        (
+            "steady json",
+            TableFormat::Jsonl,
+            jsonl(&|i| format!("{{\"id\":{i},\"x\":{}.5,\"ok\":true}}\n", i % 5)),
+            false,
+        ),
+        (
+            "json int turns float, a new key",
+            TableFormat::Jsonl,
+            jsonl(&|i| {
+                if i < 250 {
+                    format!("{{\"id\":{i},\"x\":2}}\n")
+                } else {
+                    format!("{{\"id\":{i},\"x\":2.5,\"late\":\"t\"}}\n")
+                }
+            }),
+            true,
+        ),
+        (
+            "json string turns timestamp-free",
+            TableFormat::Jsonl,
+            jsonl(&|i| {
+                let at = if i < 250 {
+                    "2024-01-02 03:04:05"
+                } else {
+                    "soon"
+                };
+                format!("{{\"id\":{i},\"at\":\"{at}\"}}\n")
+            }),
+            true,
+        ),
+    ];
+    for (what, from, text, changes) in &cases {
+        for (chunk_size, threads) in [(64, 1), (512, 2), (1 << 20, 2)] {
+            let mut opts = ConvertOptions {
+                typed: true,
+                ..ConvertOptions::default()
+            };
+            opts.pipeline.chunk_size = chunk_size;
+            opts.pipeline.threads = threads;
+            let (two, two_records, _) = typed_to_parquet(text, *from, &opts, false);
+            let (one, one_records, restarts) = typed_to_parquet(text, *from, &opts, true);
+            let at = format!("{what}, chunks of {chunk_size}, {threads} threads");
+            assert_eq!(one, two, "{at}");
+            assert_eq!(one_records, two_records, "{at}");
+            // The guess fails only where the first chunk does not show the
+            // change (a 1 MiB chunk holds the whole input).
+            assert_eq!(
+                restarts,
+                usize::from(*changes && chunk_size < text.len()),
+                "{at}"
+            );
+            if *what == "a record wider than the header" {
+                let e = one.unwrap_err();
+                assert!(
+                    e.contains("more fields (5) than the header (4)"),
+                    "{at}: {e}"
+                );
+            } else if what.starts_with("text after") {
+                let e = one.unwrap_err();
+                assert!(e.contains("line 282"), "{at}: {e}");
+            } else {
+                let (schema, batches, ..) = read_back(&one.unwrap());
+                let rows: usize = batches.iter().map(|b| b.num_rows()).sum();
+                assert_eq!(rows, 300, "{at}");
+                assert!(!schema.fields().is_empty(), "{at}");
+            }
+        }
+    }
+}
+
 #[test]
 fn typed_parquet_from_pyarrow_prints_every_type() {
     let bytes = read_testdata("parquet/typed.parquet");
