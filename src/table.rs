@@ -2294,7 +2294,7 @@ mod scan_tests {
         let mut text = Vec::new();
         for _ in 0..100_000 {
             text.clear();
-            if rng.next_u64() % 2 == 0 {
+            if rng.next_u64().is_multiple_of(2) {
                 text.push(b'-');
             }
             let whole = 1 + rng.next_u64() % 12;
