@@ -874,6 +874,78 @@ fn failed_or_abandoned_uploads_leave_no_object_and_no_upload() {
     assert!(s.open_upload_files(Some(&upload_ids(&reqs))).is_empty());
 }
 
+#[test]
+fn a_typed_table_whose_guess_fails_starts_its_upload_over() {
+    // A column of ints for 400k rows, then a float: the one-pass guess
+    // (the first chunk's types) fails at the end, after parts of the
+    // first upload went up; that upload is aborted and the two passes
+    // upload the object the local conversion writes.
+    let s = server();
+    s.bucket("typed");
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = super::util::Rng(11);
+    let mut csv = String::from("id,a,b,c\n");
+    for i in 0..400_000u64 {
+        let late = if i == 399_999 { ".5" } else { "" };
+        csv += &format!(
+            "{i}{late},{},{},{}\n",
+            rng.next() % 1_000_000_007,
+            rng.next() % 1_000_000_009,
+            rng.next() % 998_244_353
+        );
+    }
+    std::fs::write(dir.path().join("t.csv"), &csv).unwrap();
+    let args = [
+        "--typed",
+        "--chunk-size",
+        "1048576",
+        "--row-group-size",
+        "20000",
+        "-q",
+    ];
+    let o = super::util::sm_data(
+        dir.path(),
+        &[&["convert", "t.csv", "local.parquet"][..], &args].concat(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = s.sm_data(
+        dir.path(),
+        &[
+            &[
+                "convert",
+                "t.csv",
+                "s3://typed/t.parquet",
+                "--s3-part-size",
+                "5MiB",
+            ][..],
+            &args,
+        ]
+        .concat(),
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let local = std::fs::read(dir.path().join("local.parquet")).unwrap();
+    assert!(local.len() > 8 << 20, "{}", local.len());
+    assert_eq!(s.get("typed", "t.parquet").unwrap(), local);
+    let reqs = s.requests("typed", "t.parquet");
+    let ids = upload_ids(&reqs);
+    assert_eq!(ids.len(), 2, "{reqs:#?}");
+    let aborted: Vec<&String> = ids
+        .iter()
+        .filter(|id| {
+            reqs.iter()
+                .any(|r| r.method == "DELETE" && r.query.contains(id.as_str()))
+        })
+        .collect();
+    assert_eq!(aborted.len(), 1, "one upload aborted: {reqs:#?}");
+    assert!(
+        reqs.iter()
+            .any(|r| r.method == "PUT" && r.query.contains(aborted[0].as_str()) && r.status == 200),
+        "no part of the abandoned upload went up: {reqs:#?}"
+    );
+    assert!(s.open_upload_files(Some(&ids)).is_empty());
+}
+
 /// MXNet RecordIO frames (cflag 0) of opaque payloads, `len` bytes or a
 /// little more; RecordIO to RecordIO copies frames without decoding them.
 pub(crate) fn recordio_file(len: usize) -> Vec<u8> {
