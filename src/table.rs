@@ -824,6 +824,32 @@ trait JsonRow {
     fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()>;
     /// The line is complete.
     fn end(&mut self) -> Result<()>;
+    /// Whether the key whose opening quote is `b[i]` is the one this row
+    /// expects next (lines usually repeat the previous line's keys in
+    /// order): its column and the position after its closing quote, found
+    /// by comparing the raw bytes, without decoding the string or looking
+    /// it up. The default expects nothing.
+    fn expected(&mut self, _b: &[u8], _i: usize) -> Option<(usize, usize)> {
+        None
+    }
+    /// The value of the key [`JsonRow::expected`] matched, in column `j`.
+    fn cell_at(&mut self, _j: usize, _v: JVal<'_>) -> Result<()> {
+        Err(internal("a JSON row without expected keys"))
+    }
+}
+
+/// A [`JsonRow`] of a closure (every key decoded; no end of line work).
+#[cfg(test)]
+struct Cells<F>(F);
+
+#[cfg(test)]
+impl<F: FnMut(&str, JVal<'_>) -> Result<()>> JsonRow for Cells<F> {
+    fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()> {
+        (self.0)(key, v)
+    }
+    fn end(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// Reads every line of a JSON Lines chunk into `row`. Returns
@@ -850,7 +876,7 @@ fn jsonl_records(
         if raw.iter().all(|c| c.is_ascii_whitespace()) {
             continue;
         }
-        scan.line(raw, off, &mut |k, v| row.cell(k, v))
+        scan.line(raw, off, row)
             .and_then(|()| row.end())
             .map_err(|e| e.at_line(here).at_byte(off as u64))?;
         records += 1;
@@ -895,14 +921,9 @@ fn found(b: &[u8], i: usize) -> String {
 }
 
 impl JsonScan {
-    /// Scans `b` (a line at offset `base` of its chunk), calling `cell`
-    /// for every key and value in order.
-    fn line(
-        &mut self,
-        b: &[u8],
-        base: usize,
-        cell: &mut dyn FnMut(&str, JVal<'_>) -> Result<()>,
-    ) -> Result<()> {
+    /// Scans `b` (a line at offset `base` of its chunk), handing `row`
+    /// every key and value in order.
+    fn line(&mut self, b: &[u8], base: usize, row: &mut impl JsonRow) -> Result<()> {
         // One check of the whole line, so that strings are slices of it.
         let text = std::str::from_utf8(b)
             .map_err(|e| json_error(base + e.valid_up_to(), "the line is not valid UTF-8"))?;
@@ -924,7 +945,15 @@ impl JsonScan {
                         format!("expected a key (a string), found {}", found(b, i)),
                     ));
                 }
-                let (key, next) = string(text, i, base, &mut self.key)?;
+                // The expected key (its column), or any key (decoded).
+                let (column, key, next) = match row.expected(b, i) {
+                    // No escape in an expected key: its text is the raw bytes.
+                    Some((j, next)) => (Some(j), &text[i + 1..next - 1], next),
+                    None => {
+                        let (key, next) = string(text, i, base, &mut self.key)?;
+                        (None, key, next)
+                    }
+                };
                 i = skip_ws(b, next);
                 if b.get(i) != Some(&b':') {
                     return Err(json_error(
@@ -955,7 +984,10 @@ impl JsonScan {
                         ));
                     }
                 };
-                cell(key, v)?;
+                match column {
+                    Some(j) => row.cell_at(j, v)?,
+                    None => row.cell(key, v)?,
+                }
                 i = skip_ws(b, next);
                 match b.get(i) {
                     Some(b',') => i = skip_ws(b, i + 1),
@@ -1252,6 +1284,9 @@ fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'st
 #[derive(Debug, Default)]
 struct KeyIndex {
     names: Vec<String>,
+    /// Each name as a JSON string token (`"name"`), or empty when the
+    /// name would need an escape (such a key is always decoded).
+    raw: Vec<Vec<u8>>,
     map: HashMap<String, usize>,
     next: usize,
 }
@@ -1280,8 +1315,28 @@ impl KeyIndex {
         Some(j)
     }
 
+    /// [`JsonRow::expected`]: whether `b[i..]` starts with the next
+    /// name's token.
+    #[inline]
+    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
+        let j = self.next;
+        let raw = self.raw.get(j)?;
+        let end = i + raw.len();
+        if raw.is_empty() || end > b.len() || !same_bytes(&b[i..end], raw) {
+            return None;
+        }
+        self.next = j + 1;
+        Some((j, end))
+    }
+
     fn add(&mut self, key: &str) -> usize {
         let j = self.names.len();
+        let plain = !key.bytes().any(|c| c == b'"' || c == b'\\' || c < 0x20);
+        self.raw.push(if plain {
+            format!("\"{key}\"").into_bytes()
+        } else {
+            Vec::new()
+        });
         self.names.push(key.to_string());
         self.map.insert(key.to_string(), j);
         self.next = j + 1;
@@ -1325,8 +1380,18 @@ impl JsonRow for InferJson {
                 self.keys.add(key)
             }
         };
+        self.cell_at(j, v)
+    }
+
+    #[inline]
+    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
+        self.keys.expected(b, i)
+    }
+
+    #[inline]
+    fn cell_at(&mut self, j: usize, v: JVal<'_>) -> Result<()> {
         if self.seen[j] == self.row {
-            return Err(duplicate_key(key));
+            return Err(duplicate_key(&self.keys.names[j]));
         }
         self.seen[j] = self.row;
         let k = self.kinds[j];
@@ -1385,8 +1450,18 @@ impl JsonRow for BuildJson<'_> {
             .keys
             .get(key)
             .ok_or_else(|| internal("a key the inference pass did not see"))?;
+        self.cell_at(j, v)
+    }
+
+    #[inline]
+    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
+        self.keys.expected(b, i)
+    }
+
+    #[inline]
+    fn cell_at(&mut self, j: usize, v: JVal<'_>) -> Result<()> {
         if std::mem::replace(&mut self.seen[j], true) {
-            return Err(duplicate_key(key));
+            return Err(duplicate_key(&self.keys.names[j]));
         }
         self.builders[j].push_json(v)
     }
@@ -2168,17 +2243,21 @@ mod scan_tests {
             floats: true,
             ..JsonScan::default()
         };
-        scan.line(line.as_bytes(), 0, &mut |k, v| {
-            let v = match v {
-                JVal::Str(s) => JVal::Str(Cow::Owned(s.into_owned())),
-                JVal::Null => JVal::Null,
-                JVal::Bool(b) => JVal::Bool(b),
-                JVal::Int(i) => JVal::Int(i),
-                JVal::Float(f) => JVal::Float(f),
-            };
-            out.push((k.to_string(), v));
-            Ok(())
-        })?;
+        scan.line(
+            line.as_bytes(),
+            0,
+            &mut Cells(|k: &str, v: JVal<'_>| {
+                let v = match v {
+                    JVal::Str(s) => JVal::Str(Cow::Owned(s.into_owned())),
+                    JVal::Null => JVal::Null,
+                    JVal::Bool(b) => JVal::Bool(b),
+                    JVal::Int(i) => JVal::Int(i),
+                    JVal::Float(f) => JVal::Float(f),
+                };
+                out.push((k.to_string(), v));
+                Ok(())
+            }),
+        )?;
         Ok(out)
     }
 
@@ -2253,10 +2332,14 @@ mod scan_tests {
         // Not UTF-8 inside a string, and a nested value naming its key.
         let mut out = Vec::new();
         let e = JsonScan::default()
-            .line(b"{\"a\":\"\xff\"}", 10, &mut |k, _| {
-                out.push(k.to_string());
-                Ok(())
-            })
+            .line(
+                b"{\"a\":\"\xff\"}",
+                10,
+                &mut Cells(|k: &str, _: JVal<'_>| {
+                    out.push(k.to_string());
+                    Ok(())
+                }),
+            )
             .unwrap_err();
         assert!(e.to_string().contains("UTF-8"), "{e}");
         assert_eq!(e.position().byte, Some(16));

@@ -13,6 +13,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    keep_freed_memory();
     ignore_file_size_signal();
     quiet_expected_panics();
     let cli = args::Cli::parse();
@@ -47,6 +48,25 @@ fn quiet_expected_panics() {
             default(info);
         }
     }));
+}
+
+/// glibc hands freed blocks above its mmap threshold back to the kernel
+/// at once, and trims the top of a heap past its trim threshold (both
+/// start at 128 KiB and rise with the blocks freed): a chunk's column
+/// buffers then come back as fresh pages every chunk, one page fault per
+/// 4 KiB. Blocks up to 32 MiB (glibc's maximum) now come from the heaps
+/// and freed memory stays there for the next chunk, up to 256 MiB: system
+/// time of a typed CSV → Parquet run halves, wall time −14%, peak RSS
+/// +10–20 MiB (README, Performance). The library does not change the
+/// allocator; this is the command's choice.
+fn keep_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes allocator parameters; it is called
+    // before any other thread exists.
+    unsafe {
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
 }
 
 /// Reports `err` and gives its exit status: 0 for a closed stdout, 2 for
