@@ -824,13 +824,19 @@ trait JsonRow {
     fn cell(&mut self, key: &str, v: JVal<'_>) -> Result<()>;
     /// The line is complete.
     fn end(&mut self) -> Result<()>;
+    /// The row's columns, if it has them: then a key may be found by
+    /// [`KeyIndex::expected`].
+    fn keys(&mut self) -> Option<&mut KeyIndex> {
+        None
+    }
     /// Whether the key whose opening quote is `b[i]` is the one this row
     /// expects next (lines usually repeat the previous line's keys in
     /// order): its column and the position after its closing quote, found
     /// by comparing the raw bytes, without decoding the string or looking
-    /// it up. The default expects nothing.
-    fn expected(&mut self, _b: &[u8], _i: usize) -> Option<(usize, usize)> {
-        None
+    /// it up.
+    #[inline]
+    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
+        self.keys()?.expected(b, i)
     }
     /// The value of the key [`JsonRow::expected`] matched, in column `j`.
     fn cell_at(&mut self, _j: usize, _v: JVal<'_>) -> Result<()> {
@@ -1384,8 +1390,8 @@ impl JsonRow for InferJson {
     }
 
     #[inline]
-    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
-        self.keys.expected(b, i)
+    fn keys(&mut self) -> Option<&mut KeyIndex> {
+        Some(&mut self.keys)
     }
 
     #[inline]
@@ -1454,8 +1460,8 @@ impl JsonRow for BuildJson<'_> {
     }
 
     #[inline]
-    fn expected(&mut self, b: &[u8], i: usize) -> Option<(usize, usize)> {
-        self.keys.expected(b, i)
+    fn keys(&mut self) -> Option<&mut KeyIndex> {
+        Some(&mut self.keys)
     }
 
     #[inline]
