@@ -1191,9 +1191,7 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 /// `floats`, a float that cannot be out of range is `Float(0.0)`.
 #[inline]
 fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'static>, usize)> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
+    use crate::codec::text::{digits, plain_value};
     let mut i = start;
     let neg = b[i] == b'-';
     if neg {
@@ -1201,19 +1199,6 @@ fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'st
     }
     // The digits, integer and fraction, as one integer (exact up to 19
     // digits).
-    #[inline(always)]
-    fn digits(b: &[u8], i: &mut usize, sig: &mut u64) -> usize {
-        let from = *i;
-        while let Some(&c) = b.get(*i) {
-            let d = c.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            *sig = sig.wrapping_mul(10).wrapping_add(d as u64);
-            *i += 1;
-        }
-        *i - from
-    }
     let mut sig: u64 = 0;
     let digits_start = i;
     let ndigits = digits(b, &mut i, &mut sig);
@@ -1272,9 +1257,8 @@ fn number(b: &[u8], start: usize, base: usize, floats: bool) -> Result<(JVal<'st
     // below 2^53 over an exact power of ten, one correctly rounded
     // division, the bits fast_float2 gives (Clinger's fast path, as
     // `text::parse_plain`).
-    if !exponent && ndigits + frac <= 15 {
-        let v = sig as f64 / POW10[frac];
-        return Ok((JVal::Float(if neg { -v } else { v }), i));
+    if !exponent && let Some(v) = plain_value(sig, frac, neg, ndigits + frac) {
+        return Ok((JVal::Float(v), i));
     }
     let v: f64 =
         fast_float2::parse(&b[start..i]).map_err(|_| json_error(base + start, "invalid number"))?;

@@ -42,24 +42,9 @@ fn parse_plain(s: &[u8]) -> Option<f64> {
 /// check (a number only when followed by a field's end).
 #[inline(always)]
 pub(crate) fn parse_plain_prefix(s: &[u8]) -> Option<(f64, usize)> {
-    const POW10: [f64; 16] = [
-        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
-    ];
     let neg = s.first() == Some(&b'-');
     let mut i = neg as usize;
     let mut m = 0u64;
-    let digits = |s: &[u8], i: &mut usize, m: &mut u64| {
-        let from = *i;
-        while let Some(&b) = s.get(*i) {
-            let d = b.wrapping_sub(b'0');
-            if d > 9 {
-                break;
-            }
-            *m = m.wrapping_mul(10).wrapping_add(d as u64);
-            *i += 1;
-        }
-        *i - from
-    };
     let whole = digits(s, &mut i, &mut m);
     let mut frac = 0;
     if s.get(i) == Some(&b'.') {
@@ -69,11 +54,43 @@ pub(crate) fn parse_plain_prefix(s: &[u8]) -> Option<(f64, usize)> {
             return None;
         }
     }
-    if whole == 0 || whole + frac > 15 {
+    if whole == 0 {
+        return None;
+    }
+    Some((plain_value(m, frac, neg, whole + frac)?, i))
+}
+
+/// Appends the ASCII digits at `s[*i..]` to `m` (wrapping: exact for up
+/// to 19 digits in all), moves `*i` past them and returns how many there
+/// were.
+#[inline(always)]
+pub(crate) fn digits(s: &[u8], i: &mut usize, m: &mut u64) -> usize {
+    let from = *i;
+    while let Some(&b) = s.get(*i) {
+        let d = b.wrapping_sub(b'0');
+        if d > 9 {
+            break;
+        }
+        *m = m.wrapping_mul(10).wrapping_add(d as u64);
+        *i += 1;
+    }
+    *i - from
+}
+
+/// The value of the plain decimal whose `total` digits form `m`, `frac`
+/// of them after the point (Clinger's fast path: with at most 15 digits
+/// `m` is below 2^53 and `10^frac` exact, so one division rounds
+/// correctly); `None` beyond 15 digits.
+#[inline(always)]
+pub(crate) fn plain_value(m: u64, frac: usize, neg: bool, total: usize) -> Option<f64> {
+    const POW10: [f64; 16] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+    ];
+    if total > 15 {
         return None;
     }
     let v = m as f64 / POW10[frac];
-    Some((if neg { -v } else { v }, i))
+    Some(if neg { -v } else { v })
 }
 
 /// Removes ASCII spaces, tabs and carriage returns from both ends.
