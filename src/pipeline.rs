@@ -50,7 +50,7 @@ impl Default for Options {
 }
 
 impl Options {
-    fn threads(&self) -> usize {
+    pub(crate) fn threads(&self) -> usize {
         if self.threads == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {

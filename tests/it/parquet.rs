@@ -702,6 +702,63 @@ fn the_one_pass_guess_writes_what_the_two_passes_write() {
 }
 
 #[test]
+fn typed_row_groups_are_the_chunks_whoever_encodes_them() {
+    use arrow_array::types::Int64Type;
+    use sm_data::table::TableFormat;
+    // Row groups are encoded by the worker that parsed the chunk, or by
+    // the ordering thread when the encoder did not exist yet: the file
+    // must be the same bytes whatever the thread count, each chunk whole
+    // row groups, the rows in order.
+    let mut text = String::from("id,x,word,flag\n");
+    for i in 0..5000 {
+        text += &format!("{i},{}.25,w{},{}\n", i % 97, i % 7, i % 2 == 0);
+    }
+    let text = text.into_bytes();
+    for chunk_size in [700, 9000, 1 << 20] {
+        let mut first: Option<Vec<u8>> = None;
+        for threads in [1, 2, 3] {
+            let mut opts = ConvertOptions {
+                typed: true,
+                ..ConvertOptions::default()
+            };
+            opts.pipeline.chunk_size = chunk_size;
+            opts.pipeline.threads = threads;
+            for restartable in [false, true] {
+                let at = format!("chunks of {chunk_size}, {threads} threads, guess {restartable}");
+                let (bytes, records, _) =
+                    typed_to_parquet(&text, TableFormat::Csv, &opts, restartable);
+                let bytes = bytes.unwrap();
+                assert_eq!(records, 5000, "{at}");
+                let (schema, batches, groups, _) = read_back(&bytes);
+                assert_eq!(schema.fields().len(), 4, "{at}");
+                let ids: Vec<i64> = batches
+                    .iter()
+                    .flat_map(|b| {
+                        let c = b.column(0).as_primitive::<Int64Type>();
+                        assert_eq!(c.null_count(), 0);
+                        c.values().to_vec()
+                    })
+                    .collect();
+                assert_eq!(ids, (0..5000).collect::<Vec<i64>>(), "{at}");
+                // ~100 KB of text: one row group in one chunk, many in many.
+                if chunk_size == 1 << 20 {
+                    assert_eq!(groups, 1, "{at}");
+                } else {
+                    assert!(
+                        groups >= text.len() / chunk_size / 2,
+                        "{at}: {groups} groups"
+                    );
+                }
+                match &first {
+                    None => first = Some(bytes),
+                    Some(f) => assert!(f == &bytes, "{at}: not the bytes of 1 thread"),
+                }
+            }
+        }
+    }
+}
+
+#[test]
 fn typed_parquet_from_pyarrow_prints_every_type() {
     let bytes = read_testdata("parquet/typed.parquet");
     let opts = ConvertOptions {

@@ -727,11 +727,7 @@ impl ColumnParallelWriter {
                 .map(|w| w.close().map_err(write_error))
                 .collect::<Result<Vec<_>>>()?,
         };
-        let mut group = self.file.next_row_group().map_err(write_error)?;
-        for chunk in chunks {
-            chunk.append_to_row_group(&mut group).map_err(write_error)?;
-        }
-        group.close().map_err(write_error)?;
+        append_group(&mut self.file, chunks)?;
         self.rows = 0;
         Ok(())
     }
@@ -749,6 +745,109 @@ impl ColumnParallelWriter {
         // Writes the footer.
         self.file.into_inner().map_err(write_error)
     }
+}
+
+/// Row groups encoded where their rows are parsed: a typed table's
+/// chunk becomes whole row groups on the worker that parsed it (its
+/// columns one after another, while they are still in that core's
+/// cache), and the thread that orders the output only appends the
+/// encoded column chunks ([`append_groups`]). Row groups never span two
+/// batches: a batch of more than `max_rows` rows is cut into equal parts
+/// of at most `max_rows`, so the file depends on the batches, not on
+/// which thread encoded them or when.
+pub(crate) struct GroupEncoder {
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    max_rows: usize,
+}
+
+/// A batch's row groups, encoded: each the closed column chunks of one
+/// row group, in column order.
+pub(crate) struct EncodedGroups(Vec<Vec<ArrowColumnChunk>>);
+
+impl GroupEncoder {
+    /// The encoder of a file of `schema` with `opts`, and the file's
+    /// writer. `first`, the file's first batch with rows, decides which
+    /// columns skip dictionary encoding ([`plain_columns`]) and the rows
+    /// per row group ([`table_row_group_rows`]).
+    pub(crate) fn start(
+        schema: SchemaRef,
+        opts: &ParquetOptions,
+        first: &RecordBatch,
+    ) -> Result<(GroupEncoder, SerializedFileWriter<Vec<u8>>)> {
+        let max_rows = table_row_group_rows(first, opts.row_group_size);
+        let (file, factory) = arrow_writer_for(schema.clone(), opts, Some(first))?
+            .into_serialized_writer()
+            .map_err(write_error)?;
+        Ok((
+            GroupEncoder {
+                factory,
+                schema,
+                max_rows,
+            },
+            file,
+        ))
+    }
+
+    /// The row groups of `batch` (which has the encoder's schema).
+    pub(crate) fn encode(&self, batch: &RecordBatch) -> Result<EncodedGroups> {
+        let rows = batch.num_rows();
+        let parts = rows.div_ceil(self.max_rows);
+        let mut groups = Vec::with_capacity(parts);
+        let mut at = 0;
+        for k in 0..parts {
+            // Equal parts: no short row group at the end of every batch.
+            let end = rows * (k + 1) / parts;
+            let part = batch.slice(at, end - at);
+            at = end;
+            let mut columns = self.factory.create_column_writers(0).map_err(write_error)?;
+            let mut w = columns.iter_mut();
+            for (field, array) in self.schema.fields().iter().zip(part.columns()) {
+                for leaf in compute_leaves(field, array).map_err(write_error)? {
+                    w.next()
+                        .ok_or_else(|| write_error("more leaves than column writers"))?
+                        .write(&leaf)
+                        .map_err(write_error)?;
+                }
+            }
+            groups.push(
+                columns
+                    .into_iter()
+                    .map(|c| c.close().map_err(write_error))
+                    .collect::<Result<Vec<_>>>()?,
+            );
+        }
+        Ok(EncodedGroups(groups))
+    }
+}
+
+/// Appends encoded row groups to `file`, in order.
+pub(crate) fn append_groups(
+    file: &mut SerializedFileWriter<Vec<u8>>,
+    groups: EncodedGroups,
+) -> Result<()> {
+    for chunks in groups.0 {
+        append_group(file, chunks)?;
+    }
+    Ok(())
+}
+
+/// Writes the footer of `file` and returns the bytes not yet taken.
+pub(crate) fn finish_file(file: SerializedFileWriter<Vec<u8>>) -> Result<Vec<u8>> {
+    file.into_inner().map_err(write_error)
+}
+
+/// Appends one row group's closed column chunks to `file`.
+fn append_group(
+    file: &mut SerializedFileWriter<Vec<u8>>,
+    chunks: Vec<ArrowColumnChunk>,
+) -> Result<()> {
+    let mut group = file.next_row_group().map_err(write_error)?;
+    for chunk in chunks {
+        chunk.append_to_row_group(&mut group).map_err(write_error)?;
+    }
+    group.close().map_err(write_error)?;
+    Ok(())
 }
 
 #[cfg(test)]
@@ -879,6 +978,38 @@ mod tests {
             let got = arrow_select_concat(&schema, &got);
             assert_eq!(got, table(0..3201), "{threads} threads");
         }
+    }
+
+    #[test]
+    fn the_group_encoder_cuts_each_batch_into_equal_row_groups() {
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let opts = ParquetOptions {
+            row_group_size: 1000,
+            ..ParquetOptions::default()
+        };
+        let first = table(0..1500);
+        let schema = first.schema();
+        let (enc, mut file) = GroupEncoder::start(schema.clone(), &opts, &first).unwrap();
+        // 1500 rows: two groups of 750, not 1000 + 500; 1000 fit one.
+        for b in [
+            first,
+            table(1500..1501),
+            table(1501..2501),
+            table(2501..5001),
+        ] {
+            append_groups(&mut file, enc.encode(&b).unwrap()).unwrap();
+        }
+        let bytes = file.into_inner().unwrap();
+        let r = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).unwrap();
+        let meta = r.metadata().clone();
+        let groups: Vec<i64> = meta.row_groups().iter().map(|g| g.num_rows()).collect();
+        assert_eq!(groups, [750, 750, 1, 1000, 833, 833, 834]);
+        // The first batch decided the dictionaries, as for ArrowWriter.
+        let rg = &meta.row_groups()[0];
+        assert!(rg.column(0).dictionary_page_offset().is_none());
+        assert!(rg.column(2).dictionary_page_offset().is_some());
+        let got: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
+        assert_eq!(arrow_select_concat(&schema, &got), table(0..5001));
     }
 
     fn arrow_select_concat(schema: &SchemaRef, batches: &[RecordBatch]) -> RecordBatch {
