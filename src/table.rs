@@ -38,7 +38,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{
     BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
@@ -1632,12 +1632,13 @@ impl TextTable {
         // rows) is encoded here, the same way, so the file does not
         // depend on timing. Chunks are sized to hold about a row group.
         let encoder: OnceLock<GroupEncoder> = OnceLock::new();
-        let file: Mutex<Option<SerializedFileWriter<Vec<u8>>>> = Mutex::new(None);
-        let start = |batch: &RecordBatch| -> Result<()> {
-            let (e, f) = GroupEncoder::start(schema.clone(), &opts.parquet, batch)?;
-            *file.lock().unwrap_or_else(|p| p.into_inner()) = Some(f);
-            let _ = encoder.set(e);
-            Ok(())
+        // The encoder, started from `batch` if it is not yet.
+        let ready = |batch: &RecordBatch| -> Result<&GroupEncoder> {
+            if let Some(e) = encoder.get() {
+                return Ok(e);
+            }
+            let e = GroupEncoder::start(schema.clone(), &opts.parquet, batch)?;
+            Ok(encoder.get_or_init(|| e))
         };
         let mut popts = opts.pipeline;
         if popts.chunk_size == pipeline::Options::default().chunk_size {
@@ -1655,12 +1656,14 @@ impl TextTable {
             |chunk: &Chunk| {
                 let p = self.chunk_batch(chunk, cols, &schema, per_mib)?;
                 let batch = p.value;
-                if batch.num_rows() > 0 && chunk.index == 0 && encoder.get().is_none() {
-                    start(&batch)?;
-                }
-                let value = match encoder.get() {
-                    Some(e) if batch.num_rows() > 0 => Rows::Encoded(e.encode(&batch)?),
-                    _ => Rows::Batch(batch),
+                let encoder = match encoder.get() {
+                    _ if batch.num_rows() == 0 => None,
+                    None if chunk.index == 0 => Some(ready(&batch)?),
+                    e => e,
+                };
+                let value = match encoder {
+                    Some(e) => Rows::Encoded(e.encode(&batch)?),
+                    None => Rows::Batch(batch),
                 };
                 Ok(Parsed {
                     value,
@@ -1673,29 +1676,19 @@ impl TextTable {
                 let groups = match p.value {
                     Rows::Encoded(g) => g,
                     Rows::Batch(b) if b.num_rows() == 0 => return Ok(()),
-                    Rows::Batch(b) => {
-                        if encoder.get().is_none() {
-                            start(&b)?;
-                        }
-                        encoder
-                            .get()
-                            .ok_or_else(|| internal("the Parquet encoder did not start"))?
-                            .encode(&b)?
-                    }
+                    Rows::Batch(b) => ready(&b)?.encode(&b)?,
                 };
                 let f = match &mut out {
                     Some(f) => f,
                     None => out.insert(
-                        file.lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .take()
-                            .ok_or_else(|| internal("no Parquet writer for encoded rows"))?,
+                        encoder
+                            .get()
+                            .ok_or_else(|| internal("row groups encoded before the encoder"))?
+                            .file()?,
                     ),
                 };
                 append_groups(f, groups)?;
-                let bytes = std::mem::take(f.inner_mut());
-                summary.bytes_out += bytes.len() as u64;
-                sink(&bytes)
+                send(std::mem::take(f.inner_mut()), summary, sink)
             },
             &mut |_| {},
         )?;
@@ -1704,8 +1697,7 @@ impl TextTable {
             Some(f) => finish_file(f)?,
             None => ColumnParallelWriter::new(schema.clone(), &opts.parquet, 1, None)?.finish()?,
         };
-        summary.bytes_out += bytes.len() as u64;
-        sink(&bytes)
+        send(bytes, summary, sink)
     }
 
     /// [`TextTable::write`] with an explicit row group size: rows go into
@@ -1742,9 +1734,7 @@ impl TextTable {
                     None => writer.insert(new_writer(Some(&batch))?),
                 };
                 w.write(&batch)?;
-                let bytes = w.take_bytes();
-                summary.bytes_out += bytes.len() as u64;
-                sink(&bytes)
+                send(w.take_bytes(), summary, sink)
             },
             &mut |_| {},
         )?;
@@ -1753,9 +1743,7 @@ impl TextTable {
             Some(w) => w,
             None => new_writer(None)?,
         };
-        let bytes = writer.finish()?;
-        summary.bytes_out += bytes.len() as u64;
-        sink(&bytes)
+        send(writer.finish()?, summary, sink)
     }
 
     /// One chunk's records as a record batch of `schema` (`cols`' kinds).
@@ -1817,6 +1805,16 @@ impl TextTable {
             lines,
         })
     }
+}
+
+/// Counts `bytes` as output and hands them to `sink`.
+fn send(
+    bytes: Vec<u8>,
+    summary: &mut Summary,
+    sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+) -> Result<()> {
+    summary.bytes_out += bytes.len() as u64;
+    sink(&bytes)
 }
 
 /// A chunk's rows on their way to the Parquet writer.

@@ -113,7 +113,11 @@ fn arrow_writer_for(
             props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
         }
     }
-    ArrowWriter::try_new(Vec::new(), schema, Some(props.build()))
+    arrow_writer_with(schema, props.build())
+}
+
+fn arrow_writer_with(schema: SchemaRef, props: WriterProperties) -> Result<ArrowWriter<Vec<u8>>> {
+    ArrowWriter::try_new(Vec::new(), schema, Some(props))
         .map_err(|e| Error::unsupported(format!("cannot start the Parquet writer: {e}")))
 }
 
@@ -758,6 +762,7 @@ impl ColumnParallelWriter {
 pub(crate) struct GroupEncoder {
     factory: ArrowRowGroupWriterFactory,
     schema: SchemaRef,
+    props: WriterProperties,
     max_rows: usize,
 }
 
@@ -766,27 +771,33 @@ pub(crate) struct GroupEncoder {
 pub(crate) struct EncodedGroups(Vec<Vec<ArrowColumnChunk>>);
 
 impl GroupEncoder {
-    /// The encoder of a file of `schema` with `opts`, and the file's
-    /// writer. `first`, the file's first batch with rows, decides which
-    /// columns skip dictionary encoding ([`plain_columns`]) and the rows
-    /// per row group ([`table_row_group_rows`]).
+    /// The encoder of a file of `schema` with `opts`. `first`, the
+    /// file's first batch with rows, decides which columns skip dictionary
+    /// encoding ([`plain_columns`]) and the rows per row group
+    /// ([`table_row_group_rows`]).
     pub(crate) fn start(
         schema: SchemaRef,
         opts: &ParquetOptions,
         first: &RecordBatch,
-    ) -> Result<(GroupEncoder, SerializedFileWriter<Vec<u8>>)> {
+    ) -> Result<GroupEncoder> {
         let max_rows = table_row_group_rows(first, opts.row_group_size);
         let (file, factory) = arrow_writer_for(schema.clone(), opts, Some(first))?
             .into_serialized_writer()
             .map_err(write_error)?;
-        Ok((
-            GroupEncoder {
-                factory,
-                schema,
-                max_rows,
-            },
-            file,
-        ))
+        let props = WriterProperties::clone(file.properties());
+        Ok(GroupEncoder {
+            factory,
+            schema,
+            props,
+            max_rows,
+        })
+    }
+
+    /// A writer of the file the encoded row groups go into (same schema
+    /// and properties).
+    pub(crate) fn file(&self) -> Result<SerializedFileWriter<Vec<u8>>> {
+        let writer = arrow_writer_with(self.schema.clone(), self.props.clone())?;
+        Ok(writer.into_serialized_writer().map_err(write_error)?.0)
     }
 
     /// The row groups of `batch` (which has the encoder's schema).
@@ -989,7 +1000,8 @@ mod tests {
         };
         let first = table(0..1500);
         let schema = first.schema();
-        let (enc, mut file) = GroupEncoder::start(schema.clone(), &opts, &first).unwrap();
+        let enc = GroupEncoder::start(schema.clone(), &opts, &first).unwrap();
+        let mut file = enc.file().unwrap();
         // 1500 rows: two groups of 750, not 1000 + 500; 1000 fit one.
         for b in [
             first,
