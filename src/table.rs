@@ -847,6 +847,16 @@ trait JsonRow {
     fn cell_at(&mut self, _j: usize, _v: JVal<'_>) -> Result<()> {
         Err(internal("a JSON row without expected keys"))
     }
+    /// A fast path over the members of the object whose first key's
+    /// opening quote is `text[i]`: the members it takes, and the position
+    /// after them; `true` when that is after the closing brace (the line's
+    /// members are all taken), else the position of the first member it
+    /// left, at its key, for the general scan to go on from. It takes only
+    /// what the general scan would accept, with the same values.
+    #[inline]
+    fn fast(&mut self, _text: &str, i: usize) -> (usize, bool) {
+        (i, false)
+    }
 }
 
 /// A [`JsonRow`] of a closure (every key decoded; no end of line work).
@@ -949,68 +959,72 @@ impl JsonScan {
         if b.get(i) == Some(&b'}') {
             i += 1;
         } else {
-            loop {
-                if b.get(i) != Some(&b'"') {
-                    return Err(json_error(
-                        base + i,
-                        format!("expected a key (a string), found {}", found(b, i)),
-                    ));
-                }
-                // The expected key (its column), or any key (decoded).
-                let (column, key, next) = match row.expected(b, i) {
-                    // No escape in an expected key: its text is the raw bytes.
-                    Some((j, next)) => (Some(j), &text[i + 1..next - 1], next),
-                    None => {
-                        let (key, next) = string(text, i, base, &mut self.key)?;
-                        (None, key, next)
-                    }
-                };
-                i = skip_ws(b, next);
-                if b.get(i) != Some(&b':') {
-                    return Err(json_error(
-                        base + i,
-                        format!("expected ':' after a key, found {}", found(b, i)),
-                    ));
-                }
-                i = skip_ws(b, i + 1);
-                let (v, next) = match b.get(i) {
-                    Some(b'"') => {
-                        let (s, next) = string(text, i, base, &mut self.value)?;
-                        (JVal::Str(Cow::Borrowed(s)), next)
-                    }
-                    Some(b'-' | b'0'..=b'9') => number(b, i, base, self.floats)?,
-                    Some(b't') => (JVal::Bool(true), literal(b, i, base, b"true")?),
-                    Some(b'f') => (JVal::Bool(false), literal(b, i, base, b"false")?),
-                    Some(b'n') => (JVal::Null, literal(b, i, base, b"null")?),
-                    Some(b'[' | b'{') => {
-                        return Err(Error::unsupported(format!(
-                            "the value of {key:?} is an array or object; typed tables hold scalars only"
-                        ))
-                        .at_byte(base as u64));
-                    }
-                    _ => {
+            let (at, done) = row.fast(text, i);
+            i = at;
+            if !done {
+                loop {
+                    if b.get(i) != Some(&b'"') {
                         return Err(json_error(
                             base + i,
-                            format!("expected a value, found {}", found(b, i)),
+                            format!("expected a key (a string), found {}", found(b, i)),
                         ));
                     }
-                };
-                match column {
-                    Some(j) => row.cell_at(j, v)?,
-                    None => row.cell(key, v)?,
-                }
-                i = skip_ws(b, next);
-                match b.get(i) {
-                    Some(b',') => i = skip_ws(b, i + 1),
-                    Some(b'}') => {
-                        i += 1;
-                        break;
-                    }
-                    _ => {
+                    // The expected key (its column), or any key (decoded).
+                    let (column, key, next) = match row.expected(b, i) {
+                        // No escape in an expected key: its text is the raw bytes.
+                        Some((j, next)) => (Some(j), &text[i + 1..next - 1], next),
+                        None => {
+                            let (key, next) = string(text, i, base, &mut self.key)?;
+                            (None, key, next)
+                        }
+                    };
+                    i = skip_ws(b, next);
+                    if b.get(i) != Some(&b':') {
                         return Err(json_error(
                             base + i,
-                            format!("expected ',' or '}}', found {}", found(b, i)),
+                            format!("expected ':' after a key, found {}", found(b, i)),
                         ));
+                    }
+                    i = skip_ws(b, i + 1);
+                    let (v, next) = match b.get(i) {
+                        Some(b'"') => {
+                            let (s, next) = string(text, i, base, &mut self.value)?;
+                            (JVal::Str(Cow::Borrowed(s)), next)
+                        }
+                        Some(b'-' | b'0'..=b'9') => number(b, i, base, self.floats)?,
+                        Some(b't') => (JVal::Bool(true), literal(b, i, base, b"true")?),
+                        Some(b'f') => (JVal::Bool(false), literal(b, i, base, b"false")?),
+                        Some(b'n') => (JVal::Null, literal(b, i, base, b"null")?),
+                        Some(b'[' | b'{') => {
+                            return Err(Error::unsupported(format!(
+                                "the value of {key:?} is an array or object; typed tables hold scalars only"
+                            ))
+                            .at_byte(base as u64));
+                        }
+                        _ => {
+                            return Err(json_error(
+                                base + i,
+                                format!("expected a value, found {}", found(b, i)),
+                            ));
+                        }
+                    };
+                    match column {
+                        Some(j) => row.cell_at(j, v)?,
+                        None => row.cell(key, v)?,
+                    }
+                    i = skip_ws(b, next);
+                    match b.get(i) {
+                        Some(b',') => i = skip_ws(b, i + 1),
+                        Some(b'}') => {
+                            i += 1;
+                            break;
+                        }
+                        _ => {
+                            return Err(json_error(
+                                base + i,
+                                format!("expected ',' or '}}', found {}", found(b, i)),
+                            ));
+                        }
                     }
                 }
             }
@@ -1436,6 +1450,27 @@ struct BuildJson<'k> {
     keys: KeyIndex,
     builders: &'k mut [ColumnBuilder],
     seen: Vec<bool>,
+    /// The fast path took the whole line (every builder has its cell).
+    complete: bool,
+    /// Unescaped strings of the fast path.
+    scratch: String,
+    /// Tests: every line by the general scan alone.
+    #[cfg(test)]
+    general_only: bool,
+}
+
+impl<'k> BuildJson<'k> {
+    fn new(names: &[String], builders: &'k mut [ColumnBuilder]) -> BuildJson<'k> {
+        BuildJson {
+            keys: KeyIndex::of(names),
+            seen: vec![false; builders.len()],
+            builders,
+            complete: false,
+            scratch: String::new(),
+            #[cfg(test)]
+            general_only: false,
+        }
+    }
 }
 
 impl JsonRow for BuildJson<'_> {
@@ -1461,7 +1496,53 @@ impl JsonRow for BuildJson<'_> {
         self.builders[j].push_json(v)
     }
 
+    /// The line's members while they are the columns in order, each
+    /// value straight into its builder (most lines: no key decoded or
+    /// looked up, no value built to be matched to its column).
+    #[inline]
+    fn fast(&mut self, text: &str, mut i: usize) -> (usize, bool) {
+        #[cfg(test)]
+        if self.general_only {
+            return (i, false);
+        }
+        let b = text.as_bytes();
+        let n = self.builders.len();
+        let mut j = 0;
+        while j < n {
+            let raw = &self.keys.raw[j];
+            let end = i + raw.len();
+            if raw.is_empty() || end > b.len() || !same_bytes(&b[i..end], raw) {
+                break;
+            }
+            let k = skip_ws(b, end);
+            if b.get(k) != Some(&b':') {
+                break;
+            }
+            let k = skip_ws(b, k + 1);
+            let Some(p) = self.builders[j].push_fast_json(text, k, &mut self.scratch) else {
+                break;
+            };
+            j += 1;
+            if b[p] == b'}' {
+                for builder in &mut self.builders[j..] {
+                    builder.push_null();
+                }
+                self.complete = true;
+                return (p + 1, true);
+            }
+            i = skip_ws(b, p + 1);
+        }
+        // The general scan goes on at column j's key (or a key past the
+        // columns), the columns before it seen.
+        self.seen[..j].fill(true);
+        self.keys.next = j;
+        (i, false)
+    }
+
     fn end(&mut self) -> Result<()> {
+        if std::mem::take(&mut self.complete) {
+            return Ok(());
+        }
         for (b, s) in self.builders.iter_mut().zip(self.seen.iter_mut()) {
             if !std::mem::replace(s, false) {
                 b.push_null();
@@ -1778,11 +1859,7 @@ impl TextTable {
                 Ok(())
             })?,
             _ => {
-                let mut build = BuildJson {
-                    keys: KeyIndex::of(&cols.names),
-                    seen: vec![false; builders.len()],
-                    builders: &mut builders,
-                };
+                let mut build = BuildJson::new(&cols.names, &mut builders);
                 jsonl_records(chunk, first, true, &mut build)?
             }
         };
@@ -2022,6 +2099,86 @@ impl ColumnBuilder {
             _ => return Err(mismatch()),
         }
         Ok(())
+    }
+
+    /// [`BuildJson::fast`]'s value: the JSON value at `text[k]` appended,
+    /// if it is of the forms the general scan reads as this column's
+    /// values (a plain number of at most 15 digits, an integer of at most
+    /// 18, a literal, a string) and a `,` or `}` follows it: the position
+    /// of that. `None` (nothing appended) leaves the value to the general
+    /// scan, which reads it or reports the error.
+    #[inline]
+    fn push_fast_json(&mut self, text: &str, k: usize, scratch: &mut String) -> Option<usize> {
+        #[inline(always)]
+        fn then(b: &[u8], at: usize) -> Option<usize> {
+            let p = skip_ws(b, at);
+            matches!(b.get(p), Some(b',' | b'}')).then_some(p)
+        }
+        #[inline(always)]
+        fn word(b: &[u8], k: usize, w: &[u8]) -> Option<usize> {
+            let end = k + w.len();
+            (end <= b.len() && same_bytes(&b[k..end], w)).then_some(end)
+        }
+        // The digits of a number at `b[k]` (after its sign) do not start
+        // with a 0 followed by a digit (JSON has no leading zeros).
+        #[inline(always)]
+        fn no_leading_zero(b: &[u8], k: usize) -> bool {
+            let d = k + (b[k] == b'-') as usize;
+            !(b.get(d) == Some(&b'0') && b.get(d + 1).is_some_and(u8::is_ascii_digit))
+        }
+        let b = text.as_bytes();
+        let c = *b.get(k)?;
+        if c == b'n' {
+            let p = then(b, word(b, k, b"null")?)?;
+            self.push_null();
+            return Some(p);
+        }
+        match self {
+            ColumnBuilder::Float(f) if c == b'-' || c.is_ascii_digit() => {
+                let (v, len) = crate::codec::text::parse_plain_prefix(&b[k..])?;
+                let p = then(b, k + len)?;
+                if !no_leading_zero(b, k) {
+                    return None;
+                }
+                f.append_value(v);
+                Some(p)
+            }
+            ColumnBuilder::Int(x) if c == b'-' || c.is_ascii_digit() => {
+                let neg = c == b'-';
+                let (mut at, mut m) = (k + neg as usize, 0u64);
+                let n = crate::codec::text::digits(b, &mut at, &mut m);
+                // `-0` is a float (as the general scan reads it).
+                if n == 0 || n > 18 || (neg && m == 0) || !no_leading_zero(b, k) {
+                    return None;
+                }
+                let p = then(b, at)?;
+                x.append_value(if neg { -(m as i64) } else { m as i64 });
+                Some(p)
+            }
+            ColumnBuilder::Bool(x) => {
+                let (v, end) = match c {
+                    b't' => (true, word(b, k, b"true")?),
+                    b'f' => (false, word(b, k, b"false")?),
+                    _ => return None,
+                };
+                let p = then(b, end)?;
+                x.append_value(v);
+                Some(p)
+            }
+            ColumnBuilder::Str(x) if c == b'"' => {
+                let (v, end) = string(text, k, 0, scratch).ok()?;
+                let p = then(b, end)?;
+                x.append_value(v);
+                Some(p)
+            }
+            ColumnBuilder::Ts(x) if c == b'"' => {
+                let (v, end) = string(text, k, 0, scratch).ok()?;
+                let p = then(b, end)?;
+                x.append_value(parse_timestamp(v)?);
+                Some(p)
+            }
+            _ => None,
+        }
     }
 
     fn finish(self) -> ArrayRef {
@@ -2471,6 +2628,123 @@ mod scan_tests {
         assert_eq!(e.position().byte, Some(16));
         let e = scan(r#"{"a":1,"n":{"b":2}}"#).unwrap_err();
         assert!(e.to_string().contains("\"n\" is an array or object"), "{e}");
+    }
+
+    #[test]
+    fn the_fast_path_takes_what_the_general_scan_takes_with_the_same_values() {
+        // Every value around the fast path's edges, in a column of every
+        // kind, first, in the middle and last on its line, in objects with
+        // the columns in order, out of order, short, long, with spaces:
+        // the batch (or the error) must be the general scan's.
+        let values = [
+            "1.5",
+            "-1.5",
+            "0",
+            "-0",
+            "0.0",
+            "-0.0",
+            "01",
+            "01.5",
+            "-01",
+            "00",
+            "1.",
+            ".5",
+            "-",
+            "-.5",
+            "+1",
+            "1e5",
+            "1E+5",
+            "2e-3",
+            "1.5e3",
+            "1.5.3",
+            "1.5x",
+            "123456789012345",
+            "1234567890123456",
+            "9007199254740993",
+            "123456789012345678",
+            "1234567890123456789",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "0.1234567890123",
+            "0.12345678901234567",
+            "null",
+            "nul",
+            "nullx",
+            "true",
+            "false",
+            "tru",
+            "truex",
+            r#""a""#,
+            r#""""#,
+            r#""a\nb""#,
+            r#""\u00e9""#,
+            r#""é""#,
+            r#""2024-06-07 07:50:22""#,
+            r#""2024-06-07T07:50:22Z""#,
+            r#""2024-13-07 07:50:22""#,
+            r#""unterminated"#,
+            "\"ctl\u{1}\"",
+            "[1]",
+            "{}",
+            "",
+        ];
+        let kinds = [
+            Kind::Float,
+            Kind::Int,
+            Kind::Bool,
+            Kind::Str,
+            Kind::Timestamp,
+            Kind::Null,
+        ];
+        let names: Vec<String> = ["a", "x", "b"].map(String::from).to_vec();
+        let run = |text: &str, kinds: &[Kind], general_only: bool| {
+            let mut builders: Vec<ColumnBuilder> =
+                kinds.iter().map(|&k| ColumnBuilder::new(k, 4)).collect();
+            let mut build = BuildJson::new(&names, &mut builders);
+            build.general_only = general_only;
+            let r = jsonl_records(text.as_bytes(), true, true, &mut build);
+            r.map(|n| {
+                let arrays: Vec<ArrayRef> =
+                    builders.into_iter().map(ColumnBuilder::finish).collect();
+                (n, arrays)
+            })
+            .map_err(|e| e.to_string())
+        };
+        let mut taken = 0;
+        for &kind in &kinds {
+            for v in values {
+                let lines = [
+                    format!(r#"{{"a":{v},"x":1.5,"b":"s"}}"#),
+                    format!(r#"{{"a":1,"x":{v},"b":"s"}}"#),
+                    format!(r#"{{"a":1,"x":2,"b":{v}}}"#),
+                    format!(r#"{{ "a" : {v} , "x" : 2 }}"#),
+                    format!(r#"{{"x":{v},"a":1}}"#),
+                    format!(r#"{{"a":1,"x":{v}}}"#),
+                    format!(r#"{{"a":1,"x":{v},"b":"s","y":1}}"#),
+                    format!(r#"{{"a":1,"x":{v},"a":2}}"#),
+                    format!("{{\"a\":1,\"x\":{v}}}\n{{\"x\":{v}}}\n{{}}\n"),
+                ];
+                for line in lines {
+                    // Column x has the kind under test; a and b hold the
+                    // other cells.
+                    let cols = [Kind::Float, kind, Kind::Str];
+                    let (fast, general) = (run(&line, &cols, false), run(&line, &cols, true));
+                    match (&fast, &general) {
+                        (Ok((nf, af)), Ok((ng, ag))) => {
+                            taken += 1;
+                            assert_eq!(nf, ng, "{line} as {kind:?}");
+                            for (f, g) in af.iter().zip(ag) {
+                                assert_eq!(f.to_data(), g.to_data(), "{line} as {kind:?}");
+                            }
+                        }
+                        (Err(f), Err(g)) => assert_eq!(f, g, "{line} as {kind:?}"),
+                        _ => panic!("{line} as {kind:?}: {fast:?} vs {general:?}"),
+                    }
+                }
+            }
+        }
+        assert!(taken > 100, "{taken}");
     }
 
     #[test]

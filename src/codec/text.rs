@@ -63,9 +63,36 @@ pub(crate) fn parse_plain_prefix(s: &[u8]) -> Option<(f64, usize)> {
 /// Appends the ASCII digits at `s[*i..]` to `m` (wrapping: exact for up
 /// to 19 digits in all), moves `*i` past them and returns how many there
 /// were.
+///
+/// Eight bytes at a time while eight remain (SWAR: which bytes are
+/// digits, and their value, from one 64-bit word; the same wrapping sum
+/// as digit by digit), then byte by byte.
 #[inline(always)]
 pub(crate) fn digits(s: &[u8], i: &mut usize, m: &mut u64) -> usize {
+    const POW10: [u64; 8] = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
     let from = *i;
+    while let Some(word) = s.get(*i..*i + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // Each byte's digit value (exact in the bytes below the first
+        // non-digit, which neither borrows nor carries into them).
+        let d = w.wrapping_sub(0x3030_3030_3030_3030);
+        // The high bit of every byte below '0' (d) or above '9' (w + 0x46).
+        let non_digit = (d | w.wrapping_add(0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080;
+        if non_digit == 0 {
+            *m = m.wrapping_mul(100_000_000).wrapping_add(eight_digits(d));
+            *i += 8;
+            continue;
+        }
+        let n = (non_digit.trailing_zeros() / 8) as usize;
+        if n > 0 {
+            // The n digits, after 8 - n leading zeros.
+            *m = m
+                .wrapping_mul(POW10[n])
+                .wrapping_add(eight_digits(d << (8 * (8 - n))));
+            *i += n;
+        }
+        return *i - from;
+    }
     while let Some(&b) = s.get(*i) {
         let d = b.wrapping_sub(b'0');
         if d > 9 {
@@ -75,6 +102,17 @@ pub(crate) fn digits(s: &[u8], i: &mut usize, m: &mut u64) -> usize {
         *i += 1;
     }
     *i - from
+}
+
+/// The number whose eight decimal digits (values 0..=9, the first in the
+/// lowest byte) are the bytes of `d` (as fast_float's
+/// `parse_eight_digits_unrolled`).
+#[inline(always)]
+fn eight_digits(d: u64) -> u64 {
+    let d = d.wrapping_mul(10).wrapping_add(d >> 8);
+    let hi = (d & 0x0000_00FF_0000_00FF).wrapping_mul(100 + (1_000_000 << 32));
+    let lo = ((d >> 16) & 0x0000_00FF_0000_00FF).wrapping_mul(1 + (10_000 << 32));
+    (hi.wrapping_add(lo) >> 32) as u32 as u64
 }
 
 /// The value of the plain decimal whose `total` digits form `m`, `frac`
@@ -458,6 +496,36 @@ pub fn snippet(s: &[u8], max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn digits_eight_at_a_time_match_digit_by_digit() {
+        // Every byte value around the digits, in runs of every length
+        // around 8 and 16, at every offset.
+        let mut rng = crate::testutil::XorShift(0xD1B5_4A32_D192_ED03);
+        let edge = [
+            b'/', b':', 0x00, 0x80, 0xAF, 0xB0, 0xB9, 0xBA, 0xC6, 0xFF, b'.', b'e',
+        ];
+        for _ in 0..20_000 {
+            let r = rng.next_u64();
+            let len = (r % 24) as usize;
+            let mut s: Vec<u8> = (0..len)
+                .map(|_| b'0' + (rng.next_u64() % 10) as u8)
+                .collect();
+            if r & (1 << 40) != 0 {
+                s.push(edge[(r >> 41) as usize % edge.len()]);
+            }
+            s.extend((0..(r >> 50) % 10).map(|_| rng.next_u64() as u8));
+            let start = (r >> 60) as usize % (s.len() + 1);
+            let (mut i, mut m) = (start, (r >> 8) % 1000);
+            let (mut j, mut want) = (start, m);
+            while let Some(&b) = s.get(j).filter(|b| b.is_ascii_digit()) {
+                want = want.wrapping_mul(10).wrapping_add((b - b'0') as u64);
+                j += 1;
+            }
+            let n = digits(&s, &mut i, &mut m);
+            assert_eq!((n, i, m), (j - start, j, want), "{s:?} from {start}");
+        }
+    }
 
     fn show(v: f64, d: Dtype) -> String {
         let mut out = Vec::new();
