@@ -321,6 +321,16 @@ fn parse_i64(b: &[u8]) -> Option<i64> {
     Some(v)
 }
 
+/// The bytes of `chunk` from where `field` starts, when `field` is a
+/// slice of `chunk` (a cell read in place), so that number parsers can
+/// read whole words past the cell's end (they stop at its delimiter, and
+/// the caller checks that they did); `None` for any other slice.
+#[inline]
+fn tail_of<'c>(chunk: &'c [u8], field: &[u8]) -> Option<&'c [u8]> {
+    let off = (field.as_ptr() as usize).checked_sub(chunk.as_ptr() as usize)?;
+    (off.checked_add(field.len())? <= chunk.len()).then(|| &chunk[off..])
+}
+
 #[inline]
 fn is_bool(b: &[u8]) -> bool {
     b.eq_ignore_ascii_case(b"true") || b.eq_ignore_ascii_case(b"false")
@@ -1851,7 +1861,11 @@ impl TextTable {
                     return Err(internal("a record wider than the inferred columns"));
                 }
                 for (b, f) in builders.iter_mut().zip(fields) {
-                    b.push_csv(f, matches!(f, Cow::Owned(_)))?;
+                    let tail = match f {
+                        Cow::Borrowed(f) => tail_of(&chunk[..], f).unwrap_or(f),
+                        Cow::Owned(f) => f,
+                    };
+                    b.push_csv(f, tail, matches!(f, Cow::Owned(_)))?;
                 }
                 for b in &mut builders[fields.len()..] {
                     b.push_null();
@@ -2054,9 +2068,12 @@ impl ColumnBuilder {
 
     /// Appends a CSV cell: an unquoted empty cell is null, a `quoted` one
     /// an empty string; text that is not UTF-8 is kept with
-    /// replacement characters.
+    /// replacement characters. `tail` starts with `b` and may go on past
+    /// it (see [`tail_of`]): numbers are read from it whole words at a
+    /// time, and taken when they end exactly where `b` does (else `b` is
+    /// parsed alone, as before).
     #[inline]
-    fn push_csv(&mut self, b: &[u8], quoted: bool) -> Result<()> {
+    fn push_csv(&mut self, b: &[u8], tail: &[u8], quoted: bool) -> Result<()> {
         if b.is_empty() && !quoted {
             self.push_null();
             return Ok(());
@@ -2067,9 +2084,21 @@ impl ColumnBuilder {
                 Err(_) => s.append_value(String::from_utf8_lossy(b)),
             },
             ColumnBuilder::Float(f) => {
-                f.append_value(crate::codec::text::parse_f64(b).ok_or_else(mismatch)?)
+                f.append_value(match crate::codec::text::parse_plain_prefix(tail) {
+                    Some((v, len)) if len == b.len() => v,
+                    _ => crate::codec::text::parse_f64(b).ok_or_else(mismatch)?,
+                })
             }
-            ColumnBuilder::Int(i) => i.append_value(parse_i64(b).ok_or_else(mismatch)?),
+            ColumnBuilder::Int(x) => {
+                let neg = b.first() == Some(&b'-');
+                let (mut at, mut m) = (neg as usize, 0u64);
+                let n = crate::codec::text::digits(tail, &mut at, &mut m);
+                x.append_value(if at == b.len() && (1..=18).contains(&n) {
+                    if neg { -(m as i64) } else { m as i64 }
+                } else {
+                    parse_i64(b).ok_or_else(mismatch)?
+                })
+            }
             ColumnBuilder::Bool(v) if is_bool(b) => v.append_value(b.eq_ignore_ascii_case(b"true")),
             ColumnBuilder::Ts(t) => t.append_value(parse_timestamp_bytes(b).ok_or_else(mismatch)?),
             _ => return Err(mismatch()),
@@ -2628,6 +2657,55 @@ mod scan_tests {
         assert_eq!(e.position().byte, Some(16));
         let e = scan(r#"{"a":1,"n":{"b":2}}"#).unwrap_err();
         assert!(e.to_string().contains("\"n\" is an array or object"), "{e}");
+    }
+
+    #[test]
+    fn csv_numbers_read_past_the_cell_are_the_cell_s_numbers() {
+        // A cell followed by more bytes (its delimiter and the next cells,
+        // which the parsers may read ahead into) gives the value, or the
+        // error, of the cell alone.
+        let mut rng = crate::testutil::XorShift(0x94D0_49BB_1331_11EB);
+        let alphabet = b"0123456789-+.eE ,;\r\n\"x";
+        for kind in [Kind::Float, Kind::Int] {
+            for _ in 0..20_000 {
+                let r = rng.next_u64();
+                let cell: Vec<u8> = (0..(r % 22) as usize)
+                    .map(|_| match rng.next_u64() % 4 {
+                        0 => alphabet[(rng.next_u64() % alphabet.len() as u64) as usize],
+                        _ => b'0' + (rng.next_u64() % 10) as u8,
+                    })
+                    .collect();
+                let after: Vec<u8> = (0..(r >> 32) % 12)
+                    .map(|_| alphabet[(rng.next_u64() % alphabet.len() as u64) as usize])
+                    .collect();
+                let tail = [&cell[..], &after[..]].concat();
+                let quoted = r & (1 << 60) != 0;
+                let (mut alone, mut ahead) =
+                    (ColumnBuilder::new(kind, 1), ColumnBuilder::new(kind, 1));
+                let a = alone
+                    .push_csv(&cell, &cell, quoted)
+                    .map_err(|e| e.to_string());
+                let b = ahead
+                    .push_csv(&cell, &tail, quoted)
+                    .map_err(|e| e.to_string());
+                assert_eq!(
+                    a,
+                    b,
+                    "{:?} then {:?}",
+                    String::from_utf8_lossy(&cell),
+                    String::from_utf8_lossy(&after)
+                );
+                assert_eq!(
+                    alone.finish().to_data(),
+                    ahead.finish().to_data(),
+                    "{cell:?}"
+                );
+            }
+        }
+        // Only a slice of the chunk has a tail.
+        let chunk = b"12,34\n";
+        assert_eq!(tail_of(chunk, &chunk[3..5]), Some(&b"34\n"[..]));
+        assert_eq!(tail_of(chunk, b"12"), None);
     }
 
     #[test]

@@ -127,7 +127,8 @@ pub(crate) fn plain_value(m: u64, frac: usize, neg: bool, total: usize) -> Optio
     if total > 15 {
         return None;
     }
-    let v = m as f64 / POW10[frac];
+    // `m` is below 2^53: a signed conversion (one instruction) is exact.
+    let v = m as i64 as f64 / POW10[frac];
     Some(if neg { -v } else { v })
 }
 
