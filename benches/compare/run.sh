@@ -344,6 +344,10 @@ log "timing ${#J_IDS[@]} commands × $RUNS runs, interleaved (timer: $TIMER)"
 for ((r = 1; r <= RUNS; r++)); do
     for i in "${!J_IDS[@]}"; do
         [[ -n ${J_PRODUCT[$i]} ]] && rm -rf "${J_PRODUCT[$i]}"
+        # Every command starts from a warm page cache: some hosts reclaim
+        # idle cache between runs (kdamond), which made whichever command
+        # read a file first after a pause pay for disk reads.
+        cat "${J_IN[$i]}" >/dev/null
         # A command that runs far longer than it should is a hang: it is
         # reported (and makes the script fail at the end), then retried so
         # that the other measurements can still be made.
