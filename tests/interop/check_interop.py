@@ -224,6 +224,35 @@ def check_parquet(binary, tmp, dense_X, dense_y, sp_X, sp_y):
         if df["score"].to_list() != [0.5, 2.0] or df["ok"].to_list() != [True, False]:
             fail(check, "polars values %s" % df.to_dicts())
 
+    # Enough distinct ints and times that they skip the dictionary and are
+    # written DELTA_BINARY_PACKED: pyarrow and polars read them back.
+    check = "csv->parquet typed, delta-encoded ints"
+    src = tmp / "typed-delta.csv"
+    rng = np.random.default_rng(7)
+    n = 5000
+    ids = list(range(n))
+    ints = [int(v) for v in rng.integers(-10**6, 10**6, n)]
+    secs = [int(v) for v in rng.integers(0, 365 * 86400, n)]
+    ts = [np.datetime64("2024-01-01T00:00:00") + np.timedelta64(s, "s") for s in secs]
+    lines = ["id,v,at"] + ["%d,%d,%s" % (i, v, str(t).replace("T", " ")) for i, v, t in zip(ids, ints, ts)]
+    src.write_text("\n".join(lines) + "\n")
+    out = tmp / "typed-delta.parquet"
+    if run_convert(binary, check, src, out, "--typed"):
+        meta = pq.ParquetFile(out).metadata
+        for c in range(3):
+            enc = meta.row_group(0).column(c).encodings
+            if "DELTA_BINARY_PACKED" not in enc:
+                fail(check, "column %d encodings %s" % (c, enc))
+        t = pq.read_table(out)
+        if t.column("id").to_pylist() != ids or t.column("v").to_pylist() != ints:
+            fail(check, "pyarrow int values differ")
+        got = [int(v) for v in t.column("at").cast("int64").to_pylist()]
+        if got != [(1704067200 + s) * 10**6 for s in secs]:
+            fail(check, "pyarrow timestamps differ")
+        df = pl.read_parquet(out)
+        if df["id"].to_list() != ids or df["v"].to_list() != ints:
+            fail(check, "polars int values differ")
+
 
 def main(argv):
     if len(argv) != 2:

@@ -110,7 +110,13 @@ fn arrow_writer_for(
     if let Some(batch) = first {
         for j in plain_columns(batch) {
             let name = batch.schema_ref().field(j).name().clone();
-            props = props.set_column_dictionary_enabled(ColumnPath::from(name), false);
+            props = props.set_column_dictionary_enabled(ColumnPath::from(name.clone()), false);
+            if delta_encoded(batch.schema_ref().field(j).data_type()) {
+                props = props.set_column_encoding(
+                    ColumnPath::from(name),
+                    parquet::basic::Encoding::DELTA_BINARY_PACKED,
+                );
+            }
         }
         if opts.compression == Compression::Snappy {
             for path in incompressible_columns(schema.clone(), props.clone().build(), batch)? {
@@ -120,6 +126,22 @@ fn arrow_writer_for(
         }
     }
     arrow_writer_with(schema, props.build())
+}
+
+/// Whether a column of this type that skips its dictionary
+/// ([`plain_columns`]) is written DELTA_BINARY_PACKED rather than PLAIN:
+/// integers and timestamps. Differences of neighbouring values packed in
+/// as few bits as they need take a fraction of the 8 bytes of a plain
+/// int64 (ids and sorted times almost nothing, ints from 200k values 18
+/// bits), cost less to encode than plain values and snappy on them, and
+/// leave little for snappy ([`incompressible_columns`] then drops it).
+/// A standard encoding (Parquet format 2.0, valid in v1 data pages) that
+/// pyarrow, polars, duckdb, Spark and the parquet crate read.
+fn delta_encoded(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int64 | DataType::Int32 | DataType::Timestamp(..)
+    )
 }
 
 /// Values of the first batch (over all its columns) encoded by
@@ -1053,6 +1075,18 @@ mod tests {
             let rg = &meta.row_groups()[0];
             assert!(rg.column(0).dictionary_page_offset().is_none());
             assert!(rg.column(2).dictionary_page_offset().is_some());
+            // The near-unique int column is delta-encoded, the float plain.
+            use parquet::basic::Encoding;
+            assert!(
+                rg.column(0)
+                    .encodings()
+                    .any(|e| e == Encoding::DELTA_BINARY_PACKED)
+            );
+            assert!(
+                !rg.column(1)
+                    .encodings()
+                    .any(|e| e == Encoding::DELTA_BINARY_PACKED)
+            );
             let got: Vec<RecordBatch> = r.build().unwrap().map(|b| b.unwrap()).collect();
             let got = arrow_select_concat(&schema, &got);
             assert_eq!(got, table(0..3201), "{threads} threads");
