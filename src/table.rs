@@ -41,7 +41,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use arrow_array::builder::{
-    BooleanBuilder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
 };
 use arrow_array::cast::AsArray;
 use arrow_array::types::*;
@@ -331,6 +331,50 @@ fn tail_of<'c>(chunk: &'c [u8], field: &[u8]) -> Option<&'c [u8]> {
     (off.checked_add(field.len())? <= chunk.len()).then(|| &chunk[off..])
 }
 
+/// A CSV cell `b` of one to eight bytes as text when they are all ASCII,
+/// `tail` being the input from the cell's start on: one word tested for
+/// high bits instead of a call to the UTF-8 validator (categories and
+/// codes are mostly short ASCII). `None` leaves the cell to
+/// `str::from_utf8`.
+#[inline(always)]
+fn short_ascii<'b>(b: &'b [u8], tail: &[u8]) -> Option<&'b str> {
+    let w = tail.get(..8)?;
+    if !(1..=8).contains(&b.len()) {
+        return None;
+    }
+    let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+    let cell = u64::MAX >> (64 - 8 * b.len());
+    if w & cell & 0x8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    // SAFETY: the bytes of `b` are the first `b.len()` bytes of `tail`
+    // (the caller's contract, checked in debug builds), just tested to
+    // be ASCII, which is valid UTF-8.
+    debug_assert_eq!(&tail[..b.len()], b);
+    Some(unsafe { std::str::from_utf8_unchecked(b) })
+}
+
+/// `true` and `false` as the low bytes of a little-endian word.
+const TRUE_WORD: u64 = u32::from_le_bytes(*b"true") as u64;
+const FALSE_WORD: u64 = u32::from_le_bytes(*b"fals") as u64 | (b'e' as u64) << 32;
+
+/// The value of a CSV cell `b` of a bool column (`true`/`false` in any
+/// case), `tail` being the input from the cell's start on (past its end):
+/// with eight bytes there, both words are compared at once, without a
+/// branch on which it is (they come in random order).
+#[inline(always)]
+fn bool_cell(b: &[u8], tail: &[u8]) -> Option<bool> {
+    if let Some(w) = tail.get(..8) {
+        // | 0x20 lowers ASCII letters; a byte becomes a letter of `true`
+        // or `false` only from that letter in either case.
+        let w = u64::from_le_bytes(w.try_into().expect("8 bytes")) | 0x2020_2020_2020_2020;
+        let t = (b.len() == 4) & (w & 0xFFFF_FFFF == TRUE_WORD);
+        let f = (b.len() == 5) & (w & 0xFF_FFFF_FFFF == FALSE_WORD);
+        return (t | f).then_some(t);
+    }
+    is_bool(b).then(|| b.eq_ignore_ascii_case(b"true"))
+}
+
 #[inline]
 fn is_bool(b: &[u8]) -> bool {
     b.eq_ignore_ascii_case(b"true") || b.eq_ignore_ascii_case(b"false")
@@ -417,8 +461,16 @@ fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
         }
         Some(v)
     };
-    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    // The 14 digits at their fixed places, all checked by one test and
+    // combined without loops.
+    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+    let dg = DIGITS.map(|i| b[i].wrapping_sub(b'0'));
+    if dg.iter().fold(0u8, |m, &x| m | (x > 9) as u8) != 0 {
+        return None;
+    }
+    let two = |k: usize| dg[k] as i64 * 10 + dg[k + 1] as i64;
+    let y = two(0) * 100 + two(2);
+    let (mo, d, h, mi, sec) = (two(4), two(6), two(8), two(10), two(12));
     if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60
     {
         return None;
@@ -457,12 +509,11 @@ fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
 }
 
 fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
+    // A table and the leap day by arithmetic: months are data, a branch
+    // on them mispredicts.
+    const DAYS: [u8; 13] = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0));
+    DAYS[m.clamp(0, 12) as usize] as i64 + ((m == 2) & leap) as i64
 }
 
 /// Days since 1970-01-01 (H. Hinnant's algorithm).
@@ -895,6 +946,11 @@ fn jsonl_records(
     let mut line = 0u64;
     let mut scan = JsonScan {
         floats,
+        // One check of the whole chunk (lines end at newlines, which are
+        // ASCII, so a valid chunk has valid lines): each line's own check
+        // is then skipped. A chunk that is not valid UTF-8 has each line
+        // checked, for the error's place.
+        utf8: std::str::from_utf8(chunk).is_ok(),
         ..JsonScan::default()
     };
     for (raw, off) in crate::codec::lines::split_lines(chunk) {
@@ -926,6 +982,8 @@ struct JsonScan {
     /// Whether float values are needed (the inference pass only needs
     /// to know that a number is a float, and that it is in range).
     floats: bool,
+    /// Whether the lines are known to be valid UTF-8.
+    utf8: bool,
 }
 
 fn json_error(at: usize, msg: impl std::fmt::Display) -> Error {
@@ -955,9 +1013,16 @@ impl JsonScan {
     /// Scans `b` (a line at offset `base` of its chunk), handing `row`
     /// every key and value in order.
     fn line(&mut self, b: &[u8], base: usize, row: &mut impl JsonRow) -> Result<()> {
-        // One check of the whole line, so that strings are slices of it.
-        let text = std::str::from_utf8(b)
-            .map_err(|e| json_error(base + e.valid_up_to(), "the line is not valid UTF-8"))?;
+        // One check of the whole line (unless of its chunk), so that
+        // strings are slices of it.
+        let text = if self.utf8 {
+            // SAFETY: `utf8` is set only when the chunk this line is cut
+            // from (at newlines) is valid UTF-8.
+            unsafe { std::str::from_utf8_unchecked(b) }
+        } else {
+            std::str::from_utf8(b)
+                .map_err(|e| json_error(base + e.valid_up_to(), "the line is not valid UTF-8"))?
+        };
         let mut i = skip_ws(b, 0);
         if b.get(i) != Some(&b'{') {
             return Err(json_error(
@@ -2027,11 +2092,61 @@ fn internal(msg: &str) -> Error {
 /// a panic.
 enum ColumnBuilder {
     Null(StringBuilder),
-    Bool(BooleanBuilder),
+    Bool(BoolColumn),
     Int(Int64Builder),
     Float(Float64Builder),
     Ts(TimestampMicrosecondBuilder),
     Str(StringBuilder),
+}
+
+/// `m` (at most 18 digits) negated when `neg`, without a branch (signs of
+/// data are random: a branch on them mispredicts half the time).
+#[inline(always)]
+fn signed(m: u64, neg: bool) -> i64 {
+    let mask = -(neg as i64);
+    (m as i64 ^ mask).wrapping_sub(mask)
+}
+
+/// Whether `c` may start a number: one test, where `c == b'-' ||
+/// c.is_ascii_digit()` branches on the (random) sign first.
+#[inline(always)]
+fn numeric(c: u8) -> bool {
+    (c == b'-') | c.is_ascii_digit()
+}
+
+/// A bool column being built: values one byte each, packed into bits at
+/// the end, 64 at a time. Arrow's `BooleanBuilder` sets each bit behind a
+/// branch on the value, which mispredicts half the time on real data.
+struct BoolColumn {
+    values: Vec<bool>,
+    nulls: arrow_buffer::NullBufferBuilder,
+}
+
+impl BoolColumn {
+    fn with_capacity(rows: usize) -> BoolColumn {
+        BoolColumn {
+            values: Vec::with_capacity(rows),
+            nulls: arrow_buffer::NullBufferBuilder::new(rows),
+        }
+    }
+
+    #[inline]
+    fn append_value(&mut self, v: bool) {
+        self.values.push(v);
+        self.nulls.append_non_null();
+    }
+
+    #[inline]
+    fn append_null(&mut self) {
+        self.values.push(false);
+        self.nulls.append_null();
+    }
+
+    fn finish(mut self) -> arrow_array::BooleanArray {
+        let values = &self.values;
+        let bits = arrow_buffer::BooleanBuffer::collect_bool(values.len(), |i| values[i]);
+        arrow_array::BooleanArray::new(bits, self.nulls.finish())
+    }
 }
 
 fn mismatch() -> Error {
@@ -2045,7 +2160,7 @@ impl ColumnBuilder {
     fn new(k: Kind, rows: usize) -> ColumnBuilder {
         match k {
             Kind::Null => ColumnBuilder::Null(StringBuilder::new()),
-            Kind::Bool => ColumnBuilder::Bool(BooleanBuilder::with_capacity(rows)),
+            Kind::Bool => ColumnBuilder::Bool(BoolColumn::with_capacity(rows)),
             Kind::Int => ColumnBuilder::Int(Int64Builder::with_capacity(rows)),
             Kind::Float => ColumnBuilder::Float(Float64Builder::with_capacity(rows)),
             Kind::Timestamp => ColumnBuilder::Ts(
@@ -2079,9 +2194,12 @@ impl ColumnBuilder {
             return Ok(());
         }
         match self {
-            ColumnBuilder::Str(s) => match std::str::from_utf8(b) {
-                Ok(t) => s.append_value(t),
-                Err(_) => s.append_value(String::from_utf8_lossy(b)),
+            ColumnBuilder::Str(s) => match short_ascii(b, tail) {
+                Some(t) => s.append_value(t),
+                None => match std::str::from_utf8(b) {
+                    Ok(t) => s.append_value(t),
+                    Err(_) => s.append_value(String::from_utf8_lossy(b)),
+                },
             },
             ColumnBuilder::Float(f) => {
                 f.append_value(match crate::codec::text::parse_plain_prefix(tail) {
@@ -2094,12 +2212,12 @@ impl ColumnBuilder {
                 let (mut at, mut m) = (neg as usize, 0u64);
                 let n = crate::codec::text::digits(tail, &mut at, &mut m);
                 x.append_value(if at == b.len() && (1..=18).contains(&n) {
-                    if neg { -(m as i64) } else { m as i64 }
+                    signed(m, neg)
                 } else {
                     parse_i64(b).ok_or_else(mismatch)?
                 })
             }
-            ColumnBuilder::Bool(v) if is_bool(b) => v.append_value(b.eq_ignore_ascii_case(b"true")),
+            ColumnBuilder::Bool(v) => v.append_value(bool_cell(b, tail).ok_or_else(mismatch)?),
             ColumnBuilder::Ts(t) => t.append_value(parse_timestamp_bytes(b).ok_or_else(mismatch)?),
             _ => return Err(mismatch()),
         }
@@ -2153,7 +2271,7 @@ impl ColumnBuilder {
         #[inline(always)]
         fn no_leading_zero(b: &[u8], k: usize) -> bool {
             let d = k + (b[k] == b'-') as usize;
-            !(b.get(d) == Some(&b'0') && b.get(d + 1).is_some_and(u8::is_ascii_digit))
+            !((b.get(d) == Some(&b'0')) & b.get(d + 1).is_some_and(u8::is_ascii_digit))
         }
         let b = text.as_bytes();
         let c = *b.get(k)?;
@@ -2163,7 +2281,7 @@ impl ColumnBuilder {
             return Some(p);
         }
         match self {
-            ColumnBuilder::Float(f) if c == b'-' || c.is_ascii_digit() => {
+            ColumnBuilder::Float(f) if numeric(c) => {
                 let (v, len) = crate::codec::text::parse_plain_prefix(&b[k..])?;
                 let p = then(b, k + len)?;
                 if !no_leading_zero(b, k) {
@@ -2172,23 +2290,38 @@ impl ColumnBuilder {
                 f.append_value(v);
                 Some(p)
             }
-            ColumnBuilder::Int(x) if c == b'-' || c.is_ascii_digit() => {
+            ColumnBuilder::Int(x) if numeric(c) => {
                 let neg = c == b'-';
                 let (mut at, mut m) = (k + neg as usize, 0u64);
                 let n = crate::codec::text::digits(b, &mut at, &mut m);
                 // `-0` is a float (as the general scan reads it).
-                if n == 0 || n > 18 || (neg && m == 0) || !no_leading_zero(b, k) {
+                // One branch: `neg` and a leading 0 are data, in random
+                // order.
+                if (n.wrapping_sub(1) >= 18) | (neg & (m == 0)) | !no_leading_zero(b, k) {
                     return None;
                 }
                 let p = then(b, at)?;
-                x.append_value(if neg { -(m as i64) } else { m as i64 });
+                x.append_value(signed(m, neg));
                 Some(p)
             }
             ColumnBuilder::Bool(x) => {
-                let (v, end) = match c {
-                    b't' => (true, word(b, k, b"true")?),
-                    b'f' => (false, word(b, k, b"false")?),
-                    _ => return None,
+                let (v, end) = match b.get(k..k + 8) {
+                    // Both literals tested at once, no branch on which
+                    // (true and false come in random order).
+                    Some(w) => {
+                        let w = u64::from_le_bytes(w.try_into().expect("8 bytes"));
+                        let t = w & 0xFFFF_FFFF == TRUE_WORD;
+                        let f = w & 0xFF_FFFF_FFFF == FALSE_WORD;
+                        if !(t | f) {
+                            return None;
+                        }
+                        (t, k + 5 - t as usize)
+                    }
+                    None => match c {
+                        b't' => (true, word(b, k, b"true")?),
+                        b'f' => (false, word(b, k, b"false")?),
+                        _ => return None,
+                    },
                 };
                 let p = then(b, end)?;
                 x.append_value(v);
@@ -2213,7 +2346,7 @@ impl ColumnBuilder {
     fn finish(self) -> ArrayRef {
         match self {
             ColumnBuilder::Null(mut b) | ColumnBuilder::Str(mut b) => Arc::new(b.finish()),
-            ColumnBuilder::Bool(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int(mut b) => Arc::new(b.finish()),
             ColumnBuilder::Float(mut b) => Arc::new(b.finish()),
             ColumnBuilder::Ts(mut b) => Arc::new(b.finish()),
@@ -2517,6 +2650,90 @@ mod tests {
         let mut out = Vec::new();
         write_timestamp(&mut out, -1);
         assert_eq!(out, b"1969-12-31T23:59:59.999999Z");
+    }
+
+    #[test]
+    fn month_lengths_and_leap_days() {
+        for (y, feb) in [(1900, 28), (2000, 29), (2023, 28), (2024, 29), (2100, 28)] {
+            assert_eq!(days_in_month(y, 2), feb, "{y}");
+            assert_eq!(
+                parse_timestamp(&format!("{y}-02-29 00:00:00")).is_some(),
+                feb == 29
+            );
+        }
+        let lengths: Vec<i64> = (1..=12).map(|m| days_in_month(2023, m)).collect();
+        assert_eq!(lengths, [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]);
+        for bad in [
+            "2024-13-01 00:00:00",
+            "2024-00-01 00:00:00",
+            "2024-04-31 00:00:00",
+        ] {
+            assert_eq!(parse_timestamp(bad), None, "{bad}");
+        }
+        // A non-digit at each digit's place.
+        let good = *b"2024-06-07 07:50:22";
+        for i in [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] {
+            for c in [b'/', b':', b'a', b' '] {
+                let mut t = good;
+                t[i] = c;
+                assert_eq!(
+                    parse_timestamp_bytes(&t),
+                    None,
+                    "{}",
+                    String::from_utf8_lossy(&t)
+                );
+            }
+        }
+        assert_eq!(
+            parse_timestamp_bytes(&good),
+            Some((days_from_civil(2024, 6, 7) * 86400 + 7 * 3600 + 50 * 60 + 22) * 1_000_000)
+        );
+    }
+
+    #[test]
+    fn signs_and_short_cells_without_branches_agree_with_the_plain_forms() {
+        for m in [0u64, 1, 42, 999_999_999_999_999_999] {
+            assert_eq!(signed(m, false), m as i64);
+            assert_eq!(signed(m, true), -(m as i64));
+        }
+        for c in 0..=255u8 {
+            assert_eq!(numeric(c), c == b'-' || c.is_ascii_digit(), "{c}");
+        }
+        // Cells within a longer input (the tail) and alone (no 8 bytes).
+        let cells: [&[u8]; 14] = [
+            b"true", b"TRUE", b"True", b"false", b"FALSE", b"fAlSe", b"tru", b"truee", b"fals",
+            b"t", b"", b"yes", b"\xf4rue", b"0",
+        ];
+        for cell in cells {
+            let expect = is_bool(cell).then(|| cell.eq_ignore_ascii_case(b"true"));
+            for after in [&b",false,x\n"[..], b"\n", b""] {
+                let tail = [cell, after].concat();
+                assert_eq!(bool_cell(cell, &tail), expect, "{:?}{:?}", cell, after);
+            }
+        }
+        let texts: [&[u8]; 6] = [
+            b"a",
+            b"delta",
+            b"12345678",
+            b"123456789",
+            "d\u{e9}lta".as_bytes(),
+            b"x\xff",
+        ];
+        for cell in texts {
+            for after in [&b",1,2,3,4,5,6,7\n"[..], b""] {
+                let tail = [cell, after].concat();
+                let got = short_ascii(cell, &tail);
+                match got {
+                    Some(t) => assert_eq!(t.as_bytes(), cell),
+                    // Left to from_utf8: longer than a word, not ASCII, or
+                    // no word to load.
+                    None => assert!(cell.len() > 8 || !cell.is_ascii() || tail.len() < 8),
+                }
+                if cell.is_ascii() && cell.len() <= 8 && tail.len() >= 8 {
+                    assert!(got.is_some(), "{cell:?}");
+                }
+            }
+        }
     }
 }
 

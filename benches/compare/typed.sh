@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Typed tables only: `sm-data convert IN OUT.parquet --typed` against duckdb, polars and
 # pyarrow (as table_peers.py runs them) on the mixed 20-column table, CSV with header and
-# JSON Lines, in interleaved runs with the input's page cache warmed (`cat IN > /dev/null`)
-# before every run. Prints median wall time and peak RSS per tool, and each tool's ratio to
+# JSON Lines, in interleaved runs (the order rotating each round) with the previous output
+# synced and the input's page cache warmed (`cat IN > /dev/null`) before every run. Prints median wall time and peak RSS per tool, and each tool's ratio to
 # sm-data. The quick, focused form of run.sh's typed rows (which rerun everything else too).
 #
 #   benches/compare/typed.sh [--size-mb N] [--runs R] [--sm PATH] [--peers "duckdb polars pyarrow"]
@@ -37,15 +37,22 @@ done
 OUT=$(mktemp -d "${TMPDIR:-/tmp}/sm-typed.XXXXXX")
 trap 'rm -rf "$OUT"' EXIT
 T=$OUT/times.tsv
-for _ in $(seq "$RUNS"); do
+# The order of the tools rotates from round to round, so that no tool always
+# runs right after the same one (on this VM a run that follows one that freed
+# gigabytes is measurably slower: the freed memory is handed back to the host).
+read -r -a TOOLS <<<"sm-data $PEERS"
+for r in $(seq 0 $((RUNS - 1))); do
     for ext in csv jsonl; do
         in=bench-data/mixed-${SIZE_MB}mb.$ext
-        rm -rf "$OUT/o.parquet"; cat "$in" >/dev/null
-        /usr/bin/time -f "sm-data	$ext	%e	%M" -a -o "$T" "$SM" convert "$in" "$OUT/o.parquet" --typed -q
-        for p in $PEERS; do
-            rm -rf "$OUT/o.parquet"; cat "$in" >/dev/null
-            /usr/bin/time -f "$p	$ext	%e	%M" -a -o "$T" \
-                "$PY" "$HERE/table_peers.py" "$p" "${ext}2parquet" "$in" "$OUT/o.parquet"
+        for k in $(seq 0 $((${#TOOLS[@]} - 1))); do
+            p=${TOOLS[$(((r + k) % ${#TOOLS[@]}))]}
+            rm -rf "$OUT/o.parquet"; sync; cat "$in" >/dev/null
+            if [[ $p == sm-data ]]; then
+                /usr/bin/time -f "sm-data	$ext	%e	%M" -a -o "$T" "$SM" convert "$in" "$OUT/o.parquet" --typed -q
+            else
+                /usr/bin/time -f "$p	$ext	%e	%M" -a -o "$T" \
+                    "$PY" "$HERE/table_peers.py" "$p" "${ext}2parquet" "$in" "$OUT/o.parquet"
+            fi
         done
     done
 done

@@ -499,6 +499,21 @@ fn typed_csv_and_jsonl_to_parquet_and_back() {
         stderr(&o)
     );
     assert!(!dir.path().join("n.parquet").exists());
+    // Bytes that are not UTF-8 in a later line (the chunk's check fails,
+    // each line's finds it): located at the line and the bad byte.
+    std::fs::write(
+        dir.path().join("u.jsonl"),
+        b"{\"a\":\"x\"}\n{\"a\":\"y\"}\n{\"a\":\"\xff\"}\n",
+    )
+    .unwrap();
+    let o = sm_data(dir.path(), &["convert", "u.jsonl", "u.parquet", "--typed"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("u.jsonl: line 3, byte offset 26") && stderr(&o).contains("UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("u.parquet").exists());
 }
 
 /// Runs a typed text → Parquet conversion through the library, with or
