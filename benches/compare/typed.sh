@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
 # Typed tables only: `sm-data convert IN OUT.parquet --typed` against duckdb, polars and
 # pyarrow (as table_peers.py runs them) on the mixed 20-column table, CSV with header and
-# JSON Lines, in interleaved runs (the order rotating each round) with the previous output
-# synced and the input's page cache warmed (`cat IN > /dev/null`) before every run. Prints median wall time and peak RSS per tool, and each tool's ratio to
-# sm-data. The quick, focused form of run.sh's typed rows (which rerun everything else too).
+# JSON Lines, in interleaved runs (the order rotating each round). Before every run, for
+# every tool alike: the previous output is synced, the machine rests --cooldown seconds
+# (default 5) and the input's page cache is warmed (`cat IN > /dev/null`). On the 2-vCPU VM
+# of the README's measurements a run that starts right after several seconds of both cores
+# busy is 15-20% slower than after a pause (user time too: 2.85 s after duckdb vs 2.33 s
+# after 5 s, the same sm-data run), which weighs most on the shortest runs. Prints median
+# wall time and peak RSS per tool, and each tool's ratio to sm-data. The quick, focused
+# form of run.sh's typed rows (which rerun everything else too).
 #
-#   benches/compare/typed.sh [--size-mb N] [--runs R] [--sm PATH] [--peers "duckdb polars pyarrow"]
+#   benches/compare/typed.sh [--size-mb N] [--runs R] [--sm PATH] [--cooldown S]
+#                            [--peers "duckdb polars pyarrow"]
 #
 # Needs GNU time, the release binary (cargo build --release) and the inputs that run.sh
 # generates (bench-data/mixed-${N}mb.csv and .jsonl; made here with gen.py when missing).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/../.."
-SIZE_MB=1000 RUNS=3 SM="${CARGO_TARGET_DIR:-target}/release/sm-data" PEERS="duckdb polars pyarrow"
+SIZE_MB=1000 RUNS=3 COOLDOWN=5 SM="${CARGO_TARGET_DIR:-target}/release/sm-data" PEERS="duckdb polars pyarrow"
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --size-mb) SIZE_MB="${2:?}"; shift 2 ;;
         --runs) RUNS="${2:?}"; shift 2 ;;
         --sm) SM="${2:?}"; shift 2 ;;
         --peers) PEERS="${2:?}"; shift 2 ;;
-        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+        --cooldown) COOLDOWN="${2:?}"; shift 2 ;;
+        -h|--help) sed -n 2,17p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -46,7 +53,7 @@ for r in $(seq 0 $((RUNS - 1))); do
         in=bench-data/mixed-${SIZE_MB}mb.$ext
         for k in $(seq 0 $((${#TOOLS[@]} - 1))); do
             p=${TOOLS[$(((r + k) % ${#TOOLS[@]}))]}
-            rm -rf "$OUT/o.parquet"; sync; cat "$in" >/dev/null
+            rm -rf "$OUT/o.parquet"; sync; sleep "$COOLDOWN"; cat "$in" >/dev/null
             if [[ $p == sm-data ]]; then
                 /usr/bin/time -f "sm-data	$ext	%e	%M" -a -o "$T" "$SM" convert "$in" "$OUT/o.parquet" --typed -q
             else
