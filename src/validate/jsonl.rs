@@ -15,6 +15,7 @@
 use serde_json::{Map, Value};
 
 use super::finding::{Check, Finding, Severity, Site};
+use super::jsonscan::{self, Verdict};
 use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::codec::lines::split_lines;
@@ -55,36 +56,93 @@ enum Path {
 
 /// Checks the lines of `data`, which starts at absolute offset `base`
 /// (`first`: at the start of the file, where a BOM is skipped).
+///
+/// Where the lines need only be JSON objects, the chunk first goes
+/// through the whole-chunk scan ([`jsonscan::json_lines`]), and only
+/// the lines it is unsure of are checked one by one.
 fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Path, w: &mut Work) {
     let mut line_no = 0u64;
     let mut scratch = fast::Scratch::default();
-    for (raw, start) in split_lines(data) {
-        let rel = line_no;
-        line_no += 1;
-        let mut line = raw;
-        let mut off = start;
-        if first && start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
-            line = &line[3..];
-            off += 3;
+    if path == Path::Fast && fast::syntax_only(ctx) {
+        jsonscan::json_lines(data, &mut |start, end, verdict| {
+            let rel = line_no;
+            line_no += 1;
+            match verdict {
+                Verdict::Blank => {}
+                Verdict::Clean => {
+                    w.records += 1;
+                    w.stats.records += 1;
+                }
+                Verdict::Unsure => {
+                    let line = Line {
+                        raw: &data[start..end],
+                        start,
+                        rel,
+                    };
+                    check_line(ctx, line, base, first, path, w, &mut scratch);
+                }
+            }
+        });
+    } else {
+        for (raw, start) in split_lines(data) {
+            let rel = line_no;
+            line_no += 1;
+            check_line(
+                ctx,
+                Line { raw, start, rel },
+                base,
+                first,
+                path,
+                w,
+                &mut scratch,
+            );
         }
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        if trim(line).is_empty() {
-            continue;
-        }
-        w.records += 1;
-        w.stats.records += 1;
-        let here = Here {
-            rel,
-            at: base + off as u64,
-            line,
-        };
-        if path == Path::Fast && fast::line(ctx, &here, w, &mut scratch) {
-            continue;
-        }
-        reference_line(ctx, &here, w);
     }
     w.lines = line_no;
     w.ends_with_newline = data.last() == Some(&b'\n');
+}
+
+/// A line of a chunk: its bytes (without the newline), where it starts in
+/// the chunk and its number there.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    raw: &'a [u8],
+    start: usize,
+    rel: u64,
+}
+
+/// Checks one line of a chunk that starts at absolute offset `base`.
+fn check_line(
+    ctx: &FileCtx<'_>,
+    line: Line<'_>,
+    base: u64,
+    first: bool,
+    path: Path,
+    w: &mut Work,
+    scratch: &mut fast::Scratch,
+) {
+    let Line { raw, start, rel } = line;
+    let mut line = raw;
+    let mut off = start;
+    if first && start == 0 && line.starts_with(b"\xEF\xBB\xBF") {
+        line = &line[3..];
+        off += 3;
+    }
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    if trim(line).is_empty() {
+        return;
+    }
+    w.records += 1;
+    w.stats.records += 1;
+    let here = Here {
+        rel,
+        at: base + off as u64,
+        line,
+    };
+    if path == Path::Fast && fast::line(ctx, &here, w, scratch) {
+        return;
+    }
+    reference_line(ctx, &here, w);
 }
 
 /// Checks one line by parsing it into a `Value`: the reference the fast
@@ -846,6 +904,15 @@ mod fast {
             Schema::BlazingtextManifest => blazingtext(ctx, here, w),
             _ => Scan::new(here.line).line(|s, _, _| s.value()).is_some(),
         }
+    }
+
+    /// Whether the lines of `ctx`'s files need only be JSON objects (no
+    /// schema of their own): what [`super::jsonscan`] vouches for.
+    pub(super) fn syntax_only(ctx: &FileCtx<'_>) -> bool {
+        !matches!(
+            ctx.rules.schema,
+            Schema::Deepar | Schema::Object2vec | Schema::BlazingtextManifest
+        )
     }
 
     fn site(here: &Here<'_>, record: u64) -> Site {

@@ -36,6 +36,7 @@ use crate::store::Input;
 mod files;
 mod finding;
 mod jsonl;
+mod jsonscan;
 mod number;
 #[cfg(feature = "parquet")]
 mod parquet;

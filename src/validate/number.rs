@@ -278,6 +278,8 @@ macro_rules! multiversion {
     };
 }
 
+pub(super) use multiversion;
+
 /// How [`plain_fields`] and [`plain_pairs`] compute the masks of a
 /// 64-byte block: each implementation is a strategy monomorphised into its
 /// own copy of the scan, compiled for the instruction set it needs, and
@@ -289,7 +291,7 @@ trait Masker {
 
 /// The instruction sets the 64-byte scans have copies for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Level {
+pub(super) enum Level {
     /// Byte at a time (targets other than x86-64).
     #[cfg(not(target_arch = "x86_64"))]
     Portable,
@@ -307,7 +309,7 @@ enum Level {
 /// The best [`Level`] this CPU runs (detected once; `std` caches it).
 /// `SM_DATA_SIMD=sse2|avx2` caps it, to compare or test the copies.
 #[inline]
-fn level() -> Level {
+pub(super) fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
         use std::sync::atomic::{AtomicU8, Ordering};
@@ -344,7 +346,7 @@ fn level() -> Level {
 
 /// SSE2 masks: four 16-byte steps.
 #[cfg(target_arch = "x86_64")]
-struct Sse2;
+pub(super) struct Sse2;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Sse2 {
@@ -383,7 +385,7 @@ impl Masker for Sse2 {
 /// AVX2 masks: two 32-byte steps. Only called from code compiled with
 /// AVX2 enabled, after [`level`] found it.
 #[cfg(target_arch = "x86_64")]
-struct Avx2;
+pub(super) struct Avx2;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Avx2 {
@@ -427,7 +429,7 @@ impl Masker for Avx2 {
 /// Only called from code compiled with AVX-512BW enabled, after [`level`]
 /// found it.
 #[cfg(target_arch = "x86_64")]
-struct Avx512;
+pub(super) struct Avx512;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Avx512 {
@@ -454,7 +456,7 @@ impl Masker for Avx512 {
 
 /// Byte-at-a-time masks (other targets; tested against the SIMD ones).
 #[cfg(any(test, not(target_arch = "x86_64")))]
-struct Portable;
+pub(super) struct Portable;
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
 impl Masker for Portable {

@@ -1,0 +1,1098 @@
+//! Whole-chunk JSON syntax check for JSON Lines whose lines only need to
+//! be JSON objects (the `generic` checks and every schema without fields
+//! of its own): a SIMD classification of 64-byte blocks into bit masks
+//! (quotes, backslashes, structural characters, whitespace), as in
+//! simdjson's first stage, and a small state machine over the resulting
+//! tokens, so that string contents and whitespace cost no per-byte work.
+//!
+//! The scan only vouches for lines: each line is [`Verdict::Blank`],
+//! [`Verdict::Clean`] (certainly one valid JSON object, as `serde_json`
+//! reads it) or [`Verdict::Unsure`], which the caller checks the slow way
+//! (and which is where every finding comes from). Anything out of the
+//! ordinary — a BOM, a lone surrogate, a number near `f64`'s range,
+//! deep nesting — is `Unsure`, never `Clean`.
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+use super::number::Portable;
+#[cfg(target_arch = "x86_64")]
+use super::number::{Avx2, Avx512, Sse2};
+use super::number::{Level, level, multiversion};
+
+/// What [`json_lines`] found for one line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Spaces, tabs and carriage returns only (what `trim` empties).
+    Blank,
+    /// One JSON object between optional whitespace.
+    Clean,
+    /// Possibly invalid: to be checked line by line.
+    Unsure,
+}
+
+/// Bit masks of a 64-byte block (bit `i` for byte `i`).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(super) struct JsonMasks {
+    quote: u64,
+    backslash: u64,
+    /// Space, tab and carriage return.
+    space: u64,
+    newline: u64,
+    /// `{ } [ ] : ,`
+    structural: u64,
+    /// Bytes below 0x20.
+    control: u64,
+    /// Bytes above 0x7F.
+    high: u64,
+}
+
+/// How [`json_lines`] computes the [`JsonMasks`] of a block, one copy per
+/// instruction set (as `number::Masker`).
+pub(super) trait JsonMasker {
+    /// The masks of `b`.
+    fn json64(b: &[u8; 64]) -> JsonMasks;
+}
+
+#[cfg(target_arch = "x86_64")]
+impl JsonMasker for Sse2 {
+    #[inline(always)]
+    fn json64(b: &[u8; 64]) -> JsonMasks {
+        use std::arch::x86_64::*;
+        let mut m = JsonMasks::default();
+        for k in 0..4 {
+            // SAFETY: SSE2 is part of x86-64, so these intrinsics are
+            // always available; `b[16 * k..]` holds 16 readable bytes
+            // (k < 4) and the load is unaligned.
+            let (q, s, w, n, t, c, h) = unsafe {
+                let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
+                let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let st = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'{' as i8)),
+                        _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'}' as i8)),
+                    ),
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8)),
+                    ),
+                );
+                let sp = _mm_or_si128(
+                    _mm_or_si128(
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b' ' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\t' as i8)),
+                    ),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'\r' as i8)),
+                );
+                (
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'"' as i8))),
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\\' as i8))),
+                    _mm_movemask_epi8(sp),
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8))),
+                    _mm_movemask_epi8(st),
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
+                    _mm_movemask_epi8(v),
+                )
+            };
+            let at = 16 * k;
+            m.quote |= (q as u16 as u64) << at;
+            m.backslash |= (s as u16 as u64) << at;
+            m.space |= (w as u16 as u64) << at;
+            m.newline |= (n as u16 as u64) << at;
+            m.structural |= (t as u16 as u64) << at;
+            m.control |= (c as u16 as u64) << at;
+            m.high |= (h as u16 as u64) << at;
+        }
+        m
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl JsonMasker for Avx2 {
+    #[inline(always)]
+    fn json64(b: &[u8; 64]) -> JsonMasks {
+        use std::arch::x86_64::*;
+        let mut m = JsonMasks::default();
+        for k in 0..2 {
+            // SAFETY: only reached from `#[target_feature(enable =
+            // "avx2")]` copies, run after `level` detected AVX2;
+            // `b[32 * k..]` holds 32 readable bytes (k < 2) and the load
+            // is unaligned.
+            let (q, s, w, n, t, c, h) = unsafe {
+                let v = _mm256_loadu_si256(b.as_ptr().add(32 * k).cast::<__m256i>());
+                let folded = _mm256_or_si256(v, _mm256_set1_epi8(0x20));
+                let st = _mm256_or_si256(
+                    _mm256_or_si256(
+                        _mm256_cmpeq_epi8(folded, _mm256_set1_epi8(b'{' as i8)),
+                        _mm256_cmpeq_epi8(folded, _mm256_set1_epi8(b'}' as i8)),
+                    ),
+                    _mm256_or_si256(
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b':' as i8)),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b',' as i8)),
+                    ),
+                );
+                let sp = _mm256_or_si256(
+                    _mm256_or_si256(
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b' ' as i8)),
+                        _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\t' as i8)),
+                    ),
+                    _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\r' as i8)),
+                );
+                (
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'"' as i8))),
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\\' as i8))),
+                    _mm256_movemask_epi8(sp),
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\n' as i8))),
+                    _mm256_movemask_epi8(st),
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(
+                        _mm256_min_epu8(v, _mm256_set1_epi8(0x1F)),
+                        v,
+                    )),
+                    _mm256_movemask_epi8(v),
+                )
+            };
+            let at = 32 * k;
+            m.quote |= (q as u32 as u64) << at;
+            m.backslash |= (s as u32 as u64) << at;
+            m.space |= (w as u32 as u64) << at;
+            m.newline |= (n as u32 as u64) << at;
+            m.structural |= (t as u32 as u64) << at;
+            m.control |= (c as u32 as u64) << at;
+            m.high |= (h as u32 as u64) << at;
+        }
+        m
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+impl JsonMasker for Avx512 {
+    #[inline(always)]
+    fn json64(b: &[u8; 64]) -> JsonMasks {
+        use std::arch::x86_64::*;
+        // SAFETY: only reached from `#[target_feature(enable =
+        // "avx512bw")]` copies, run after `level` detected AVX-512BW; `b`
+        // is 64 readable bytes and the load is unaligned.
+        unsafe {
+            let v = _mm512_loadu_si512(b.as_ptr().cast::<__m512i>());
+            let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+            JsonMasks {
+                quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
+                backslash: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
+                space: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b' ' as i8))
+                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\t' as i8))
+                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\r' as i8)),
+                newline: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\n' as i8)),
+                structural: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8))
+                    | _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8))
+                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b':' as i8))
+                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b',' as i8)),
+                control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
+                high: _mm512_movepi8_mask(v),
+            }
+        }
+    }
+}
+
+#[cfg(any(test, not(target_arch = "x86_64")))]
+impl JsonMasker for Portable {
+    #[inline(always)]
+    fn json64(b: &[u8; 64]) -> JsonMasks {
+        json64_portable(b)
+    }
+}
+
+/// [`JsonMasker::json64`] a byte at a time (other targets; the SIMD
+/// copies are tested against it).
+#[cfg(any(test, not(target_arch = "x86_64")))]
+fn json64_portable(b: &[u8; 64]) -> JsonMasks {
+    let mut m = JsonMasks::default();
+    for (i, &c) in b.iter().enumerate() {
+        let bit = 1u64 << i;
+        let set = |mask: &mut u64, on: bool| *mask |= if on { bit } else { 0 };
+        set(&mut m.quote, c == b'"');
+        set(&mut m.backslash, c == b'\\');
+        set(&mut m.space, matches!(c, b' ' | b'\t' | b'\r'));
+        set(&mut m.newline, c == b'\n');
+        set(
+            &mut m.structural,
+            matches!(c, b'{' | b'}' | b'[' | b']' | b':' | b','),
+        );
+        set(&mut m.control, c < 0x20);
+        set(&mut m.high, c >= 0x80);
+    }
+    m
+}
+
+/// Each bit set to the XOR of itself and every lower bit: 1 from an
+/// opening quote up to (not including) its closing quote.
+#[inline(always)]
+fn prefix_xor(mut x: u64) -> u64 {
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    x
+}
+
+/// The bytes escaped by a backslash other than backslashes: those right
+/// after an odd-length run of backslashes (simdjson's
+/// `find_odd_backslash_sequences`). `carry` is
+/// 1 when the previous block ended in an odd run, and is updated.
+#[inline(always)]
+fn escaped(backslash: u64, carry: &mut u64) -> u64 {
+    const EVEN: u64 = 0x5555_5555_5555_5555;
+    const ODD: u64 = !EVEN;
+    if backslash == 0 && *carry == 0 {
+        return 0;
+    }
+    let starts = backslash & !(backslash << 1);
+    // A run continued from the previous block has its start before bit 0:
+    // flip the parity of the start positions.
+    let even_start_mask = EVEN ^ *carry;
+    let even_starts = starts & even_start_mask;
+    let odd_starts = starts & !even_start_mask;
+    let even_carries = backslash.wrapping_add(even_starts);
+    let (mut odd_carries, ends_odd) = backslash.overflowing_add(odd_starts);
+    odd_carries |= *carry;
+    *carry = u64::from(ends_odd);
+    let even_carry_ends = even_carries & !backslash;
+    let odd_carry_ends = odd_carries & !backslash;
+    (even_carry_ends & ODD) | (odd_carry_ends & EVEN)
+}
+
+/// The state carried from block to block by the classification.
+#[derive(Debug, Default, Clone, Copy)]
+struct Carry {
+    /// All ones when the previous block ended inside a string.
+    in_string: u64,
+    /// 1 when the previous block ended in an odd run of backslashes.
+    escape: u64,
+    /// 1 when the previous block ended inside a bare value (number or
+    /// literal).
+    scalar: u64,
+}
+
+impl Carry {
+    /// The tokens of a block — opening quotes, structural characters and
+    /// newlines outside strings, the first byte of each bare value — and
+    /// the subset of them inside strings (escaped bytes and control
+    /// characters, which need a look).
+    #[inline(always)]
+    fn tokens(&mut self, m: &JsonMasks) -> (u64, u64) {
+        let esc = escaped(m.backslash, &mut self.escape);
+        let quote = m.quote & !esc;
+        let in_string = prefix_xor(quote) ^ self.in_string;
+        self.in_string = ((in_string as i64) >> 63) as u64;
+        let inside = in_string & !quote;
+        let outside = !(in_string | quote);
+        let scalar = outside & !(m.structural | m.space | m.newline);
+        let starts = scalar & !((scalar << 1) | self.scalar);
+        self.scalar = scalar >> 63;
+        let special = inside & (esc | m.control);
+        (
+            (quote & in_string) | (outside & (m.structural | m.newline)) | starts | special,
+            special,
+        )
+    }
+}
+
+/// Deeper lines are `Unsure` (`serde_json` stops at 128).
+const MAX_DEPTH: u32 = 100;
+
+/// Numbers whose integer digits plus positive exponent exceed this are
+/// `Unsure`: `serde_json` rejects numbers beyond `f64`.
+const MAX_DECIMAL_EXP: usize = 300;
+
+/// The tokens of a chunk, in order, block by block: the classification
+/// of [`Carry::tokens`] with the bytes inside strings that need a look
+/// checked on the way (escapes, control characters).
+struct Tokens<'a, M> {
+    data: &'a [u8],
+    /// Where the current block starts, and the next.
+    pos: usize,
+    next_block: usize,
+    /// The tokens of the current block not yet returned.
+    bits: u64,
+    /// The tokens of the current block that are inside strings.
+    special: u64,
+    /// The bytes above 0x7F of the current block.
+    high: u64,
+    carry: Carry,
+    /// The first byte above 0x7F since the current line started, if any.
+    high_at: usize,
+    /// The position of the `u` of the low surrogate that completes the
+    /// last high surrogate (checked with it), if any.
+    paired_low: usize,
+    /// Where [`Tokens::next`] stopped: the byte inside a string that
+    /// makes the line `Unsure`, or the end of the data.
+    stop: usize,
+    masker: std::marker::PhantomData<M>,
+}
+
+impl<'a, M: JsonMasker> Tokens<'a, M> {
+    fn new(data: &'a [u8]) -> Self {
+        Tokens {
+            data,
+            pos: 0,
+            next_block: 0,
+            bits: 0,
+            special: 0,
+            high: 0,
+            carry: Carry::default(),
+            high_at: usize::MAX,
+            paired_low: usize::MAX,
+            stop: 0,
+            masker: std::marker::PhantomData,
+        }
+    }
+
+    /// Starts over at `at` (a line start), outside any string.
+    fn restart(&mut self, at: usize) {
+        self.next_block = at;
+        self.bits = 0;
+        self.carry = Carry::default();
+        self.high_at = usize::MAX;
+    }
+
+    /// The next token (outside strings); `None` at the end of the data
+    /// or at a byte inside a string that makes the line `Unsure` (then
+    /// at [`Tokens::stop`]).
+    #[inline(always)]
+    fn next(&mut self) -> Option<usize> {
+        loop {
+            if self.bits != 0 {
+                let i = self.bits.trailing_zeros() as usize;
+                self.bits &= self.bits - 1;
+                let p = self.pos + i;
+                if self.special >> i & 1 == 0 {
+                    return Some(p);
+                }
+                // An escaped byte past the end is padding.
+                if p >= self.data.len() || !self.inside(p) {
+                    self.stop = p.min(self.data.len());
+                    return None;
+                }
+                continue;
+            }
+            if !self.refill() {
+                self.stop = self.data.len();
+                return None;
+            }
+        }
+    }
+
+    /// Classifies the next block; false at the end of the data.
+    #[inline(always)]
+    fn refill(&mut self) -> bool {
+        let (data, pos) = (self.data, self.next_block);
+        if pos >= data.len() {
+            return false;
+        }
+        let block: [u8; 64] = match data.get(pos..pos + 64) {
+            Some(b) => b.try_into().expect("64 bytes"),
+            None => {
+                let mut b = [b' '; 64];
+                b[..data.len() - pos].copy_from_slice(&data[pos..]);
+                b
+            }
+        };
+        let masks = M::json64(&block);
+        if masks.high != 0 && self.high_at == usize::MAX {
+            self.high_at = pos + masks.high.trailing_zeros() as usize;
+        }
+        (self.bits, self.special) = self.carry.tokens(&masks);
+        self.high = masks.high;
+        self.pos = pos;
+        self.next_block = pos + 64;
+        true
+    }
+
+    /// Whether the line from `start` to the newline token at `end` (or
+    /// the end of the data) is valid UTF-8; moves the UTF-8 watch on to
+    /// the next line.
+    #[inline(always)]
+    fn utf8_until(&mut self, start: usize, end: usize) -> bool {
+        if self.high_at >= end {
+            return true;
+        }
+        let ok = std::str::from_utf8(&self.data[start..end]).is_ok();
+        let later = if end >= self.pos && end < self.pos + 64 {
+            self.high & (u64::MAX << (end - self.pos))
+        } else {
+            0
+        };
+        self.high_at = if later == 0 {
+            usize::MAX
+        } else {
+            self.pos + later.trailing_zeros() as usize
+        };
+        ok
+    }
+
+    /// A byte inside a string that needs a look (`p` is escaped, or a
+    /// control character); false when the line is `Unsure`.
+    #[cold]
+    fn inside(&mut self, p: usize) -> bool {
+        let data = self.data;
+        match data[p] {
+            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => true,
+            b'u' => match hex4(data, p + 1) {
+                Some(0xD800..=0xDBFF) => {
+                    let low = (data.get(p + 5..p + 7) == Some(b"\\u"))
+                        .then(|| hex4(data, p + 7))
+                        .flatten();
+                    if matches!(low, Some(0xDC00..=0xDFFF)) {
+                        self.paired_low = p + 6;
+                        true
+                    } else {
+                        false
+                    }
+                }
+                Some(0xDC00..=0xDFFF) => p == self.paired_low,
+                Some(_) => true,
+                None => false,
+            },
+            // Control characters, raw or escaped, and unknown escapes.
+            _ => false,
+        }
+    }
+}
+
+/// The closing byte of an object (`true`) or array.
+#[inline(always)]
+fn close_of(object: bool) -> u8 {
+    if object { b'}' } else { b']' }
+}
+
+/// The rest of the object whose `{` was the last token: `Ok` after its
+/// closing `}`, `Err(p)` with a position in the line when it is not valid
+/// (or not certainly so).
+///
+/// Written as loops over tokens rather than a table of states: inside a
+/// container the usual sequence (key, `:`, value, `,`) is straight-line
+/// code whose branches predict well; only opening and closing nested
+/// containers move between the loops.
+#[inline(always)]
+fn object<M: JsonMasker>(t: &mut Tokens<'_, M>) -> Result<(), usize> {
+    let data = t.data;
+    // One bit per open container, the innermost lowest: 1 for an object.
+    let mut stack: u128 = 1;
+    let mut depth = 1;
+    let mut first = true;
+    let mut p = t.next().ok_or(t.stop)?;
+    'containers: loop {
+        let object = stack & 1 == 1;
+        let close = close_of(object);
+        // The elements of the innermost container, from `p`.
+        loop {
+            let mut c = data[p];
+            if first && c == close {
+                break;
+            }
+            first = false;
+            if object {
+                if c != b'"' {
+                    return Err(p);
+                }
+                p = t.next().ok_or(t.stop)?;
+                if data[p] != b':' {
+                    return Err(p);
+                }
+                p = t.next().ok_or(t.stop)?;
+                c = data[p];
+            }
+            match c {
+                b'"' => {}
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        return Err(p);
+                    }
+                    stack = (stack << 1) | u128::from(c == b'{');
+                    first = true;
+                    p = t.next().ok_or(t.stop)?;
+                    continue 'containers;
+                }
+                b'}' | b']' | b',' | b':' | b'\n' => return Err(p),
+                _ if bare(data, p) => {}
+                _ => return Err(p),
+            }
+            p = t.next().ok_or(t.stop)?;
+            match data[p] {
+                b',' => p = t.next().ok_or(t.stop)?,
+                c if c == close => break,
+                _ => return Err(p),
+            }
+        }
+        // The container closed at `p`: close the enclosing ones that end
+        // here too, or go on after a `,`.
+        loop {
+            depth -= 1;
+            stack >>= 1;
+            if depth == 0 {
+                return Ok(());
+            }
+            p = t.next().ok_or(t.stop)?;
+            match data[p] {
+                b',' => {
+                    p = t.next().ok_or(t.stop)?;
+                    first = false;
+                    continue 'containers;
+                }
+                c if c == close_of(stack & 1 == 1) => {}
+                _ => return Err(p),
+            }
+        }
+    }
+}
+
+/// Four hex digits at `i`.
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let mut v = 0;
+    for &c in b.get(i..i + 4)? {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Bytes that end a bare value.
+static ENDS_BARE: [bool; 256] = {
+    let mut t = [false; 256];
+    let ends = b" \t\r\n{}[]:,\"";
+    let mut i = 0;
+    while i < ends.len() {
+        t[ends[i] as usize] = true;
+        i += 1;
+    }
+    t
+};
+
+/// Whether the bare value (outside strings) starting at `p` is a valid
+/// number or literal that ends where the run of bare bytes ends.
+#[inline(always)]
+fn bare(b: &[u8], p: usize) -> bool {
+    let end = match b[p] {
+        b't' => literal(b, p, b"true"),
+        b'f' => literal(b, p, b"false"),
+        b'n' => literal(b, p, b"null"),
+        _ => number(b, p),
+    };
+    match end {
+        Some(e) => b.get(e).is_none_or(|&c| ENDS_BARE[c as usize]),
+        None => false,
+    }
+}
+
+#[inline(always)]
+fn literal(b: &[u8], p: usize, lit: &[u8]) -> Option<usize> {
+    b[p..].starts_with(lit).then_some(p + lit.len())
+}
+
+/// The end of the number `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+/// at `i`; `None` when there is none or it nears `f64`'s range.
+#[inline(always)]
+fn number(b: &[u8], mut i: usize) -> Option<usize> {
+    i += usize::from(b.get(i) == Some(&b'-'));
+    let int = digit_run(b, i);
+    match (int, b.get(i)) {
+        (0, _) => return None,
+        (n, Some(b'0')) if n > 1 => return None,
+        _ => {}
+    }
+    i += int;
+    if b.get(i) == Some(&b'.') {
+        let frac = digit_run(b, i + 1);
+        if frac == 0 {
+            return None;
+        }
+        i += 1 + frac;
+    }
+    let mut exp = 0;
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let positive = b.get(i) != Some(&b'-');
+        i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
+        let n = digit_run(b, i);
+        if n == 0 {
+            return None;
+        }
+        if positive {
+            // Digits beyond 4 already exceed the limit (leading zeros
+            // aside, which then go the careful way too).
+            exp = if n > 4 {
+                usize::MAX / 2
+            } else {
+                b[i..i + n]
+                    .iter()
+                    .fold(0, |e, &c| e * 10 + usize::from(c - b'0'))
+            };
+        }
+        i += n;
+    }
+    (int + exp <= MAX_DECIMAL_EXP).then_some(i)
+}
+
+/// The number of ASCII digits at `s[i..]`, eight bytes at a time while
+/// eight remain.
+#[inline(always)]
+fn digit_run(s: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while let Some(word) = s.get(j..j + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // The high bit of every byte below '0' or above '9'.
+        let non_digit = (w.wrapping_sub(0x3030_3030_3030_3030)
+            | w.wrapping_add(0x4646_4646_4646_4646))
+            & 0x8080_8080_8080_8080;
+        if non_digit != 0 {
+            return j - i + (non_digit.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while s.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    j - i
+}
+
+multiversion! {
+/// Calls `each(start, end, verdict)` for every line of `data` in order
+/// (`data[start..end]`, the newline excluded; the lines of
+/// `codec::lines::split_lines`).
+///
+/// Blocks of 64 bytes are classified into tokens ([`Carry::tokens`]) that
+/// [`object`] reads; an `Unsure` line restarts the classification at
+/// the next line, so nothing a broken line does (an unclosed string)
+/// leaks into the next one.
+    json_lines => json_lines_with(data: &[u8], each: &mut dyn FnMut(usize, usize, Verdict)) -> ()
+}
+
+#[inline(always)]
+fn json_lines_with<M: JsonMasker>(data: &[u8], each: &mut dyn FnMut(usize, usize, Verdict)) {
+    let mut t = Tokens::<M>::new(data);
+    let mut line = 0;
+    while line < data.len() {
+        let outcome = match t.next() {
+            None => {
+                each(line, data.len(), Verdict::Blank);
+                return;
+            }
+            Some(p) if data[p] == b'\n' => {
+                each(line, p, Verdict::Blank);
+                line = p + 1;
+                continue;
+            }
+            Some(p) if data[p] == b'{' => object(&mut t).and_then(|()| match t.next() {
+                Some(q) if data[q] == b'\n' => Ok(q),
+                Some(q) => Err(q),
+                None if t.stop == data.len() => Ok(data.len()),
+                None => Err(t.stop),
+            }),
+            Some(p) => Err(p),
+        };
+        match outcome {
+            Ok(end) => {
+                let v = if t.utf8_until(line, end) {
+                    Verdict::Clean
+                } else {
+                    Verdict::Unsure
+                };
+                each(line, end, v);
+                line = end + 1;
+            }
+            Err(at) => {
+                let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |k| at + k);
+                each(line, end, Verdict::Unsure);
+                line = end + 1;
+                t.restart(line);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codec::lines::split_lines;
+    use crate::testutil::XorShift;
+
+    /// The verdicts of [`json_lines_with`] for masker `M`.
+    fn verdicts_with<M: JsonMasker>(data: &[u8]) -> Vec<(usize, usize, Verdict)> {
+        let mut v = Vec::new();
+        json_lines_with::<M>(data, &mut |s, e, k| v.push((s, e, k)));
+        v
+    }
+
+    /// What `serde_json` says of each line of `data`, as verdicts.
+    fn reference(data: &[u8]) -> Vec<(usize, usize, Verdict)> {
+        split_lines(data)
+            .map(|(line, start)| {
+                let t = crate::codec::text::trim(line);
+                let k = if t.is_empty() {
+                    Verdict::Blank
+                } else if matches!(
+                    serde_json::from_slice::<serde_json::Value>(line),
+                    Ok(serde_json::Value::Object(_))
+                ) {
+                    Verdict::Clean
+                } else {
+                    Verdict::Unsure
+                };
+                (start, start + line.len(), k)
+            })
+            .collect()
+    }
+
+    /// Checks the scan of `data` against `serde_json`, for every masker:
+    /// the same lines; `Clean` and `Blank` exactly where the reference has
+    /// them, except that the scan may be `Unsure` of a clean line when
+    /// `allow_unsure` says so.
+    fn agrees(data: &[u8], allow_unsure: impl Fn(&[u8]) -> bool) {
+        let want = reference(data);
+        let mut runs = vec![("portable", verdicts_with::<Portable>(data))];
+        #[cfg(target_arch = "x86_64")]
+        {
+            runs.push(("sse2", verdicts_with::<Sse2>(data)));
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: AVX2 was just detected.
+                runs.push(("avx2", unsafe { avx2_verdicts(data) }));
+            }
+            if std::arch::is_x86_feature_detected!("avx512bw") {
+                // SAFETY: AVX-512BW was just detected.
+                runs.push(("avx512", unsafe { avx512_verdicts(data) }));
+            }
+        }
+        for (name, got) in runs {
+            assert_eq!(got.len(), want.len(), "{name}: lines of {data:?}");
+            for (g, w) in got.iter().zip(&want) {
+                assert_eq!((g.0, g.1), (w.0, w.1), "{name}: line bounds in {data:?}");
+                let line = &data[w.0..w.1];
+                let ok = match (g.2, w.2) {
+                    (a, b) if a == b => true,
+                    (Verdict::Unsure, Verdict::Clean) => allow_unsure(line),
+                    _ => false,
+                };
+                assert!(
+                    ok,
+                    "{name}: {:?} for {:?} (serde_json: {:?})",
+                    g.2,
+                    String::from_utf8_lossy(line),
+                    w.2
+                );
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn avx2_verdicts(data: &[u8]) -> Vec<(usize, usize, Verdict)> {
+        verdicts_with::<Avx2>(data)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn avx512_verdicts(data: &[u8]) -> Vec<(usize, usize, Verdict)> {
+        verdicts_with::<Avx512>(data)
+    }
+
+    /// Lines the scan may leave to the careful path although they are
+    /// valid: a BOM, huge numbers, deep nesting.
+    fn careful(line: &[u8]) -> bool {
+        line.starts_with(b"\xEF\xBB\xBF")
+            || line
+                .windows(2)
+                .any(|w| w.eq_ignore_ascii_case(b"e3") || w == b"00")
+            || line.iter().filter(|&&c| c == b'[' || c == b'{').count() > 90
+            || line.len() > 300
+    }
+
+    #[test]
+    fn the_masks_of_every_copy_agree() {
+        let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
+        let alphabet = b"\"\\ \t\r\n{}[]:,aZ0\x00\x1f\x20\x7f\x80\xff";
+        for _ in 0..5000 {
+            let mut b = [0u8; 64];
+            for x in &mut b {
+                let r = rng.next_u64();
+                *x = if r & 1 == 0 {
+                    alphabet[(r >> 8) as usize % alphabet.len()]
+                } else {
+                    (r >> 16) as u8
+                };
+            }
+            let want = json64_portable(&b);
+            #[cfg(target_arch = "x86_64")]
+            {
+                assert_eq!(Sse2::json64(&b), want, "{b:?}");
+                if std::arch::is_x86_feature_detected!("avx2") {
+                    // SAFETY: AVX2 was just detected.
+                    assert_eq!(unsafe { avx2_masks(&b) }, want, "{b:?}");
+                }
+                if std::arch::is_x86_feature_detected!("avx512bw") {
+                    // SAFETY: AVX-512BW was just detected.
+                    assert_eq!(unsafe { avx512_masks(&b) }, want, "{b:?}");
+                }
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn avx2_masks(b: &[u8; 64]) -> JsonMasks {
+        Avx2::json64(b)
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw")]
+    fn avx512_masks(b: &[u8; 64]) -> JsonMasks {
+        Avx512::json64(b)
+    }
+
+    #[test]
+    fn escaped_bytes_follow_odd_runs_of_backslashes_across_blocks() {
+        let mut rng = XorShift(0xA076_1D64_78BD_642F);
+        for _ in 0..20_000 {
+            let n = 1 + rng.next_u64() as usize % 4;
+            let bits: Vec<u64> = (0..n)
+                .map(|_| {
+                    let (a, b) = (rng.next_u64(), rng.next_u64());
+                    match a % 3 {
+                        0 => a & b,
+                        1 => a | b,
+                        _ => a,
+                    }
+                })
+                .collect();
+            // By hand: a byte is escaped when the byte before it is an
+            // escaping backslash (one not itself escaped); escaped
+            // backslashes are left out (they need no check).
+            let total = 64 * n;
+            let is_bs = |i: usize| bits[i / 64] >> (i % 64) & 1 == 1;
+            let mut want = vec![0u64; n];
+            let mut escaping = false;
+            for i in 0..total {
+                if escaping {
+                    if !is_bs(i) {
+                        want[i / 64] |= 1 << (i % 64);
+                    }
+                    escaping = false;
+                } else {
+                    escaping = is_bs(i);
+                }
+            }
+            let mut carry = 0;
+            let got: Vec<u64> = bits.iter().map(|&b| escaped(b, &mut carry)).collect();
+            assert_eq!(got, want, "{bits:x?}");
+        }
+    }
+
+    #[test]
+    fn numbers_match_the_json_grammar() {
+        for (s, end) in [
+            ("0", Some(1)),
+            ("-0", Some(2)),
+            ("01", None),
+            ("-01", None),
+            ("-", None),
+            ("1.", None),
+            (".5", None),
+            ("1.5", Some(3)),
+            ("1e5", Some(3)),
+            ("1E+5", Some(4)),
+            ("1e-5", Some(4)),
+            ("1e", None),
+            ("1e+", None),
+            ("12345678901234567890.5e-3", Some(25)),
+            ("1e300", None),
+            ("1e299", Some(5)),
+            ("9e00001", None),
+            ("1.5.3", Some(3)),
+            ("1x", Some(1)),
+        ] {
+            assert_eq!(number(s.as_bytes(), 0), end, "{s}");
+        }
+        for (s, ok) in [
+            ("1.5.3", false),
+            ("1x", false),
+            ("1,", true),
+            ("1}", true),
+            ("1 ", true),
+            ("1\"", true),
+            ("true", true),
+            ("truex", false),
+            ("tru", false),
+            ("nul", false),
+            ("null]", true),
+            ("false", true),
+            ("+1", false),
+            ("\u{FEFF}{}", false),
+        ] {
+            assert_eq!(bare(s.as_bytes(), 0), ok, "{s}");
+        }
+    }
+
+    #[test]
+    fn lines_agree_with_serde_json() {
+        let lines: &[&[u8]] = &[
+            br#"{"a":1,"b":[1,2,{"c":null}],"d":"x\"y\\","e":true,"f":false}"#,
+            b"{}",
+            b"  { }  \r",
+            b"",
+            b"   ",
+            b"\t\r",
+            b"{",
+            b"}",
+            b"[]",
+            b"[1]",
+            b"1",
+            b"\"s\"",
+            br#"{"a"}"#,
+            br#"{"a":}"#,
+            br#"{"a":1,}"#,
+            br#"{"a":1 "b":2}"#,
+            br#"{"a":[1,]}"#,
+            br#"{"a":[,1]}"#,
+            br#"{"a":{"b":1}}"#,
+            br#"{"a":{"b":1]}"#,
+            br#"{"a":[1}]"#,
+            br#"{"a":1}}"#,
+            br#"{"a":1}{"b":2}"#,
+            br#"{"a":1} x"#,
+            br#"{1:2}"#,
+            br#"{"a":"\u00e9\ud83d\ude00"}"#,
+            br#"{"a":"\ud83d"}"#,
+            br#"{"a":"\ude00"}"#,
+            br#"{"a":"\ud83dx\ude00"}"#,
+            br#"{"a":"\\ud83d\ude00"}"#,
+            br#"{"a":"\u12G4"}"#,
+            br#"{"a":"\q"}"#,
+            br#"{"a":"\/"}"#,
+            br#"{"a\"b":"c\\\"d"}"#,
+            br#"{"a":"\\\\"}"#,
+            br#"{"a":"\\\"}"#,
+            b"{\"a\":\"x\ty\"}",
+            b"{\"a\":\"x\x01y\"}",
+            b"{\"a\":\"caf\xc3\xa9\"}",
+            b"{\"a\":\"\xc3\"}",
+            b"{\"a\":\"\xff\xfe\"}",
+            b"{\"a\":\"\xc3\xa9\"}",
+            b"{\"a\":\"\xed\xa0\x80\"}",
+            b"{\"a\":caf\xc3\xa9}",
+            b"\xEF\xBB\xBF{\"a\":1}",
+            br#"{"a":-0.5e-7,"b":1E+2,"c":0,"d":-0}"#,
+            br#"{"a":01}"#,
+            br#"{"a":1.}"#,
+            br#"{"a":.1}"#,
+            br#"{"a":+1}"#,
+            br#"{"a":1e400}"#,
+            br#"{"a":tru}"#,
+            br#"{"a":nulls}"#,
+            br#"{"a":NaN}"#,
+            br#"{"a":"unterminated}"#,
+            br#"{"a":"x"y"}"#,
+            br#"{"a" : [ 1 , 2 ] , "b" : { } }"#,
+            b"{\"a\":\"x\\\ny\"}",
+            b"{\"a\":\"x\\",
+            b"{\"a\":\"x\\\\",
+        ];
+        let allow = |l: &[u8]| careful(l);
+        for l in lines {
+            agrees(l, allow);
+            // Each line alone, with a newline, after another line, and at
+            // every offset in a 64-byte block.
+            let mut d = l.to_vec();
+            d.push(b'\n');
+            agrees(&d, allow);
+            for pad in 0..70 {
+                let mut d = vec![b' '; pad];
+                d.extend_from_slice(l);
+                d.extend_from_slice(b"\n{\"next\":\"line\\\"\"}\n");
+                d.extend_from_slice(l);
+                agrees(&d, allow);
+            }
+        }
+        // All of them in one chunk, in both orders.
+        let all: Vec<u8> = lines.join(&b'\n');
+        agrees(&all, allow);
+        let rev: Vec<u8> = lines.iter().rev().copied().collect::<Vec<_>>().join(&b'\n');
+        agrees(&rev, allow);
+        // Deep nesting.
+        let deep = |n: usize| {
+            let mut s = b"{\"a\":".to_vec();
+            s.extend(std::iter::repeat_n(b'[', n));
+            s.extend(std::iter::repeat_n(b']', n));
+            s.push(b'}');
+            s
+        };
+        agrees(&deep(98), allow);
+        agrees(&deep(99), allow);
+        agrees(&deep(150), allow);
+    }
+
+    #[test]
+    fn random_lines_agree_with_serde_json() {
+        // Lines of JSON-ish tokens: mostly valid objects, each mutated a
+        // little, many lines per chunk (so blocks span lines).
+        let mut rng = XorShift(0xDEAD_BEEF_1234_5678);
+        let atoms: &[&[u8]] = &[
+            b"1",
+            b"-2.5",
+            b"3e7",
+            b"0",
+            b"true",
+            b"false",
+            b"null",
+            b"\"s\"",
+            b"\"a\\\"b\"",
+            b"\"\\\\\"",
+            b"\"\\u00e9\"",
+            b"\"x y\"",
+            b"[]",
+            b"{}",
+            b"\"\"",
+            b"12345678901",
+        ];
+        let noise = b"\"\\{}[]:, \t\r\nx01-.e+";
+        for _ in 0..3000 {
+            let mut data = Vec::new();
+            for _ in 0..rng.next_u64() % 6 {
+                let mut line = b"{".to_vec();
+                let n = rng.next_u64() % 5;
+                for k in 0..n {
+                    if k > 0 {
+                        line.push(b',');
+                    }
+                    line.extend_from_slice(format!("\"k{k}\":").as_bytes());
+                    let r = rng.next_u64();
+                    if r.is_multiple_of(4) {
+                        line.push(b'[');
+                        line.extend_from_slice(atoms[(r >> 8) as usize % atoms.len()]);
+                        line.push(b',');
+                        line.extend_from_slice(atoms[(r >> 16) as usize % atoms.len()]);
+                        line.push(b']');
+                    } else {
+                        line.extend_from_slice(atoms[(r >> 8) as usize % atoms.len()]);
+                    }
+                }
+                line.push(b'}');
+                for _ in 0..rng.next_u64() % 3 {
+                    let r = rng.next_u64();
+                    let at = (r >> 8) as usize % (line.len() + 1);
+                    match r % 3 {
+                        0 => line.insert(at, noise[(r >> 32) as usize % noise.len()]),
+                        1 if at < line.len() => {
+                            line.remove(at);
+                        }
+                        _ if at < line.len() => line[at] = noise[(r >> 32) as usize % noise.len()],
+                        _ => {}
+                    }
+                }
+                data.extend_from_slice(&line);
+                data.push(b'\n');
+            }
+            if rng.next_u64().is_multiple_of(2) {
+                data.pop();
+            }
+            agrees(&data, |_| false);
+        }
+    }
+}
