@@ -27,7 +27,7 @@ seconds="${FUZZ_SECONDS:-20}"
 if [[ $# -gt 0 ]]; then
     targets=("$@")
 else
-    targets=(recordio protobuf csv libsvm convert jsonl json tfrecord parquet manifest augmented config table validate)
+    targets=(recordio protobuf csv libsvm convert jsonl json tfrecord parquet manifest augmented config table validate jsonscan)
 fi
 
 if ! command -v cargo-fuzz >/dev/null 2>&1; then

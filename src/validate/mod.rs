@@ -50,6 +50,27 @@ pub use finding::{Check, Finding, Severity};
 pub use stats::{Hint, MAX_CLASSES, Stats};
 pub use table::{Accepts, Algorithm, ContentType, InputKind, LabelRule, Rules, Schema};
 
+/// The whole-chunk JSON Lines scan of the syntax-only checks, for the
+/// fuzz target that holds it to `serde_json`: `(start, end, verdict)` for
+/// every line of `data` (the newline excluded), the verdict `"blank"`,
+/// `"clean"` (one valid JSON object) or `"unsure"` (checked line by line).
+#[doc(hidden)]
+pub fn json_lines_scan(data: &[u8]) -> Vec<(usize, usize, &'static str)> {
+    let mut out = Vec::new();
+    jsonscan::json_lines(data, &mut |start, end, v| {
+        out.push((
+            start,
+            end,
+            match v {
+                jsonscan::Verdict::Blank => "blank",
+                jsonscan::Verdict::Clean => "clean",
+                jsonscan::Verdict::Unsure => "unsure",
+            },
+        ));
+    });
+    out
+}
+
 use finding::{Collector, Site, Tally};
 
 /// Options of a validation.
