@@ -514,6 +514,7 @@ mod fast {
     use serde_json::Value;
 
     use super::{Check, FileCtx, Here, Schema, Site, Work, snippet, valid_start};
+    use crate::validate::jsongrammar::{escape_end, number_end};
 
     /// Buffers reused from line to line.
     #[derive(Default)]
@@ -524,11 +525,6 @@ mod fast {
 
     /// Deeper lines go to the reference path (`serde_json` stops at 128).
     pub(super) const MAX_DEPTH: u32 = 100;
-
-    /// Numbers whose integer digits plus positive exponent exceed this go
-    /// to the reference path: `serde_json` rejects numbers beyond `f64`
-    /// (about 1.8e308) and this keeps well clear of the edge.
-    const MAX_DECIMAL_EXP: u64 = 300;
 
     const PLAIN: u8 = 0;
     const QUOTE: u8 = 1;
@@ -634,7 +630,7 @@ mod fast {
                     }
                     ESCAPE => {
                         escaped = true;
-                        i = self.escape(i + 1)?;
+                        i = escape_end(b, i + 1)?;
                     }
                     HIGH => {
                         self.high = true;
@@ -645,103 +641,17 @@ mod fast {
             }
         }
 
-        /// The escape whose letter is at `i`; returns the index after it.
-        fn escape(&self, i: usize) -> Option<usize> {
-            match *self.b.get(i)? {
-                b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
-                b'u' => match self.hex4(i + 1)? {
-                    0xD800..=0xDBFF => {
-                        if self.b.get(i + 5..i + 7)? != b"\\u" {
-                            return None;
-                        }
-                        let low = self.hex4(i + 7)?;
-                        (0xDC00..=0xDFFF).contains(&low).then_some(i + 11)
-                    }
-                    0xDC00..=0xDFFF => None,
-                    _ => Some(i + 5),
-                },
-                _ => None,
-            }
-        }
-
-        fn hex4(&self, i: usize) -> Option<u32> {
-            let mut v = 0;
-            for &c in self.b.get(i..i + 4)? {
-                v = v * 16 + (c as char).to_digit(16)?;
-            }
-            Some(v)
-        }
-
-        /// A number: `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`.
+        /// A number (the grammar of [`number_end`]).
         #[inline]
         fn number(&mut self) -> Option<Num> {
-            let b = self.b;
-            let mut i = self.i;
-            let neg = b.get(i) == Some(&b'-');
-            if neg {
-                i += 1;
-            }
-            let int_start = i;
-            match b.get(i) {
-                Some(b'0') => i += 1,
-                Some(b'1'..=b'9') => {
-                    i += 1;
-                    while let Some(b'0'..=b'9') = b.get(i) {
-                        i += 1;
-                    }
-                }
-                _ => return None,
-            }
-            let int_end = i;
-            let mut plain = !neg;
-            if b.get(i) == Some(&b'.') {
-                i += 1;
-                let s = i;
-                while let Some(b'0'..=b'9') = b.get(i) {
-                    i += 1;
-                }
-                if i == s {
-                    return None;
-                }
-                plain = false;
-            }
-            let mut exp = 0u64;
-            if let Some(b'e' | b'E') = b.get(i) {
-                i += 1;
-                let positive = match b.get(i) {
-                    Some(b'+') => {
-                        i += 1;
-                        true
-                    }
-                    Some(b'-') => {
-                        i += 1;
-                        false
-                    }
-                    _ => true,
-                };
-                let s = i;
-                let mut e = 0u64;
-                while let Some(&c @ b'0'..=b'9') = b.get(i) {
-                    e = (e * 10 + u64::from(c - b'0')).min(u64::from(u32::MAX));
-                    i += 1;
-                }
-                if i == s {
-                    return None;
-                }
-                if positive {
-                    exp = e;
-                }
-                plain = false;
-            }
-            if (int_end - int_start) as u64 + exp > MAX_DECIMAL_EXP {
-                return None;
-            }
-            self.i = i;
-            if !plain {
-                return Some(Num::Other);
-            }
+            let start = self.i;
+            self.i = number_end(self.b, start)?;
             let mut v = 0u64;
-            for &c in &b[int_start..int_end] {
+            for &c in &self.b[start..self.i] {
+                if !c.is_ascii_digit() {
+                    // A sign, fraction or exponent.
+                    return Some(Num::Other);
+                }
                 match v
                     .checked_mul(10)
                     .and_then(|v| v.checked_add(u64::from(c - b'0')))

@@ -12,6 +12,7 @@
 //! ordinary — a BOM, a lone surrogate, a number near `f64`'s range,
 //! deep nesting — is `Unsure`, never `Clean`.
 
+use super::jsongrammar::{escape_end, number_end};
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use super::number::Portable;
 #[cfg(target_arch = "x86_64")]
@@ -299,10 +300,6 @@ impl Carry {
 /// Deeper lines are `Unsure` (`serde_json` stops at 128).
 const MAX_DEPTH: u32 = 100;
 
-/// Numbers whose integer digits plus positive exponent exceed this are
-/// `Unsure`: `serde_json` rejects numbers beyond `f64`.
-const MAX_DECIMAL_EXP: usize = 300;
-
 /// The tokens of a chunk, in order, block by block: the classification
 /// of [`Carry::tokens`] with the bytes inside strings that need a look
 /// checked on the way (escapes, control characters).
@@ -433,27 +430,20 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
     /// control character); false when the line is `Unsure`.
     #[cold]
     fn inside(&mut self, p: usize) -> bool {
-        let data = self.data;
-        match data[p] {
-            b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => true,
-            b'u' => match hex4(data, p + 1) {
-                Some(0xD800..=0xDBFF) => {
-                    let low = (data.get(p + 5..p + 7) == Some(b"\\u"))
-                        .then(|| hex4(data, p + 7))
-                        .flatten();
-                    if matches!(low, Some(0xDC00..=0xDFFF)) {
-                        self.paired_low = p + 6;
-                        true
-                    } else {
-                        false
-                    }
+        // The `u` of the low half of a pair already checked with its high
+        // half (on its own, a low surrogate is not valid).
+        if p == self.paired_low {
+            return true;
+        }
+        // Control characters, raw or escaped, fail as unknown escapes.
+        match escape_end(self.data, p) {
+            Some(end) => {
+                if end == p + 11 {
+                    self.paired_low = p + 6;
                 }
-                Some(0xDC00..=0xDFFF) => p == self.paired_low,
-                Some(_) => true,
-                None => false,
-            },
-            // Control characters, raw or escaped, and unknown escapes.
-            _ => false,
+                true
+            }
+            None => false,
         }
     }
 }
@@ -546,15 +536,6 @@ fn object<M: JsonMasker>(t: &mut Tokens<'_, M>) -> Result<(), usize> {
     }
 }
 
-/// Four hex digits at `i`.
-fn hex4(b: &[u8], i: usize) -> Option<u32> {
-    let mut v = 0;
-    for &c in b.get(i..i + 4)? {
-        v = v * 16 + (c as char).to_digit(16)?;
-    }
-    Some(v)
-}
-
 /// Bytes that end a bare value.
 static ENDS_BARE: [bool; 256] = {
     let mut t = [false; 256];
@@ -575,7 +556,7 @@ fn bare(b: &[u8], p: usize) -> bool {
         b't' => literal(b, p, b"true"),
         b'f' => literal(b, p, b"false"),
         b'n' => literal(b, p, b"null"),
-        _ => number(b, p),
+        _ => number_end(b, p),
     };
     match end {
         Some(e) => b.get(e).is_none_or(|&c| ENDS_BARE[c as usize]),
@@ -586,72 +567,6 @@ fn bare(b: &[u8], p: usize) -> bool {
 #[inline(always)]
 fn literal(b: &[u8], p: usize, lit: &[u8]) -> Option<usize> {
     b[p..].starts_with(lit).then_some(p + lit.len())
-}
-
-/// The end of the number `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
-/// at `i`; `None` when there is none or it nears `f64`'s range.
-#[inline(always)]
-fn number(b: &[u8], mut i: usize) -> Option<usize> {
-    i += usize::from(b.get(i) == Some(&b'-'));
-    let int = digit_run(b, i);
-    match (int, b.get(i)) {
-        (0, _) => return None,
-        (n, Some(b'0')) if n > 1 => return None,
-        _ => {}
-    }
-    i += int;
-    if b.get(i) == Some(&b'.') {
-        let frac = digit_run(b, i + 1);
-        if frac == 0 {
-            return None;
-        }
-        i += 1 + frac;
-    }
-    let mut exp = 0;
-    if let Some(b'e' | b'E') = b.get(i) {
-        i += 1;
-        let positive = b.get(i) != Some(&b'-');
-        i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
-        let n = digit_run(b, i);
-        if n == 0 {
-            return None;
-        }
-        if positive {
-            // Digits beyond 4 already exceed the limit (leading zeros
-            // aside, which then go the careful way too).
-            exp = if n > 4 {
-                usize::MAX / 2
-            } else {
-                b[i..i + n]
-                    .iter()
-                    .fold(0, |e, &c| e * 10 + usize::from(c - b'0'))
-            };
-        }
-        i += n;
-    }
-    (int + exp <= MAX_DECIMAL_EXP).then_some(i)
-}
-
-/// The number of ASCII digits at `s[i..]`, eight bytes at a time while
-/// eight remain.
-#[inline(always)]
-fn digit_run(s: &[u8], i: usize) -> usize {
-    let mut j = i;
-    while let Some(word) = s.get(j..j + 8) {
-        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
-        // The high bit of every byte below '0' or above '9'.
-        let non_digit = (w.wrapping_sub(0x3030_3030_3030_3030)
-            | w.wrapping_add(0x4646_4646_4646_4646))
-            & 0x8080_8080_8080_8080;
-        if non_digit != 0 {
-            return j - i + (non_digit.trailing_zeros() / 8) as usize;
-        }
-        j += 8;
-    }
-    while s.get(j).is_some_and(u8::is_ascii_digit) {
-        j += 1;
-    }
-    j - i
 }
 
 multiversion! {
@@ -711,6 +626,7 @@ fn json_lines_with<M: JsonMasker>(data: &[u8], each: &mut dyn FnMut(usize, usize
 
 #[cfg(test)]
 mod tests {
+    use super::super::jsongrammar::MAX_DECIMAL_EXP;
     use super::*;
     use crate::codec::lines::split_lines;
     use crate::testutil::XorShift;
@@ -794,15 +710,57 @@ mod tests {
         verdicts_with::<Avx512>(data)
     }
 
-    /// Lines the scan may leave to the careful path although they are
-    /// valid: a BOM, huge numbers, deep nesting.
+    /// Whether the scan may leave `line`, valid JSON, to the careful path:
+    /// exactly when it nests deeper than [`MAX_DEPTH`] or has a number
+    /// whose integer digits plus positive exponent exceed
+    /// [`MAX_DECIMAL_EXP`] or whose positive exponent has more than four
+    /// digits. (A BOM, lone surrogates and invalid UTF-8, the other things
+    /// the scan is unsure of, are errors to `serde_json` too.)
     fn careful(line: &[u8]) -> bool {
-        line.starts_with(b"\xEF\xBB\xBF")
-            || line
-                .windows(2)
-                .any(|w| w.eq_ignore_ascii_case(b"e3") || w == b"00")
-            || line.iter().filter(|&&c| c == b'[' || c == b'{').count() > 90
-            || line.len() > 300
+        let (mut depth, mut deepest) = (0, 0);
+        let mut i = 0;
+        while i < line.len() {
+            match line[i] {
+                b'"' => {
+                    // To the closing quote, escapes skipped whole.
+                    i += 1;
+                    while line[i] != b'"' {
+                        i += if line[i] == b'\\' { 2 } else { 1 };
+                    }
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    deepest = deepest.max(depth);
+                }
+                b']' | b'}' => depth -= 1,
+                b'-' | b'0'..=b'9' => {
+                    let token = line[i..]
+                        .split(|c| !b"-+.eE0123456789".contains(c))
+                        .next()
+                        .unwrap();
+                    i += token.len();
+                    let e = token.iter().position(|&c| c == b'e' || c == b'E');
+                    let (mantissa, exp) = token.split_at(e.unwrap_or(token.len()));
+                    let exp = exp.get(1..).unwrap_or_default();
+                    let int = mantissa
+                        .iter()
+                        .take_while(|&&c| c != b'.')
+                        .filter(|c| c.is_ascii_digit())
+                        .count();
+                    // A negative exponent counts as none.
+                    let exp = exp.strip_prefix(b"+").unwrap_or(exp);
+                    let exp = if exp.first() == Some(&b'-') { &[] } else { exp };
+                    let e = std::str::from_utf8(exp).unwrap().parse().unwrap_or(0);
+                    if exp.len() > 4 || int + e > MAX_DECIMAL_EXP {
+                        return true;
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        deepest > MAX_DEPTH
     }
 
     #[test]
@@ -908,7 +866,7 @@ mod tests {
             ("1.5.3", Some(3)),
             ("1x", Some(1)),
         ] {
-            assert_eq!(number(s.as_bytes(), 0), end, "{s}");
+            assert_eq!(number_end(s.as_bytes(), 0), end, "{s}");
         }
         for (s, ok) in [
             ("1.5.3", false),
@@ -1026,6 +984,50 @@ mod tests {
         agrees(&deep(98), allow);
         agrees(&deep(99), allow);
         agrees(&deep(150), allow);
+    }
+
+    /// Valid lines on either side of the limits of the scan: it vouches
+    /// for those within them ([`careful`] allows no `Unsure` there).
+    #[test]
+    fn lines_at_the_limits_agree_with_serde_json() {
+        let digits = |n: usize| "1".repeat(n);
+        let mut lines: Vec<String> = [
+            "1e299",
+            "1e300",
+            "1E+0299",
+            "9e0001",
+            "9e00001",
+            "9e+00001",
+            "-1e-99999",
+            "1e-400",
+            "10e298",
+            "10e299",
+            "-0.5e-7",
+        ]
+        .iter()
+        .map(|n| format!("{{\"a\":{n}}}"))
+        .collect();
+        for (int, rest) in [
+            (300, ""),
+            (301, ""),
+            (299, "e1"),
+            (299, "e2"),
+            (400, "e-100"),
+        ] {
+            lines.push(format!("{{\"a\":[{}{rest}]}}", digits(int)));
+        }
+        lines.push(format!("{{\"a\":0.{}}}", digits(500)));
+        for depth in [99, 100, 101, 127, 128] {
+            lines.push(format!(
+                "{{\"a\":{}{}}}",
+                "[".repeat(depth - 1),
+                "]".repeat(depth - 1)
+            ));
+        }
+        for l in &lines {
+            agrees(l.as_bytes(), careful);
+            agrees(format!("{l}\n{l}").as_bytes(), careful);
+        }
     }
 
     #[test]

@@ -35,6 +35,7 @@ use crate::store::Input;
 
 mod files;
 mod finding;
+mod jsongrammar;
 mod jsonl;
 mod jsonscan;
 mod number;

@@ -1,0 +1,111 @@
+//! Pieces of the JSON grammar that both JSON Lines scanners check the same
+//! way: the whole-chunk scan ([`super::jsonscan`]) and the per-line fast
+//! path of [`super::jsonl`]. Each is `None` both for invalid JSON and for
+//! what the scanners leave to `serde_json` (lone surrogates, numbers near
+//! the `f64` range).
+
+/// Numbers whose integer digits plus positive exponent exceed this are
+/// left to `serde_json`: it rejects numbers beyond `f64` (about 1.8e308)
+/// and this keeps well clear of the edge.
+pub(super) const MAX_DECIMAL_EXP: usize = 300;
+
+/// Four hex digits at `i`.
+#[inline]
+fn hex4(b: &[u8], i: usize) -> Option<u32> {
+    let mut v = 0;
+    for &c in b.get(i..i + 4)? {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// The end (the index after it) of the escape whose letter, the byte
+/// after the `\`, is at `i`; `None` for an unknown escape and for a `\u`
+/// surrogate that does not start a valid pair. A pair is one escape: its
+/// end is 11 bytes on (`uD83D\uDE00`), where a single `\u` ends 5 on.
+#[inline]
+pub(super) fn escape_end(b: &[u8], i: usize) -> Option<usize> {
+    match *b.get(i)? {
+        b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't' => Some(i + 1),
+        b'u' => match hex4(b, i + 1)? {
+            0xD800..=0xDBFF => {
+                if b.get(i + 5..i + 7)? != b"\\u" {
+                    return None;
+                }
+                let low = hex4(b, i + 7)?;
+                (0xDC00..=0xDFFF).contains(&low).then_some(i + 11)
+            }
+            0xDC00..=0xDFFF => None,
+            _ => Some(i + 5),
+        },
+        _ => None,
+    }
+}
+
+/// The end of the number `-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?`
+/// at `i`; `None` when there is none or it nears `f64`'s range (integer
+/// digits plus positive exponent over [`MAX_DECIMAL_EXP`], or a positive
+/// exponent of more than four digits).
+#[inline(always)]
+pub(super) fn number_end(b: &[u8], mut i: usize) -> Option<usize> {
+    i += usize::from(b.get(i) == Some(&b'-'));
+    let int = digit_run(b, i);
+    match (int, b.get(i)) {
+        (0, _) => return None,
+        (n, Some(b'0')) if n > 1 => return None,
+        _ => {}
+    }
+    i += int;
+    if b.get(i) == Some(&b'.') {
+        let frac = digit_run(b, i + 1);
+        if frac == 0 {
+            return None;
+        }
+        i += 1 + frac;
+    }
+    let mut exp = 0;
+    if let Some(b'e' | b'E') = b.get(i) {
+        i += 1;
+        let positive = b.get(i) != Some(&b'-');
+        i += usize::from(matches!(b.get(i), Some(b'+' | b'-')));
+        let n = digit_run(b, i);
+        if n == 0 {
+            return None;
+        }
+        if positive {
+            // Digits beyond 4 already exceed the limit (leading zeros
+            // aside, which then go the careful way too).
+            exp = if n > 4 {
+                usize::MAX / 2
+            } else {
+                b[i..i + n]
+                    .iter()
+                    .fold(0, |e, &c| e * 10 + usize::from(c - b'0'))
+            };
+        }
+        i += n;
+    }
+    (int + exp <= MAX_DECIMAL_EXP).then_some(i)
+}
+
+/// The number of ASCII digits at `s[i..]`, eight bytes at a time while
+/// eight remain.
+#[inline(always)]
+fn digit_run(s: &[u8], i: usize) -> usize {
+    let mut j = i;
+    while let Some(word) = s.get(j..j + 8) {
+        let w = u64::from_le_bytes(word.try_into().expect("8 bytes"));
+        // The high bit of every byte below '0' or above '9'.
+        let non_digit = (w.wrapping_sub(0x3030_3030_3030_3030)
+            | w.wrapping_add(0x4646_4646_4646_4646))
+            & 0x8080_8080_8080_8080;
+        if non_digit != 0 {
+            return j - i + (non_digit.trailing_zeros() / 8) as usize;
+        }
+        j += 8;
+    }
+    while s.get(j).is_some_and(u8::is_ascii_digit) {
+        j += 1;
+    }
+    j - i
+}
