@@ -444,10 +444,93 @@ pub fn parse_timestamp(s: &str) -> Option<i64> {
 }
 
 fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
-    if b.len() < 19 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b' ') {
+    timestamp_with(b, |y, m| (days_from_civil(y, m, 1), days_in_month(y, m)))
+}
+
+/// The timestamps of one column: the days of the months of the last
+/// year seen are kept, so that a cell costs no calendar arithmetic
+/// (columns rarely span many years, and cells of the same year come
+/// together).
+#[derive(Default)]
+struct Calendar {
+    year: Option<i64>,
+    /// Days since 1970-01-01 of the first day of each month (1..=12).
+    first: [i64; 13],
+    /// Days in each month.
+    days: [u8; 13],
+}
+
+impl Calendar {
+    /// [`parse_timestamp_bytes`].
+    #[inline]
+    fn timestamp(&mut self, b: &[u8]) -> Option<i64> {
+        timestamp_with(b, |y, m| {
+            if self.year != Some(y) {
+                self.year_of(y);
+            }
+            let m = m as usize;
+            (self.first[m], self.days[m] as i64)
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn year_of(&mut self, y: i64) {
+        for m in 1..=12 {
+            self.first[m] = days_from_civil(y, m as i64, 1);
+            self.days[m] = days_in_month(y, m as i64) as u8;
+        }
+        self.year = Some(y);
+    }
+}
+
+/// Microseconds since the epoch of `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM]`,
+/// `month(y, m)` giving the day number of the first day of month `m`
+/// (1..=12) of year `y` and its length. The fixed 19-byte prefix is read
+/// as two words and two bytes (SWAR): separators compared under masks,
+/// the 14 digits checked at once, each pair of digits combined in its
+/// byte; one branch for all of it.
+#[inline(always)]
+fn timestamp_with(b: &[u8], month: impl FnOnce(i64, i64) -> (i64, i64)) -> Option<i64> {
+    if b.len() < 19 {
         return None;
     }
-    if b[13] != b':' || b[16] != b':' {
+    let load8 = |at: usize| u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"));
+    // `YYYY-MM-` and `HH:MM:SS`; the day and the `T` or space between.
+    let (date, time) = (load8(0), load8(11));
+    const DATE_SEPS: u64 = 0xFF00_00FF_0000_0000;
+    const TIME_SEPS: u64 = 0x0000_FF00_00FF_0000;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let seps = (date & DATE_SEPS == 0x2D00_002D_0000_0000)
+        & (time & TIME_SEPS == 0x0000_3A00_003A_0000)
+        & ((b[10] == b'T') | (b[10] == b' '));
+    // The digits, the separators read as '0's.
+    let date = (date & !DATE_SEPS) | (ZEROS & DATE_SEPS);
+    let time = (time & !TIME_SEPS) | (ZEROS & TIME_SEPS);
+    let day = u16::from_le_bytes([b[8], b[9]]) as u64 | (ZEROS << 16);
+    // The high bit of every byte below '0' or above '9'.
+    let non_digit = |w: u64| {
+        (w.wrapping_sub(ZEROS) | w.wrapping_add(0x4646_4646_4646_4646)) & 0x8080_8080_8080_8080
+    };
+    if !seps | (non_digit(date) | non_digit(time) | non_digit(day) != 0) {
+        return None;
+    }
+    // Byte k of `pairs(w)` is 10 d[k] + d[k + 1] (at most 99: no carry).
+    let pairs = |w: u64| {
+        let d = w.wrapping_sub(ZEROS);
+        d.wrapping_mul(10).wrapping_add(d >> 8)
+    };
+    let (dp, tp) = (pairs(date), pairs(time));
+    let byte = |w: u64, k: u32| ((w >> (8 * k)) & 0xFF) as i64;
+    let y = byte(dp, 0) * 100 + byte(dp, 2);
+    let (mo, d) = (byte(dp, 5), byte(pairs(day), 0));
+    let (h, mi, sec) = (byte(tp, 0), byte(tp, 3), byte(tp, 6));
+    // Months and days are data: one branch, not one per test.
+    if ((mo.wrapping_sub(1) as u64) >= 12) | (h > 23) | (mi > 59) | (sec > 60) {
+        return None;
+    }
+    let (first, days) = month(y, mo);
+    if (d < 1) | (d > days) {
         return None;
     }
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
@@ -461,20 +544,6 @@ fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
         }
         Some(v)
     };
-    // The 14 digits at their fixed places, all checked by one test and
-    // combined without loops.
-    const DIGITS: [usize; 14] = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
-    let dg = DIGITS.map(|i| b[i].wrapping_sub(b'0'));
-    if dg.iter().fold(0u8, |m, &x| m | (x > 9) as u8) != 0 {
-        return None;
-    }
-    let two = |k: usize| dg[k] as i64 * 10 + dg[k + 1] as i64;
-    let y = two(0) * 100 + two(2);
-    let (mo, d, h, mi, sec) = (two(4), two(6), two(8), two(10), two(12));
-    if !(1..=12).contains(&mo) || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 60
-    {
-        return None;
-    }
     let mut i = 19;
     let mut micros = 0i64;
     if b.get(i) == Some(&b'.') {
@@ -503,7 +572,7 @@ fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
         }
         _ => return None,
     };
-    let days = days_from_civil(y, mo, d);
+    let days = first + d - 1;
     let secs = days * 86400 + h * 3600 + mi * 60 + sec - offset;
     Some(secs * 1_000_000 + micros)
 }
@@ -1976,7 +2045,14 @@ impl TextTable {
                     ),
                 };
                 append_groups(f, groups)?;
-                send(std::mem::take(f.inner_mut()), summary, sink)
+                // The file's buffer is emptied into the sink and kept, so
+                // the next row groups are copied into memory already
+                // grown and mapped (a new buffer each time would grow by
+                // doubling, copying what it held at each step).
+                let buf = f.inner_mut();
+                send(buf, summary, sink)?;
+                buf.clear();
+                Ok(())
             },
             &mut |_| {},
         )?;
@@ -1985,7 +2061,7 @@ impl TextTable {
             Some(f) => finish_file(f)?,
             None => ColumnParallelWriter::new(schema.clone(), &opts.parquet, 1, None)?.finish()?,
         };
-        send(bytes, summary, sink)
+        send(&bytes, summary, sink)
     }
 
     /// [`TextTable::write`] with an explicit row group size: rows go into
@@ -2022,7 +2098,7 @@ impl TextTable {
                     None => writer.insert(new_writer(Some(&batch))?),
                 };
                 w.write(&batch)?;
-                send(w.take_bytes(), summary, sink)
+                send(&w.take_bytes(), summary, sink)
             },
             &mut |_| {},
         )?;
@@ -2031,7 +2107,7 @@ impl TextTable {
             Some(w) => w,
             None => new_writer(None)?,
         };
-        send(writer.finish()?, summary, sink)
+        send(&writer.finish()?, summary, sink)
     }
 
     /// One chunk's records as a record batch of `schema` (`cols`' kinds).
@@ -2102,12 +2178,12 @@ impl TextTable {
 
 /// Counts `bytes` as output and hands them to `sink`.
 fn send(
-    bytes: Vec<u8>,
+    bytes: &[u8],
     summary: &mut Summary,
     sink: &mut dyn FnMut(&[u8]) -> Result<()>,
 ) -> Result<()> {
     summary.bytes_out += bytes.len() as u64;
-    sink(&bytes)
+    sink(bytes)
 }
 
 /// A chunk's rows on their way to the Parquet writer.
@@ -2232,7 +2308,7 @@ enum ColumnBuilder {
     Bool(BoolColumn),
     Int(Int64Builder),
     Float(Float64Builder),
-    Ts(TimestampMicrosecondBuilder),
+    Ts(TimestampMicrosecondBuilder, Calendar),
     Str(StringBuilder),
 }
 
@@ -2302,6 +2378,7 @@ impl ColumnBuilder {
             Kind::Float => ColumnBuilder::Float(Float64Builder::with_capacity(rows)),
             Kind::Timestamp => ColumnBuilder::Ts(
                 TimestampMicrosecondBuilder::with_capacity(rows).with_timezone("UTC"),
+                Calendar::default(),
             ),
             Kind::Str => ColumnBuilder::Str(StringBuilder::with_capacity(rows, rows * 8)),
         }
@@ -2314,7 +2391,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(b) => b.append_null(),
             ColumnBuilder::Int(b) => b.append_null(),
             ColumnBuilder::Float(b) => b.append_null(),
-            ColumnBuilder::Ts(b) => b.append_null(),
+            ColumnBuilder::Ts(b, _) => b.append_null(),
         }
     }
 
@@ -2355,7 +2432,7 @@ impl ColumnBuilder {
                 })
             }
             ColumnBuilder::Bool(v) => v.append_value(bool_cell(b, tail).ok_or_else(mismatch)?),
-            ColumnBuilder::Ts(t) => t.append_value(parse_timestamp_bytes(b).ok_or_else(mismatch)?),
+            ColumnBuilder::Ts(t, cal) => t.append_value(cal.timestamp(b).ok_or_else(mismatch)?),
             _ => return Err(mismatch()),
         }
         Ok(())
@@ -2377,8 +2454,8 @@ impl ColumnBuilder {
             (ColumnBuilder::Int(b), JVal::Int(v)) => b.append_value(v),
             (ColumnBuilder::Float(b), JVal::Float(v)) => b.append_value(v),
             (ColumnBuilder::Float(b), JVal::Int(v)) => b.append_value(v as f64),
-            (ColumnBuilder::Ts(b), JVal::Str(s)) => {
-                b.append_value(parse_timestamp(&s).ok_or_else(mismatch)?)
+            (ColumnBuilder::Ts(b, cal), JVal::Str(s)) => {
+                b.append_value(cal.timestamp(s.as_bytes()).ok_or_else(mismatch)?)
             }
             _ => return Err(mismatch()),
         }
@@ -2470,10 +2547,10 @@ impl ColumnBuilder {
                 x.append_value(v);
                 Some(p)
             }
-            ColumnBuilder::Ts(x) if c == b'"' => {
+            ColumnBuilder::Ts(x, cal) if c == b'"' => {
                 let (v, end) = string(text, k, 0, scratch).ok()?;
                 let p = then(b, end)?;
-                x.append_value(parse_timestamp(v)?);
+                x.append_value(cal.timestamp(v.as_bytes())?);
                 Some(p)
             }
             _ => None,
@@ -2486,7 +2563,7 @@ impl ColumnBuilder {
             ColumnBuilder::Bool(b) => Arc::new(b.finish()),
             ColumnBuilder::Int(mut b) => Arc::new(b.finish()),
             ColumnBuilder::Float(mut b) => Arc::new(b.finish()),
-            ColumnBuilder::Ts(mut b) => Arc::new(b.finish()),
+            ColumnBuilder::Ts(mut b, _) => Arc::new(b.finish()),
         }
     }
 }
@@ -2825,6 +2902,119 @@ mod tests {
             parse_timestamp_bytes(&good),
             Some((days_from_civil(2024, 6, 7) * 86400 + 7 * 3600 + 50 * 60 + 22) * 1_000_000)
         );
+    }
+
+    /// A plain reading of `YYYY-MM-DD[T ]HH:MM:SS[.f][Z|±HH:MM]`, field by
+    /// field, for the word-at-a-time parser to be checked against.
+    fn plain_timestamp(b: &[u8]) -> Option<i64> {
+        let num = |r: std::ops::Range<usize>| -> Option<i64> {
+            let t = b.get(r)?;
+            t.iter()
+                .all(u8::is_ascii_digit)
+                .then(|| t.iter().fold(0, |v, &c| v * 10 + i64::from(c - b'0')))
+        };
+        let at = |i: usize, c: &[u8]| b.get(i).is_some_and(|x| c.contains(x));
+        if !(at(4, b"-") && at(7, b"-") && at(10, b"T ") && at(13, b":") && at(16, b":")) {
+            return None;
+        }
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        let len = match mo {
+            2 if leap => 29,
+            2 => 28,
+            4 | 6 | 9 | 11 => 30,
+            1..=12 => 31,
+            _ => return None,
+        };
+        if d < 1 || d > len || h > 23 || mi > 59 || sec > 60 {
+            return None;
+        }
+        let mut rest = &b[19..];
+        let mut micros = 0;
+        if let Some(f) = rest.strip_prefix(b".") {
+            let n = f.iter().take_while(|c| c.is_ascii_digit()).count();
+            if n == 0 {
+                return None;
+            }
+            let mut digits = f[..n.min(6)].to_vec();
+            digits.resize(6, b'0');
+            micros = digits.iter().fold(0, |v, &c| v * 10 + i64::from(c - b'0'));
+            rest = &f[n..];
+        }
+        let offset = match rest {
+            b"" | b"Z" | b"z" => 0,
+            [s @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+                let two = |a: u8, b: u8| {
+                    (a.is_ascii_digit() && b.is_ascii_digit())
+                        .then(|| i64::from(a - b'0') * 10 + i64::from(b - b'0'))
+                };
+                let o = two(*h1, *h2)? * 3600 + two(*m1, *m2)? * 60;
+                if *s == b'+' { o } else { -o }
+            }
+            _ => return None,
+        };
+        let secs = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - offset;
+        Some(secs * 1_000_000 + micros)
+    }
+
+    #[test]
+    fn timestamps_read_word_at_a_time_are_the_plain_reading() {
+        let mut cal = Calendar::default();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x
+        };
+        let mut cases: Vec<Vec<u8>> = Vec::new();
+        // Every day of years around the leap rules and the epoch, in
+        // order and with the year changing at each cell.
+        for y in [1600, 1899, 1900, 1969, 1970, 2000, 2023, 2024, 2100, 9999] {
+            for mo in 1..=12 {
+                for d in [0, 1, 15, 28, 29, 30, 31, 32] {
+                    let r = next();
+                    let sep = if r & 1 == 0 { 'T' } else { ' ' };
+                    let tail = [
+                        "", "Z", ".5", ".1234567", "+05:30", "-00:45", ".25z", "+5:30",
+                    ][(r >> 8) as usize % 8];
+                    cases.push(
+                        format!(
+                            "{y:04}-{mo:02}-{d:02}{sep}{:02}:{:02}:{:02}{tail}",
+                            (r >> 16) % 25,
+                            (r >> 24) % 61,
+                            (r >> 32) % 62
+                        )
+                        .into_bytes(),
+                    );
+                }
+            }
+        }
+        let n = cases.len();
+        for _ in 0..n {
+            let j = (next() as usize) % n;
+            cases.push(cases[j].clone());
+        }
+        // One byte changed at each place of a good cell.
+        let good = b"2024-06-07 07:50:22.5+01:00";
+        for i in 0..good.len() {
+            for c in [
+                b'0', b'9', b'/', b':', b'-', b'T', b' ', b'a', 0x80, 0x2F, 0x3A,
+            ] {
+                let mut t = good.to_vec();
+                t[i] = c;
+                cases.push(t.clone());
+                t.truncate(i + 1);
+                cases.push(t);
+            }
+        }
+        for t in &cases {
+            let want = plain_timestamp(t);
+            let text = String::from_utf8_lossy(t);
+            assert_eq!(parse_timestamp_bytes(t), want, "{text}");
+            assert_eq!(cal.timestamp(t), want, "{text}");
+        }
     }
 
     #[test]
