@@ -2135,20 +2135,7 @@ impl TextTable {
         let (records, lines) = match self.text {
             _ if direct.is_some() => direct.expect("just tested")?,
             TableFormat::Csv => csv_records(&self.csv, chunk, first, &mut |_| Ok(()), |fields| {
-                if fields.len() > builders.len() {
-                    return Err(internal("a record wider than the inferred columns"));
-                }
-                for (b, f) in builders.iter_mut().zip(fields) {
-                    let tail = match f {
-                        Cow::Borrowed(f) => tail_of(&chunk[..], f).unwrap_or(f),
-                        Cow::Owned(f) => f,
-                    };
-                    b.push_csv(f, tail, matches!(f, Cow::Owned(_)))?;
-                }
-                for b in &mut builders[fields.len()..] {
-                    b.push_null();
-                }
-                Ok(())
+                push_record(&mut builders, chunk, fields)
             })?,
             _ => {
                 let mut build = BuildJson::new(&cols.names, &mut builders);
@@ -2174,6 +2161,27 @@ impl TextTable {
             lines,
         })
     }
+}
+
+/// Appends one CSV record of `chunk` (its fields, as the general split
+/// gives them) to the builders, a cell each; a short record's other
+/// columns are null. The path of chunks with quotes (and of separators
+/// the one-pass split does not take); [`csv_cells_into`] is the other.
+fn push_record(builders: &mut [ColumnBuilder], chunk: &[u8], fields: &[Cow<[u8]>]) -> Result<()> {
+    if fields.len() > builders.len() {
+        return Err(internal("a record wider than the inferred columns"));
+    }
+    for (b, f) in builders.iter_mut().zip(fields) {
+        let tail = match f {
+            Cow::Borrowed(f) => tail_of(chunk, f).unwrap_or(f),
+            Cow::Owned(f) => f,
+        };
+        b.push_csv(f, tail, matches!(f, Cow::Owned(_)))?;
+    }
+    for b in &mut builders[fields.len()..] {
+        b.push_null();
+    }
+    Ok(())
 }
 
 /// Counts `bytes` as output and hands them to `sink`.
@@ -3632,20 +3640,7 @@ mod scan_tests {
                     return "not taken".to_string();
                 }
                 csv_records(&csv, text, first, &mut |_| Ok(()), |fields| {
-                    if fields.len() > builders.len() {
-                        return Err(internal("a record wider than the inferred columns"));
-                    }
-                    for (b, f) in builders.iter_mut().zip(fields) {
-                        let tail = match f {
-                            Cow::Borrowed(f) => tail_of(text, f).unwrap_or(f),
-                            Cow::Owned(f) => f,
-                        };
-                        b.push_csv(f, tail, matches!(f, Cow::Owned(_)))?;
-                    }
-                    for b in &mut builders[fields.len()..] {
-                        b.push_null();
-                    }
-                    Ok(())
+                    push_record(&mut builders, text, fields)
                 })
             };
             let arrays: Vec<String> = builders
