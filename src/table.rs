@@ -1790,11 +1790,23 @@ impl JsonRow for BuildJson<'_> {
             if raw.is_empty() || end > b.len() || !same_bytes(&b[i..end], raw) {
                 break;
             }
-            let k = skip_ws(b, end);
-            if b.get(k) != Some(&b':') {
-                break;
-            }
-            let k = skip_ws(b, k + 1);
+            // Compact JSON (no blank space between tokens) is tested
+            // first, a byte each, before any skip.
+            let k = match b.get(end) {
+                Some(b':') => end + 1,
+                _ => {
+                    let k = skip_ws(b, end);
+                    if b.get(k) != Some(&b':') {
+                        break;
+                    }
+                    k + 1
+                }
+            };
+            let k = if b.get(k).is_some_and(|&c| c > b' ') {
+                k
+            } else {
+                skip_ws(b, k)
+            };
             let Some(p) = self.builders[j].push_fast_json(text, k, &mut self.scratch) else {
                 break;
             };
@@ -1806,7 +1818,10 @@ impl JsonRow for BuildJson<'_> {
                 self.complete = true;
                 return (p + 1, true);
             }
-            i = skip_ws(b, p + 1);
+            i = match b.get(p + 1) {
+                Some(b'"') => p + 1,
+                _ => skip_ws(b, p + 1),
+            };
         }
         // The general scan goes on at column j's key (or a key past the
         // columns), the columns before it seen.
@@ -2480,6 +2495,9 @@ impl ColumnBuilder {
     fn push_fast_json(&mut self, text: &str, k: usize, scratch: &mut String) -> Option<usize> {
         #[inline(always)]
         fn then(b: &[u8], at: usize) -> Option<usize> {
+            if matches!(b.get(at), Some(b',' | b'}')) {
+                return Some(at);
+            }
             let p = skip_ws(b, at);
             matches!(b.get(p), Some(b',' | b'}')).then_some(p)
         }
