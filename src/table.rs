@@ -2424,7 +2424,7 @@ impl ColumnBuilder {
     /// it (see [`tail_of`]): numbers are read from it whole words at a
     /// time, and taken when they end exactly where `b` does (else `b` is
     /// parsed alone, as before).
-    #[inline]
+    #[inline(always)]
     fn push_csv(&mut self, b: &[u8], tail: &[u8], quoted: bool) -> Result<()> {
         if b.is_empty() && !quoted {
             self.push_null();
