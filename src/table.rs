@@ -860,6 +860,15 @@ fn csv_records<'c>(
     csv_records_via(csv, chunk, first, header, each, true)
 }
 
+/// `text` without the UTF-8 byte order mark it may start with, when it
+/// is at the start of the input (`first`), and the mark's length (0 or 3).
+fn strip_bom(text: &[u8], first: bool) -> (&[u8], usize) {
+    match text.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) if first => (rest, 3),
+        _ => (text, 0),
+    }
+}
+
 /// A typed CSV chunk without quotes (and with a delimiter that is not
 /// blank space), its cells pushed into `builders` as the one pass that
 /// finds delimiters and newlines meets them: no record of fields in
@@ -880,10 +889,7 @@ fn csv_cells_into(
     {
         return None;
     }
-    let (chunk, bom) = match chunk.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) if first => (rest, 3),
-        _ => (chunk, 0),
-    };
+    let (chunk, bom) = strip_bom(chunk, first);
     let mut r = DirectCsv {
         chunk,
         builders,
@@ -1004,10 +1010,7 @@ fn csv_records_via<'c>(
 ) -> Result<(u64, u64)> {
     let mut records = 0;
     let mut line = 0u64;
-    let (chunk, bom) = match chunk.strip_prefix(b"\xEF\xBB\xBF") {
-        Some(rest) if first => (rest, 3),
-        _ => (chunk, 0),
-    };
+    let (chunk, bom) = strip_bom(chunk, first);
     let mut fields = Vec::new();
     let mut need_header = first;
     // A record that is not blank: the header (the first one of the input),
@@ -1157,10 +1160,8 @@ fn jsonl_records(
     for (raw, off) in crate::codec::lines::split_lines(chunk) {
         let here = line;
         line += 1;
-        let (raw, off) = match raw.strip_prefix(b"\xEF\xBB\xBF") {
-            Some(rest) if first && here == 0 => (rest, off + 3),
-            _ => (raw, off),
-        };
+        let (raw, bom) = strip_bom(raw, first && here == 0);
+        let off = off + bom;
         if raw.iter().all(|c| c.is_ascii_whitespace()) {
             continue;
         }

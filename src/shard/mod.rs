@@ -48,7 +48,6 @@
 pub mod plan;
 mod records;
 mod route;
-#[doc(hidden)]
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
