@@ -91,6 +91,13 @@ pub struct Batch {
     /// has the batch's kind. Such rows are stored without zeros and with
     /// their width as shape, so writers can restore them exactly.
     pub dense_rows: Vec<bool>,
+    /// The (features, labels) tensor types of each row, when the rows of
+    /// the batch do not all have the batch's `dtype` and `label_dtype`
+    /// (RecordIO-protobuf records each carry their own: a batch that mixes
+    /// them is widened, and writers print each row at its own type, so
+    /// that the text does not depend on which records share a batch);
+    /// empty when every row has the batch's types.
+    pub row_dtypes: Vec<(Dtype, Dtype)>,
     /// Input lines consumed (text formats), for error positions.
     pub lines: u64,
 }
@@ -115,6 +122,7 @@ impl Batch {
             label_ends: Vec::new(),
             labels: Vec::new(),
             dense_rows: Vec::new(),
+            row_dtypes: Vec::new(),
             lines: 0,
         }
     }
@@ -128,7 +136,42 @@ impl Batch {
         self.label_ends.clear();
         self.labels.clear();
         self.dense_rows.clear();
+        self.row_dtypes.clear();
         self.lines = 0;
+    }
+
+    /// The tensor type of row `i`'s features (see [`Batch::row_dtypes`]).
+    pub fn row_dtype(&self, i: usize) -> Dtype {
+        self.row_dtypes.get(i).map_or(self.dtype, |d| d.0)
+    }
+
+    /// The tensor type of row `i`'s labels (see [`Batch::row_dtypes`]).
+    pub fn row_label_dtype(&self, i: usize) -> Dtype {
+        self.row_dtypes.get(i).map_or(self.label_dtype, |d| d.1)
+    }
+
+    /// Notes the tensor types of row `row`, just ended: `features` and
+    /// `labels` are the record's own (`None` when it had no such tensor),
+    /// `before` the batch's types before the record. While every row has
+    /// the batch's types [`Batch::row_dtypes`] stays empty; from the first
+    /// row that has other types or widens the batch's, every row's are
+    /// kept (the earlier rows' at `before`).
+    pub fn note_row_dtypes(
+        &mut self,
+        row: usize,
+        before: (Dtype, Dtype),
+        features: Option<Dtype>,
+        labels: Option<Dtype>,
+    ) {
+        let now = (self.dtype, self.label_dtype);
+        let own = (features.unwrap_or(now.0), labels.unwrap_or(now.1));
+        if self.row_dtypes.is_empty() {
+            if row == 0 || (now == before && own == now) {
+                return;
+            }
+            self.row_dtypes.resize(row, before);
+        }
+        self.row_dtypes.push(own);
     }
 
     /// Number of rows.

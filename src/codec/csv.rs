@@ -754,7 +754,7 @@ impl Encoder {
             }
             prev = Some(j);
         }
-        let dtype = batch.dtype;
+        let dtype = batch.row_dtype(i);
         if increasing {
             // One walk over the columns, merging in the stored entries.
             let mut k = 0;
@@ -816,13 +816,13 @@ impl BatchEncoder for Encoder {
                     out.push(delim);
                 }
                 nfields += 1;
-                write_field(out, v, batch.label_dtype);
+                write_field(out, v, batch.row_label_dtype(i));
             }
             if batch.sparse {
                 nfields = self.write_sparse_row(batch, i, nfields, &mut scratch, out)?;
             } else {
                 let values = batch.row_values(i);
-                write_fields(out, values, batch.dtype, delim, nfields == 0);
+                write_fields(out, values, batch.row_dtype(i), delim, nfields == 0);
                 nfields += values.len();
                 // With a stated number of features, dense rows are padded
                 // with zeros to it, as densified sparse rows are.

@@ -1480,7 +1480,7 @@ impl Encoder {
         write_str(out, &self.opts.features);
         out.push(b':');
         let vals = batch.row_values(i);
-        let dtype = batch.dtype;
+        let dtype = batch.row_dtype(i);
         let dense_in = batch.row_is_dense(i);
         let width = if dense_in && batch.sparse {
             batch.row_shape(i)
@@ -1569,12 +1569,12 @@ impl Encoder {
             out.push(b':');
             if data {
                 out.extend_from_slice(b"{\"values\":");
-                write_nums(out, labels.iter().copied(), batch.label_dtype);
+                write_nums(out, labels.iter().copied(), batch.row_label_dtype(i));
                 out.push(b'}');
             } else if let [l] = labels {
-                write_num(out, *l, batch.label_dtype);
+                write_num(out, *l, batch.row_label_dtype(i));
             } else {
-                write_nums(out, labels.iter().copied(), batch.label_dtype);
+                write_nums(out, labels.iter().copied(), batch.row_label_dtype(i));
             }
         }
         if data {
@@ -1597,7 +1597,7 @@ impl Encoder {
     ) -> Result<()> {
         vals.clear();
         vals.extend_from_slice(batch.row_labels(i));
-        let dtype = batch.dtype;
+        let dtype = batch.row_dtype(i);
         if batch.sparse {
             let n = match self.num_features.or_else(|| batch.row_shape(i)) {
                 Some(n) => n,

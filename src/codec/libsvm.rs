@@ -526,7 +526,7 @@ impl BatchEncoder for Encoder {
                 ))
                 .at_record(i as u64));
             };
-            write_value(out, *label, batch.label_dtype);
+            write_value(out, *label, batch.row_label_dtype(i));
             let vals = batch.row_values(i);
             if batch.sparse {
                 for (&j, &v) in batch.row_indices(i).iter().zip(vals) {
@@ -536,12 +536,12 @@ impl BatchEncoder for Encoder {
                         ))
                         .at_record(i as u64));
                     };
-                    write_entry(out, j, v, batch.dtype);
+                    write_entry(out, j, v, batch.row_dtype(i));
                 }
             } else {
                 for (j, &v) in vals.iter().enumerate() {
                     if v != 0.0 {
-                        write_entry(out, j as u64 + shift, v, batch.dtype);
+                        write_entry(out, j as u64 + shift, v, batch.row_dtype(i));
                     }
                 }
             }

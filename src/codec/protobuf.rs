@@ -1171,6 +1171,8 @@ fn decode_scanned(
     typed: &mut (bool, bool),
 ) -> Result<()> {
     scan.scan(payload)?;
+    let (row, before) = (out.len(), (out.dtype, out.label_dtype));
+    let mut own: (Option<Dtype>, Option<Dtype>) = (None, None);
     // Features.
     let mut row_sparse = false;
     let row_start = out.values.len();
@@ -1190,6 +1192,7 @@ fn decode_scanned(
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
+                own.0 = Some(dtype);
                 out.dtype = if std::mem::replace(&mut typed.0, true) {
                     out.dtype.widen(dtype)
                 } else {
@@ -1269,6 +1272,7 @@ fn decode_scanned(
             }
             Some(kind) => {
                 let dtype = dtype_of(kind);
+                own.1 = Some(dtype);
                 out.label_dtype = if std::mem::replace(&mut typed.1, true) {
                     out.label_dtype.widen(dtype)
                 } else {
@@ -1279,6 +1283,7 @@ fn decode_scanned(
         }
     }
     out.end_row();
+    out.note_row_dtypes(row, before, own.0, own.1);
     Ok(())
 }
 

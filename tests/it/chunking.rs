@@ -125,3 +125,37 @@ fn recordio_protobuf_with_split_records() {
     assert_invariant(&split, "s.pbr", "csv", &o);
     assert_invariant(&split, "s.pbr", "recordio", &o);
 }
+
+/// RecordIO-protobuf records each carry their tensor type: a file whose
+/// records mix float32 and float64 (features and labels) prints each
+/// record at its own type, whichever records share a chunk (the `convert`
+/// fuzz target found text that changed with the chunk size: a float32
+/// value alone in its chunk printed as `8.9233e-41`, beside float64
+/// records as `8.923328490974003e-41`).
+#[test]
+fn recordio_protobuf_mixing_tensor_types_prints_each_record_at_its_own() {
+    use sm_data::Dtype;
+    let part = |csv: &str, dtype: Dtype| {
+        let o = ConvertOptions {
+            dtype: Some(dtype),
+            label_dtype: Some(dtype),
+            ..ConvertOptions::default()
+        };
+        convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
+    };
+    let mut pbr = part("0.1,0.2,8.9233e-41\n", Dtype::Float32);
+    pbr.extend(part("0.1,0.2,0.3\n2.5,-1.25,7\n", Dtype::Float64));
+    pbr.extend(part("0.7,0.3,0.1\n", Dtype::Float32));
+    let o = ConvertOptions::default();
+    for to in ["libsvm", "csv", "jsonlines"] {
+        assert_invariant(&pbr, "m.pbr", to, &o);
+    }
+    let csv = String::from_utf8(convert_bytes(&pbr, "m.pbr", "csv", &o).unwrap()).unwrap();
+    assert_eq!(
+        csv,
+        "0.1,0.2,8.9233e-41\n\
+         0.1,0.2,0.3\n\
+         2.5,-1.25,7\n\
+         0.7,0.3,0.1\n"
+    );
+}
