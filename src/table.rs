@@ -1192,8 +1192,14 @@ fn json_error(at: usize, msg: impl std::fmt::Display) -> Error {
     Error::syntax("jsonl", format!("invalid JSON object: {msg}")).at_byte(at as u64)
 }
 
-#[inline]
+/// The first position at or after `i` that is not JSON blank space.
+/// Compact JSON (no blank space between tokens) is the common case: it
+/// costs one test of one byte.
+#[inline(always)]
 fn skip_ws(b: &[u8], mut i: usize) -> usize {
+    if b.get(i).is_some_and(|&c| c > b' ') {
+        return i;
+    }
     while i < b.len() && matches!(b[i], b' ' | b'\t' | b'\n' | b'\r') {
         i += 1;
     }
@@ -1791,23 +1797,11 @@ impl JsonRow for BuildJson<'_> {
             if raw.is_empty() || end > b.len() || !same_bytes(&b[i..end], raw) {
                 break;
             }
-            // Compact JSON (no blank space between tokens) is tested
-            // first, a byte each, before any skip.
-            let k = match b.get(end) {
-                Some(b':') => end + 1,
-                _ => {
-                    let k = skip_ws(b, end);
-                    if b.get(k) != Some(&b':') {
-                        break;
-                    }
-                    k + 1
-                }
-            };
-            let k = if b.get(k).is_some_and(|&c| c > b' ') {
-                k
-            } else {
-                skip_ws(b, k)
-            };
+            let k = skip_ws(b, end);
+            if b.get(k) != Some(&b':') {
+                break;
+            }
+            let k = skip_ws(b, k + 1);
             let Some(p) = self.builders[j].push_fast_json(text, k, &mut self.scratch) else {
                 break;
             };
@@ -1819,10 +1813,7 @@ impl JsonRow for BuildJson<'_> {
                 self.complete = true;
                 return (p + 1, true);
             }
-            i = match b.get(p + 1) {
-                Some(b'"') => p + 1,
-                _ => skip_ws(b, p + 1),
-            };
+            i = skip_ws(b, p + 1);
         }
         // The general scan goes on at column j's key (or a key past the
         // columns), the columns before it seen.
@@ -2496,9 +2487,6 @@ impl ColumnBuilder {
     fn push_fast_json(&mut self, text: &str, k: usize, scratch: &mut String) -> Option<usize> {
         #[inline(always)]
         fn then(b: &[u8], at: usize) -> Option<usize> {
-            if matches!(b.get(at), Some(b',' | b'}')) {
-                return Some(at);
-            }
             let p = skip_ws(b, at);
             matches!(b.get(p), Some(b',' | b'}')).then_some(p)
         }

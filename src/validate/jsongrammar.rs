@@ -9,6 +9,10 @@
 /// and this keeps well clear of the edge.
 pub(super) const MAX_DECIMAL_EXP: usize = 300;
 
+/// Lines nesting deeper than this are left to `serde_json` (which stops
+/// at 128).
+pub(super) const MAX_DEPTH: u32 = 100;
+
 /// Four hex digits at `i`.
 #[inline]
 fn hex4(b: &[u8], i: usize) -> Option<u32> {

@@ -504,7 +504,7 @@ fn blazingtext(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: 
 /// records. Whatever it cannot cheaply be sure of (a problem of any kind, a
 /// line that is not an object, a `"NaN"` in `target` written with escapes,
 /// `\u` surrogates that are not a valid pair, numbers near the `f64` range,
-/// nesting deeper than [`fast::MAX_DEPTH`], a checked field given twice)
+/// nesting deeper than [`super::jsongrammar::MAX_DEPTH`], a checked field given twice)
 /// goes to [`reference_line`], so findings and their texts stay those of
 /// the reference path.
 mod fast {
@@ -514,7 +514,7 @@ mod fast {
     use serde_json::Value;
 
     use super::{Check, FileCtx, Here, Schema, Site, Work, snippet, valid_start};
-    use crate::validate::jsongrammar::{escape_end, number_end};
+    use crate::validate::jsongrammar::{MAX_DEPTH, escape_end, number_end};
 
     /// Buffers reused from line to line.
     #[derive(Default)]
@@ -522,9 +522,6 @@ mod fast {
         cat: Vec<u64>,
         key: String,
     }
-
-    /// Deeper lines go to the reference path (`serde_json` stops at 128).
-    pub(super) const MAX_DEPTH: u32 = 100;
 
     const PLAIN: u8 = 0;
     const QUOTE: u8 = 1;

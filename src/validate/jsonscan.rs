@@ -12,7 +12,7 @@
 //! ordinary — a BOM, a lone surrogate, a number near `f64`'s range,
 //! deep nesting — is `Unsure`, never `Clean`.
 
-use super::jsongrammar::{escape_end, number_end};
+use super::jsongrammar::{MAX_DEPTH, escape_end, number_end};
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use super::number::Portable;
 #[cfg(target_arch = "x86_64")]
@@ -296,9 +296,6 @@ impl Carry {
         )
     }
 }
-
-/// Deeper lines are `Unsure` (`serde_json` stops at 128).
-const MAX_DEPTH: u32 = 100;
 
 /// The tokens of a chunk, in order, block by block: the classification
 /// of [`Carry::tokens`] with the bytes inside strings that need a look
