@@ -447,13 +447,17 @@ fn parse_timestamp_bytes(b: &[u8]) -> Option<i64> {
     timestamp_with(b, |y, m| (days_from_civil(y, m, 1), days_in_month(y, m)))
 }
 
-/// The timestamps of one column: the days of the months of the last
-/// year seen are kept, so that a cell costs no calendar arithmetic
-/// (columns rarely span many years, and cells of the same year come
-/// together).
+/// The timestamps of one column: the days of the months of a year are
+/// kept once two cells in a row fall in it, so that a cell of that year
+/// costs no calendar arithmetic (cells of the same year usually come
+/// together); a cell of another year is computed directly, so a column
+/// whose years change from cell to cell (birth dates) costs what it did
+/// without the table.
 #[derive(Default)]
 struct Calendar {
     year: Option<i64>,
+    /// The year of the last cell computed directly.
+    missed: Option<i64>,
     /// Days since 1970-01-01 of the first day of each month (1..=12).
     first: [i64; 13],
     /// Days in each month.
@@ -466,15 +470,26 @@ impl Calendar {
     fn timestamp(&mut self, b: &[u8]) -> Option<i64> {
         timestamp_with(b, |y, m| {
             if self.year != Some(y) {
-                self.year_of(y);
+                return self.miss(y, m);
             }
             let m = m as usize;
             (self.first[m], self.days[m] as i64)
         })
     }
 
+    /// A cell outside the kept year: computed directly, or, the second
+    /// cell in a row of its year, from that year's table, now kept.
     #[cold]
     #[inline(never)]
+    fn miss(&mut self, y: i64, m: i64) -> (i64, i64) {
+        if self.missed.replace(y) != Some(y) {
+            return (days_from_civil(y, m, 1), days_in_month(y, m));
+        }
+        self.year_of(y);
+        let m = m as usize;
+        (self.first[m], self.days[m] as i64)
+    }
+
     fn year_of(&mut self, y: i64) {
         for m in 1..=12 {
             self.first[m] = days_from_civil(y, m as i64, 1);
