@@ -247,9 +247,19 @@ struct Masks64 {
 /// Defines `pub(crate) fn $name(args) -> ret` (with the docs given) that
 /// runs `$generic::<M>(args)` for the best [`Masker`] of this CPU: each
 /// x86-64 copy is compiled with its instruction set enabled, so the masks
-/// inline into the scan.
+/// inline into the scan. Without the `vbmi` marker, CPUs with AVX-512
+/// VBMI run the plain AVX-512 copy (compiled once more with VBMI enabled:
+/// the masker has nothing that uses it).
 macro_rules! multiversion {
     ($(#[$doc:meta])* $name:ident => $generic:ident ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $crate::validate::number::multiversion!(@copies [Avx512] $(#[$doc])* $name => $generic ($($arg: $ty),*) -> $ret);
+    };
+    // `vbmi`: one more x86-64 copy, with the masker `Avx512Vbmi`, for CPUs
+    // that have AVX-512 VBMI, VBMI2 and CD besides AVX-512BW.
+    ($(#[$doc:meta])* vbmi $name:ident => $generic:ident ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
+        $crate::validate::number::multiversion!(@copies [Avx512Vbmi] $(#[$doc])* $name => $generic ($($arg: $ty),*) -> $ret);
+    };
+    (@copies [$vbmi:ident] $(#[$doc:meta])* $name:ident => $generic:ident ($($arg:ident: $ty:ty),*) -> $ret:ty) => {
         $(#[$doc])*
         pub(crate) fn $name($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
@@ -262,7 +272,14 @@ macro_rules! multiversion {
                 fn avx512($($arg: $ty),*) -> $ret {
                     $generic::<Avx512>($($arg),*)
                 }
+                #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vbmi2,avx512cd")]
+                fn vbmi($($arg: $ty),*) -> $ret {
+                    $generic::<$vbmi>($($arg),*)
+                }
                 match level() {
+                    // SAFETY: `level` detected AVX-512BW, VBMI, VBMI2 and
+                    // CD on this CPU.
+                    Level::Avx512Vbmi => unsafe { vbmi($($arg),*) },
                     // SAFETY: `level` detected AVX-512BW on this CPU.
                     Level::Avx512 => unsafe { avx512($($arg),*) },
                     // SAFETY: `level` detected AVX2 on this CPU.
@@ -285,8 +302,74 @@ pub(super) use multiversion;
 /// own copy of the scan, compiled for the instruction set it needs, and
 /// the copy is chosen once per call ([`level`]).
 trait Masker {
+    /// How [`plain_pairs`] gathers the smallest and largest index.
+    type Indices: IndexFold;
     /// The masks of `b` with delimiters `d` and `d2`.
     fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64;
+}
+
+/// The smallest and largest LibSVM index of a line, gathered block by
+/// block by [`plain_pairs`].
+trait IndexFold {
+    /// Nothing seen yet.
+    fn new() -> Self;
+    /// Folds in the index before each colon of `co` (bit `i` for
+    /// `text[base + i]`; `block` holds the 64 bytes from `base`, copied
+    /// with zeros after a short last block). `None` when one is not an
+    /// index: no digit before its colon, or more than 19 digits.
+    fn fold(&mut self, text: &[u8], base: usize, block: &[u8; 64], co: u64) -> Option<()>;
+    /// The smallest and largest index (`u64::MAX` and 0 when none).
+    fn finish(self) -> (u64, u64);
+}
+
+/// [`IndexFold`] one colon at a time ([`index_before`]).
+#[derive(Debug, Clone, Copy)]
+struct EachIndex {
+    min_key: u64,
+    max_key: u64,
+    min_index: u64,
+    max_index: u64,
+}
+
+impl IndexFold for EachIndex {
+    #[inline(always)]
+    fn new() -> EachIndex {
+        EachIndex {
+            min_key: u64::MAX,
+            max_key: 0,
+            min_index: u64::MAX,
+            max_index: 0,
+        }
+    }
+
+    #[inline(always)]
+    fn fold(&mut self, text: &[u8], base: usize, _: &[u8; 64], co: u64) -> Option<()> {
+        let mut c = co;
+        while c != 0 {
+            match index_before(text, base + c.trailing_zeros() as usize)? {
+                IndexKey::Short(k) => {
+                    self.min_key = self.min_key.min(k);
+                    self.max_key = self.max_key.max(k);
+                }
+                IndexKey::Long(v) => {
+                    self.min_index = self.min_index.min(v);
+                    self.max_index = self.max_index.max(v);
+                }
+            }
+            c &= c - 1;
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn finish(self) -> (u64, u64) {
+        let (mut min, mut max) = (self.min_index, self.max_index);
+        if self.min_key != u64::MAX {
+            min = min.min(short_value(self.min_key));
+            max = max.max(short_value(self.max_key));
+        }
+        (min, max)
+    }
 }
 
 /// The instruction sets the 64-byte scans have copies for.
@@ -304,10 +387,14 @@ pub(super) enum Level {
     /// AVX-512BW: one 64-byte step straight into mask registers.
     #[cfg(target_arch = "x86_64")]
     Avx512,
+    /// AVX-512BW with VBMI, VBMI2 and CD (Ice Lake, Zen 4 and later): byte
+    /// permutes and compresses as well, for [`plain_pairs`]' indices.
+    #[cfg(target_arch = "x86_64")]
+    Avx512Vbmi,
 }
 
 /// The best [`Level`] this CPU runs (detected once; `std` caches it).
-/// `SM_DATA_SIMD=sse2|avx2` caps it, to compare or test the copies.
+/// `SM_DATA_SIMD=sse2|avx2|avx512` caps it, to compare or test the copies.
 #[inline]
 pub(super) fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
@@ -317,7 +404,14 @@ pub(super) fn level() -> Level {
         let l = match LEVEL.load(Ordering::Relaxed) {
             0 => {
                 let cap = std::env::var("SM_DATA_SIMD").unwrap_or_default();
-                let l = if cap != "sse2"
+                let l = if cap.is_empty()
+                    && std::arch::is_x86_feature_detected!("avx512bw")
+                    && std::arch::is_x86_feature_detected!("avx512vbmi")
+                    && std::arch::is_x86_feature_detected!("avx512vbmi2")
+                    && std::arch::is_x86_feature_detected!("avx512cd")
+                {
+                    4
+                } else if cap != "sse2"
                     && cap != "avx2"
                     && std::arch::is_x86_feature_detected!("avx512bw")
                 {
@@ -333,6 +427,7 @@ pub(super) fn level() -> Level {
             l => l,
         };
         match l {
+            4 => Level::Avx512Vbmi,
             3 => Level::Avx512,
             2 => Level::Avx2,
             _ => Level::Sse2,
@@ -350,6 +445,8 @@ pub(super) struct Sse2;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Sse2 {
+    type Indices = EachIndex;
+
     #[inline(always)]
     fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
         use std::arch::x86_64::*;
@@ -389,6 +486,8 @@ pub(super) struct Avx2;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Avx2 {
+    type Indices = EachIndex;
+
     #[inline(always)]
     fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
         use std::arch::x86_64::*;
@@ -433,6 +532,8 @@ pub(super) struct Avx512;
 
 #[cfg(target_arch = "x86_64")]
 impl Masker for Avx512 {
+    type Indices = EachIndex;
+
     #[inline(always)]
     fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
         use std::arch::x86_64::*;
@@ -454,12 +555,194 @@ impl Masker for Avx512 {
     }
 }
 
+/// AVX-512 with VBMI, VBMI2 and CD: the masks of [`Avx512`], and the
+/// LibSVM indices of a block read eight at a time ([`VbmiIndices`]).
+/// Only called from code compiled with those features enabled, after
+/// [`level`] found them.
+#[cfg(target_arch = "x86_64")]
+pub(super) struct Avx512Vbmi;
+
+#[cfg(target_arch = "x86_64")]
+impl Masker for Avx512Vbmi {
+    type Indices = VbmiIndices;
+
+    #[inline(always)]
+    fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
+        Avx512::masks64(b, d, d2)
+    }
+}
+
+/// [`IndexFold`] eight colons at a time: the colons' positions are
+/// compressed into bytes (VBMI2), each is spread over one 64-bit lane as
+/// the positions of the eight bytes before it, those bytes are gathered
+/// from this block and the one before (VBMI), and each lane becomes the
+/// [`IndexKey::Short`] key [`index_before`] computes (the digits above
+/// the highest non-digit, found with a leading-zero count (CD), masked to
+/// their values and byte-reversed). The running smallest and largest key
+/// stay in vector lanes until [`IndexFold::finish`]. A lane of eight
+/// digits (perhaps a longer index) sends the block the scalar way.
+#[cfg(target_arch = "x86_64")]
+#[derive(Clone, Copy)]
+pub(super) struct VbmiIndices {
+    min: std::arch::x86_64::__m512i,
+    max: std::arch::x86_64::__m512i,
+    each: EachIndex,
+}
+
+#[cfg(target_arch = "x86_64")]
+impl VbmiIndices {
+    /// Byte `i` is `i`.
+    const IOTA: [u8; 64] = {
+        let mut a = [0u8; 64];
+        let mut i = 0;
+        while i < 64 {
+            a[i] = i as u8;
+            i += 1;
+        }
+        a
+    };
+    /// Byte `i` is its lane, `i / 8`.
+    const LANE: [u8; 64] = {
+        let mut a = [0u8; 64];
+        let mut i = 0;
+        while i < 64 {
+            a[i] = (i / 8) as u8;
+            i += 1;
+        }
+        a
+    };
+    /// Byte `i` is `56 + i % 8`: added to a colon's position `c`, the
+    /// index of byte `c - 8 + i % 8` in the 128 bytes of the block before
+    /// and this one.
+    const BEFORE: [u8; 64] = {
+        let mut a = [0u8; 64];
+        let mut i = 0;
+        while i < 64 {
+            a[i] = 56 + (i % 8) as u8;
+            i += 1;
+        }
+        a
+    };
+    /// Reverses the bytes of each 64-bit lane (a `shuffle_epi8` pattern,
+    /// per 16-byte lane).
+    const REVERSE: [u8; 64] = {
+        let mut a = [0u8; 64];
+        let mut i = 0;
+        while i < 64 {
+            a[i] = ((i / 8 % 2) * 8 + 7 - i % 8) as u8;
+            i += 1;
+        }
+        a
+    };
+}
+
+#[cfg(target_arch = "x86_64")]
+impl IndexFold for VbmiIndices {
+    #[inline(always)]
+    fn new() -> VbmiIndices {
+        // SAFETY: both are plain 64-byte values.
+        let (min, max) = unsafe {
+            (
+                std::mem::transmute::<[u64; 8], std::arch::x86_64::__m512i>([u64::MAX; 8]),
+                std::mem::transmute::<[u64; 8], std::arch::x86_64::__m512i>([0; 8]),
+            )
+        };
+        VbmiIndices {
+            min,
+            max,
+            each: EachIndex::new(),
+        }
+    }
+
+    #[inline(always)]
+    fn fold(&mut self, text: &[u8], base: usize, block: &[u8; 64], co: u64) -> Option<()> {
+        use std::arch::x86_64::*;
+        if co == 0 {
+            return Some(());
+        }
+        let n = co.count_ones();
+        // SAFETY: only reached from `#[target_feature(enable = "avx512f,
+        // avx512bw,avx512vbmi,avx512vbmi2,avx512cd")]` copies, run after
+        // `level` detected them. The loads read `block` (64 bytes), the
+        // 64 bytes of `text` before `base` (present when `base >= 64`)
+        // and the 64-byte constants; all unaligned.
+        unsafe {
+            let load = |p: *const u8| _mm512_loadu_si512(p.cast::<__m512i>());
+            let cur = load(block.as_ptr());
+            // Before the text: zeros, which are not digits (the first
+            // index then starts at byte 0, as `index_before` reads it).
+            let prev = if base >= 64 {
+                load(text.as_ptr().add(base - 64))
+            } else {
+                _mm512_setzero_si512()
+            };
+            let pos = _mm512_maskz_compress_epi8(co, load(Self::IOTA.as_ptr()));
+            let mut first = 0u32;
+            while first < n {
+                let lanes: __mmask8 = if n - first >= 8 {
+                    0xFF
+                } else {
+                    (1u8 << (n - first)) - 1
+                };
+                let lane =
+                    _mm512_add_epi8(load(Self::LANE.as_ptr()), _mm512_set1_epi8(first as i8));
+                let at = _mm512_add_epi8(
+                    _mm512_permutexvar_epi8(lane, pos),
+                    load(Self::BEFORE.as_ptr()),
+                );
+                let r = _mm512_permutex2var_epi8(prev, at, cur);
+                let digit = _mm512_cmplt_epu8_mask(
+                    _mm512_sub_epi8(r, _mm512_set1_epi8(b'0' as i8)),
+                    _mm512_set1_epi8(10),
+                );
+                let lz = _mm512_lzcnt_epi64(_mm512_movm_epi8(!digit));
+                // The byte before a colon is not a digit: not an index.
+                if _mm512_mask_cmpeq_epi64_mask(lanes, lz, _mm512_setzero_si512()) != 0 {
+                    return None;
+                }
+                // Eight digits: the index may be longer; the scalar way
+                // (folding a colon twice changes nothing).
+                if _mm512_mask_cmpeq_epi64_mask(lanes, lz, _mm512_set1_epi64(64)) != 0 {
+                    return self.each.fold(text, base, block, co);
+                }
+                let top = _mm512_sllv_epi64(
+                    _mm512_set1_epi64(-1),
+                    _mm512_sub_epi64(_mm512_set1_epi64(64), lz),
+                );
+                let digits = _mm512_and_si512(_mm512_and_si512(r, top), _mm512_set1_epi8(0x0F));
+                let key = _mm512_shuffle_epi8(digits, load(Self::REVERSE.as_ptr()));
+                self.min = _mm512_mask_min_epu64(self.min, lanes, self.min, key);
+                self.max = _mm512_mask_max_epu64(self.max, lanes, self.max, key);
+                first += 8;
+            }
+        }
+        Some(())
+    }
+
+    #[inline(always)]
+    fn finish(self) -> (u64, u64) {
+        // SAFETY: plain 64-byte values.
+        let (min, max) = unsafe {
+            (
+                std::mem::transmute::<std::arch::x86_64::__m512i, [u64; 8]>(self.min),
+                std::mem::transmute::<std::arch::x86_64::__m512i, [u64; 8]>(self.max),
+            )
+        };
+        let mut each = self.each;
+        each.min_key = min.iter().fold(each.min_key, |a, &k| a.min(k));
+        each.max_key = max.iter().fold(each.max_key, |a, &k| a.max(k));
+        each.finish()
+    }
+}
+
 /// Byte-at-a-time masks (other targets; tested against the SIMD ones).
 #[cfg(any(test, not(target_arch = "x86_64")))]
 pub(super) struct Portable;
 
 #[cfg(any(test, not(target_arch = "x86_64")))]
 impl Masker for Portable {
+    type Indices = EachIndex;
+
     #[inline(always)]
     fn masks64(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
         masks64_portable(b, d, d2)
@@ -637,8 +920,9 @@ multiversion! {
 /// of 1 to 19 digits, a `:` and a plain decimal value (optional `-`,
 /// digits with at most one `.`); `None` otherwise (the caller then checks
 /// token by token). Each index is read back from its colon, on its own
-/// (no chain from one token to the next).
-    plain_pairs => plain_pairs_with(text: &[u8]) -> Option<Pairs>
+/// (no chain from one token to the next); with AVX-512 VBMI, eight at
+/// a time ([`Avx512Vbmi`]).
+    vbmi plain_pairs => plain_pairs_with(text: &[u8]) -> Option<Pairs>
 }
 
 /// [`plain_pairs`] with the masks of `M`.
@@ -650,8 +934,7 @@ fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
     }
     let mut base = 0usize;
     let (mut count, mut nonzero) = (0u64, 0u64);
-    let (mut min_index, mut max_index) = (u64::MAX, 0u64);
-    let (mut min_key, mut max_key) = (u64::MAX, 0u64);
+    let mut indices = M::Indices::new();
     // Carries from the previous block (a token starts at byte 0).
     let (mut prev_space, mut prev_colon) = (1u64 << 63, 0u64);
     let mut carry_index = false;
@@ -686,30 +969,14 @@ fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
         let vstart = (co << 1) | (prev_colon >> 63);
         nonzero += plain_values(g, z, p, minus, vstart, sp | end, &mut carry)?;
         count += co.count_ones() as u64;
-        let mut c = co;
-        while c != 0 {
-            match index_before(text, base + c.trailing_zeros() as usize)? {
-                IndexKey::Short(k) => {
-                    min_key = min_key.min(k);
-                    max_key = max_key.max(k);
-                }
-                IndexKey::Long(v) => {
-                    min_index = min_index.min(v);
-                    max_index = max_index.max(v);
-                }
-            }
-            c &= c - 1;
-        }
+        indices.fold(text, base, block, co)?;
         if n < 64 {
             break;
         }
         (prev_space, prev_colon, carry_index) = (sp, co, c0);
         base += 64;
     }
-    if min_key != u64::MAX {
-        min_index = min_index.min(short_value(min_key));
-        max_index = max_index.max(short_value(max_key));
-    }
+    let (min_index, max_index) = indices.finish();
     Some(Pairs {
         count,
         nonzero,
@@ -879,6 +1146,9 @@ mod tests {
                 }
                 if std::arch::is_x86_feature_detected!("avx512bw") {
                     assert_eq!($generic::<Avx512>($($arg),*), want, "avx512");
+                }
+                if level() == Level::Avx512Vbmi {
+                    assert_eq!($generic::<Avx512Vbmi>($($arg),*), want, "avx512 vbmi");
                 }
             }
             assert_eq!($name($($arg),*), want, "dispatch");
@@ -1363,6 +1633,24 @@ mod tests {
             seen[want.is_some() as usize] += 1;
         }
         assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        // Sixteen 4-byte tokens a block: the smallest and the largest
+        // index at every token position, whatever the other one's.
+        for lo in 0..40 {
+            for hi in 0..40 {
+                if lo == hi {
+                    continue;
+                }
+                let line: Vec<String> = (0..40)
+                    .map(|t| match t {
+                        t if t == lo => "2:1".to_string(),
+                        t if t == hi => "7:1".to_string(),
+                        _ => "5:1".to_string(),
+                    })
+                    .collect();
+                let got = plain_pairs_every(line.join(" ").as_bytes()).expect("plain");
+                assert_eq!((got.min_index, got.max_index), (2, 7), "{lo} {hi}");
+            }
+        }
         let p = |s: &str| plain_pairs_every(s.as_bytes());
         assert_eq!(
             p("3:1 12345678:0.0 9999999999999999999:-2"),
