@@ -511,6 +511,14 @@ pub(crate) trait TensorSink {
             self.value_f32(f32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         }
     }
+    /// Packed Float64 values: `bytes` holds little-endian doubles (its
+    /// length is a multiple of 8).
+    fn values_f64(&mut self, bytes: &[u8]) {
+        self.reserve(bytes.len() / 8);
+        for c in bytes.chunks_exact(8) {
+            self.value(f64::from_le_bytes(c.try_into().expect("8 bytes")));
+        }
+    }
     /// A sparse key.
     fn key(&mut self, k: u64);
     /// A dimension of the shape.
@@ -527,6 +535,8 @@ impl TensorSink for Discard {
     fn value_f32(&mut self, _: f32) {}
     #[inline]
     fn values_f32(&mut self, _: &[u8]) {}
+    #[inline]
+    fn values_f64(&mut self, _: &[u8]) {}
     #[inline]
     fn key(&mut self, _: u64) {}
     #[inline]
@@ -614,10 +624,7 @@ fn decode_tensor(
                                     vr.start,
                                 ));
                             }
-                            sink.reserve(bytes.len() / 8);
-                            for c in bytes.chunks_exact(8) {
-                                sink.value(f64::from_le_bytes(c.try_into().expect("8 bytes")));
-                            }
+                            sink.values_f64(bytes);
                         }
                         Kind::I32 => {
                             let mut p = vr.start;

@@ -625,20 +625,19 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
         let label = &line[s0..i];
         // (token number, its offset in the line, what is wrong)
         let mut bad: Option<(usize, usize, String)> = None;
-        let label_ok = match label.iter().position(|&b| b == b':') {
-            Some(c) => parse_f64(&label[..c]).is_some() && parse_f64(&label[c + 1..]).is_some(),
-            None => parse_f64(label).is_some(),
+        // `label` or `label:weight`; each is parsed once.
+        let value = match label.iter().position(|&b| b == b':') {
+            Some(c) => parse_f64(&label[..c]).filter(|_| parse_f64(&label[c + 1..]).is_some()),
+            None => parse_f64(label),
         };
-        if !label_ok {
-            bad = Some((
-                0,
-                s0,
-                format!("the label {:?} is not a number", snippet(label, 40)),
-            ));
-        } else {
-            let lv = label.split(|&b| b == b':').next().unwrap_or(label);
-            if let Some(v) = parse_f64(lv) {
-                w.stats.label(v);
+        match value {
+            Some(v) => w.stats.label(v),
+            None => {
+                bad = Some((
+                    0,
+                    s0,
+                    format!("the label {:?} is not a number", snippet(label, 40)),
+                ))
             }
         }
         let mut k = 0;
