@@ -113,3 +113,78 @@ fn digit_run(s: &[u8], i: usize) -> usize {
     }
     j - i
 }
+
+/// `serde_json::from_slice::<Value>` without serde_json's raw-value key:
+/// with the `raw_value` feature (which `pipe`'s augmented manifests use)
+/// `Value` takes an object whose first key is
+/// `"$serde_json::private::RawValue"` for a raw value, so valid lines such
+/// as `{"$serde_json::private::RawValue":[]}` fail and
+/// `{"$serde_json::private::RawValue":"1"}` reads as the number 1. The
+/// same parser builds the same `Value` here from any JSON, objects as
+/// objects (keys in a map, the last of a repeated key kept).
+pub(crate) fn parse_value(bytes: &[u8]) -> serde_json::Result<serde_json::Value> {
+    serde_json::from_slice::<PlainValue>(bytes).map(|v| v.0)
+}
+
+/// A [`serde_json::Value`] deserialized by [`PlainVisitor`].
+struct PlainValue(serde_json::Value);
+
+impl<'de> serde::Deserialize<'de> for PlainValue {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<PlainValue, D::Error> {
+        d.deserialize_any(PlainVisitor).map(PlainValue)
+    }
+}
+
+/// `Value`'s own visitor, less the raw-value key.
+struct PlainVisitor;
+
+impl<'de> serde::de::Visitor<'de> for PlainVisitor {
+    type Value = serde_json::Value;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("any valid JSON value")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Number(v.into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Number(v.into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Number::from_f64(v)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::String(v.to_string()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<serde_json::Value, E> {
+        Ok(serde_json::Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(PlainValue(v)) = seq.next_element()? {
+            out.push(v);
+        }
+        Ok(serde_json::Value::Array(out))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> Result<serde_json::Value, A::Error> {
+        let mut out = serde_json::Map::new();
+        while let Some(k) = map.next_key::<String>()? {
+            let PlainValue(v) = map.next_value()?;
+            out.insert(k, v);
+        }
+        Ok(serde_json::Value::Object(out))
+    }
+}

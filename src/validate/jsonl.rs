@@ -12,6 +12,7 @@
 //! ([`reference_line`]), which writes the findings. Both paths record the
 //! same statistics and tallies (tested against each other below).
 
+use super::jsongrammar::parse_value;
 use serde_json::{Map, Value};
 
 use super::finding::{Check, Finding, Severity, Site};
@@ -150,7 +151,7 @@ fn check_line(
 /// vouch for (so findings keep these texts).
 fn reference_line(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work) {
     let (rel, line) = (here.rel, here.line);
-    let obj = match serde_json::from_slice::<Value>(line) {
+    let obj = match parse_value(line) {
         Ok(Value::Object(m)) => m,
         Ok(other) => {
             w.out.add(Check::JsonSyntax, Severity::Error, || {
@@ -511,10 +512,8 @@ mod fast {
     use std::borrow::Cow;
     use std::fmt::Write;
 
-    use serde_json::Value;
-
     use super::{Check, FileCtx, Here, Schema, Site, Work, snippet, valid_start};
-    use crate::validate::jsongrammar::{MAX_DEPTH, escape_end, number_end};
+    use crate::validate::jsongrammar::{MAX_DEPTH, escape_end, number_end, parse_value};
 
     /// Buffers reused from line to line.
     #[derive(Default)]
@@ -974,10 +973,7 @@ mod fast {
             return false;
         }
         // The label as the reference reads it (a number: no allocation).
-        let Some(v) = serde_json::from_slice::<Value>(label)
-            .ok()
-            .and_then(|v| v.as_f64())
-        else {
+        let Some(v) = parse_value(label).ok().and_then(|v| v.as_f64()) else {
             return false;
         };
         w.stats.label(v);
@@ -1041,7 +1037,7 @@ mod fast {
                 Some(t) => Some(t),
                 None => return false,
             },
-            Some((tok, _)) => match serde_json::from_slice::<Value>(tok) {
+            Some((tok, _)) => match parse_value(tok) {
                 Ok(v) => Some(Cow::Owned(v.to_string())),
                 Err(_) => return false,
             },
@@ -1421,6 +1417,32 @@ mod tests {
 
     /// Clean lines are the fast path's own (not silently handed to the
     /// reference path); lines with a problem are not.
+    #[test]
+    fn serde_jsons_raw_value_key_is_an_ordinary_key() {
+        // serde_json's `Value` (raw_value feature) reads an object whose
+        // first key is this as a raw value: `[]` failed and `"1"` read as
+        // the number 1, so such lines were reported as not JSON objects.
+        let key = "$serde_json::private::RawValue";
+        for line in [
+            format!(r#"{{"{key}":[]}}"#),
+            format!(r#"{{"{key}":"1"}}"#),
+            format!(r#"{{"a":{{"{key}":{{}}}}}}"#),
+        ] {
+            for path in [Path::Fast, Path::Reference] {
+                let r = report(&ctx(Algorithm::Generic), line.as_bytes(), true, path);
+                assert!(!r.contains("JsonSyntax"), "{line} {path:?}: {r}");
+            }
+        }
+        let deepar = format!(r#"{{"{key}":"1","start":"2024-01-01 00:00:00","target":[1.0]}}"#);
+        for path in [Path::Fast, Path::Reference] {
+            let r = report(&ctx(Algorithm::Deepar), deepar.as_bytes(), true, path);
+            assert!(
+                !r.contains("JsonSyntax") && r.contains("seq: Some((1, 1))"),
+                "{path:?}: {r}"
+            );
+        }
+    }
+
     #[test]
     fn fast_path_takes_clean_lines_only() {
         let deepar = [

@@ -643,7 +643,7 @@ mod tests {
                 let k = if t.is_empty() {
                     Verdict::Blank
                 } else if matches!(
-                    serde_json::from_slice::<serde_json::Value>(line),
+                    crate::validate::jsongrammar::parse_value(line),
                     Ok(serde_json::Value::Object(_))
                 ) {
                     Verdict::Clean
