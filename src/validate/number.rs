@@ -264,15 +264,17 @@ macro_rules! multiversion {
         pub(crate) fn $name($($arg: $ty),*) -> $ret {
             #[cfg(target_arch = "x86_64")]
             {
-                #[target_feature(enable = "avx2")]
+                #[target_feature(enable = "avx2,popcnt,bmi1,bmi2,lzcnt")]
                 fn avx2($($arg: $ty),*) -> $ret {
                     $generic::<Avx2>($($arg),*)
                 }
-                #[target_feature(enable = "avx512f,avx512bw")]
+                #[target_feature(enable = "avx512f,avx512bw,popcnt,bmi1,bmi2,lzcnt")]
                 fn avx512($($arg: $ty),*) -> $ret {
                     $generic::<Avx512>($($arg),*)
                 }
-                #[target_feature(enable = "avx512f,avx512bw,avx512vbmi,avx512vbmi2,avx512cd")]
+                #[target_feature(
+                    enable = "avx512f,avx512bw,avx512vbmi,avx512vbmi2,avx512cd,popcnt,bmi1,bmi2,lzcnt"
+                )]
                 fn vbmi($($arg: $ty),*) -> $ret {
                     $generic::<$vbmi>($($arg),*)
                 }
@@ -381,7 +383,8 @@ pub(super) enum Level {
     /// SSE2 (every x86-64): four 16-byte steps.
     #[cfg(target_arch = "x86_64")]
     Sse2,
-    /// AVX2: two 32-byte steps.
+    /// AVX2 (and POPCNT, BMI1, BMI2, LZCNT, as every AVX level): two
+    /// 32-byte steps.
     #[cfg(target_arch = "x86_64")]
     Avx2,
     /// AVX-512BW: one 64-byte step straight into mask registers.
@@ -404,19 +407,24 @@ pub(super) fn level() -> Level {
         let l = match LEVEL.load(Ordering::Relaxed) {
             0 => {
                 let cap = std::env::var("SM_DATA_SIMD").unwrap_or_default();
-                let l = if cap.is_empty()
+                // The AVX2 and AVX-512 copies also use POPCNT, BMI1/2 and
+                // LZCNT (which every CPU with AVX2 has).
+                let bits = std::arch::is_x86_feature_detected!("popcnt")
+                    && std::arch::is_x86_feature_detected!("bmi1")
+                    && std::arch::is_x86_feature_detected!("bmi2")
+                    && std::arch::is_x86_feature_detected!("lzcnt");
+                let l = if !bits || cap == "sse2" {
+                    1
+                } else if cap.is_empty()
                     && std::arch::is_x86_feature_detected!("avx512bw")
                     && std::arch::is_x86_feature_detected!("avx512vbmi")
                     && std::arch::is_x86_feature_detected!("avx512vbmi2")
                     && std::arch::is_x86_feature_detected!("avx512cd")
                 {
                     4
-                } else if cap != "sse2"
-                    && cap != "avx2"
-                    && std::arch::is_x86_feature_detected!("avx512bw")
-                {
+                } else if cap != "avx2" && std::arch::is_x86_feature_detected!("avx512bw") {
                     3
-                } else if cap != "sse2" && std::arch::is_x86_feature_detected!("avx2") {
+                } else if std::arch::is_x86_feature_detected!("avx2") {
                     2
                 } else {
                     1
