@@ -159,3 +159,54 @@ fn recordio_protobuf_mixing_tensor_types_prints_each_record_at_its_own() {
          0.7,0.3,0.1\n"
     );
 }
+
+#[test]
+fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
+    use sm_data::Dtype;
+    let part = |csv: &str, dtype: Dtype| {
+        let o = ConvertOptions {
+            dtype: Some(dtype),
+            label_dtype: Some(dtype),
+            ..ConvertOptions::default()
+        };
+        convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
+    };
+    let o = ConvertOptions::default();
+    let back = |parquet: &[u8]| {
+        String::from_utf8(convert_bytes(parquet, "b.parquet", "csv", &o).unwrap()).unwrap()
+    };
+    // float64 first: float64 columns (the first record's type, whatever
+    // the first batch holds); the float32 records widen exactly.
+    let mut wide = part("0.1,0.2,0.30000000000000004\n2.5,-1.25,7\n", Dtype::Float64);
+    wide.extend(part("0.7,0.3,8.9233e-41\n", Dtype::Float32));
+    assert_invariant(&wide, "w.pbr", "parquet", &o);
+    let csv = back(&convert_bytes(&wide, "w.pbr", "parquet", &o).unwrap());
+    assert!(
+        csv.starts_with("0.1,0.2,0.30000000000000004\n2.5,-1.25,7\n0.699999988079071,"),
+        "{csv}"
+    );
+    // float32 first: a float64 record would be rounded into the float32
+    // columns (it was, when the first batch was float32 only): refused at
+    // that record, whatever the chunks, unless --dtype asks for a type.
+    let mut narrow = part("0.1,0.2,8.9233e-41\n", Dtype::Float32);
+    narrow.extend(part("0.1,0.2,0.30000000000000004\n", Dtype::Float64));
+    for size in [1, 8, 64, 1 << 16] {
+        for threads in [1, 2] {
+            let e =
+                convert_bytes(&narrow, "n.pbr", "parquet", &with(size, threads, &o)).unwrap_err();
+            let text = e.to_string();
+            assert!(
+                text.contains("record 2")
+                    && text.contains("float64 but the Parquet columns are float32"),
+                "size {size} threads {threads}: {text}"
+            );
+        }
+    }
+    let asked = ConvertOptions {
+        dtype: Some(Dtype::Float64),
+        ..ConvertOptions::default()
+    };
+    assert_invariant(&narrow, "n.pbr", "parquet", &asked);
+    let csv = back(&convert_bytes(&narrow, "n.pbr", "parquet", &asked).unwrap());
+    assert!(csv.ends_with("0.1,0.2,0.30000000000000004\n"), "{csv}");
+}

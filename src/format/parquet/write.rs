@@ -324,8 +324,13 @@ impl Writer {
                 .at_record(row as u64)
             })?
             .unwrap_or(0);
-        let dtype = self.dtype.unwrap_or(batch.dtype);
-        let label_dtype = self.label_dtype.unwrap_or(batch.label_dtype);
+        // Without --dtype the columns take the first record's types, not
+        // the batch's (RecordIO-protobuf records each carry theirs, and a
+        // batch mixing them is widened): the file's schema must not depend
+        // on which records share the first batch. Later records that do
+        // not fit are refused ([`Writer::check_fits`]).
+        let dtype = self.dtype.unwrap_or(batch.row_dtype(0));
+        let label_dtype = self.label_dtype.unwrap_or(batch.row_label_dtype(0));
         let sparse = batch.sparse && layout == Layout::Tensor;
         let width = if layout == Layout::Tensor {
             0
@@ -408,9 +413,13 @@ impl Writer {
             return Ok(());
         }
         let rb = match &self.shape {
-            Some(shape) => to_record_batch(batch, shape, self.num_features, &mut self.scratch)?,
+            Some(shape) => {
+                self.check_fits(batch, shape)?;
+                to_record_batch(batch, shape, self.num_features, &mut self.scratch)?
+            }
             None => {
                 let shape = self.decide(batch)?;
+                self.check_fits(batch, &shape)?;
                 let mut opts = self.opts.clone();
                 opts.row_group_size = row_group_rows(&shape, batch, self.opts.row_group_size);
                 let rb = to_record_batch(batch, &shape, self.num_features, &mut self.scratch)?;
@@ -432,6 +441,45 @@ impl Writer {
             .write(&rb)
             .map_err(write_error)?;
         self.rows += batch.len() as u64;
+        Ok(())
+    }
+
+    /// Refuses a record whose tensor type the columns would round: a
+    /// float64 or int32 record in a float32 column whose type was not
+    /// asked for (it came from the first record). Rounding it silently
+    /// would lose digits; with --dtype / --label-dtype the user chose
+    /// the columns' type and gets it. (float64 columns hold every type
+    /// exactly; int32 columns check each value.)
+    fn check_fits(&self, batch: &Batch, shape: &Shape) -> Result<()> {
+        let rounds = |row: Dtype, col: Dtype| col == Dtype::Float32 && row != Dtype::Float32;
+        let features = self.dtype.is_none() && rounds(batch.dtype, shape.dtype);
+        let labels = shape.labels > 0
+            && self.label_dtype.is_none()
+            && rounds(batch.label_dtype, shape.label_dtype);
+        if !features && !labels {
+            return Ok(());
+        }
+        for i in 0..batch.len() {
+            let (what, row, col, flag) = if features && rounds(batch.row_dtype(i), shape.dtype) {
+                ("values", batch.row_dtype(i), shape.dtype, "--dtype")
+            } else if labels
+                && !batch.row_labels(i).is_empty()
+                && rounds(batch.row_label_dtype(i), shape.label_dtype)
+            {
+                (
+                    "labels",
+                    batch.row_label_dtype(i),
+                    shape.label_dtype,
+                    "--label-dtype",
+                )
+            } else {
+                continue;
+            };
+            return Err(Error::unsupported(format!(
+                "the record's {what} are {row} but the Parquet columns are {col}, the type of the first record: they would be rounded; write {row} columns ({flag} {row}) to keep them exact"
+            ))
+            .at_record(i as u64));
+        }
         Ok(())
     }
 
