@@ -1463,6 +1463,7 @@ impl BatchEncoder for Encoder {
                         Error::unsupported(
                             "a sparse record has no known number of features: pass --num-features",
                         )
+                        .at_record(i as u64)
                     })?;
                     let idx = batch.row_indices(i);
                     if let Some(&bad) = idx.iter().find(|&&k| k >= width) {

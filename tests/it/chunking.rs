@@ -2,6 +2,7 @@
 //! (down to one byte), read mapped or as a stream, on 1 or 2 threads, gives
 //! identical output.
 
+use sm_data::Dtype;
 use sm_data::codec::recordio::{self, MAGIC_BYTES};
 use sm_data::convert::ConvertOptions;
 use sm_data::pipeline;
@@ -126,6 +127,17 @@ fn recordio_protobuf_with_split_records() {
     assert_invariant(&split, "s.pbr", "recordio", &o);
 }
 
+/// RecordIO-protobuf records of `csv`'s rows, features and labels of
+/// tensor type `dtype`.
+fn pbr_of(csv: &str, dtype: Dtype) -> Vec<u8> {
+    let o = ConvertOptions {
+        dtype: Some(dtype),
+        label_dtype: Some(dtype),
+        ..ConvertOptions::default()
+    };
+    convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
+}
+
 /// RecordIO-protobuf records each carry their tensor type: a file whose
 /// records mix float32 and float64 (features and labels) prints each
 /// record at its own type, whichever records share a chunk (the `convert`
@@ -134,18 +146,9 @@ fn recordio_protobuf_with_split_records() {
 /// records as `8.923328490974003e-41`).
 #[test]
 fn recordio_protobuf_mixing_tensor_types_prints_each_record_at_its_own() {
-    use sm_data::Dtype;
-    let part = |csv: &str, dtype: Dtype| {
-        let o = ConvertOptions {
-            dtype: Some(dtype),
-            label_dtype: Some(dtype),
-            ..ConvertOptions::default()
-        };
-        convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
-    };
-    let mut pbr = part("0.1,0.2,8.9233e-41\n", Dtype::Float32);
-    pbr.extend(part("0.1,0.2,0.3\n2.5,-1.25,7\n", Dtype::Float64));
-    pbr.extend(part("0.7,0.3,0.1\n", Dtype::Float32));
+    let mut pbr = pbr_of("0.1,0.2,8.9233e-41\n", Dtype::Float32);
+    pbr.extend(pbr_of("0.1,0.2,0.3\n2.5,-1.25,7\n", Dtype::Float64));
+    pbr.extend(pbr_of("0.7,0.3,0.1\n", Dtype::Float32));
     let o = ConvertOptions::default();
     for to in ["libsvm", "csv", "jsonlines"] {
         assert_invariant(&pbr, "m.pbr", to, &o);
@@ -162,23 +165,14 @@ fn recordio_protobuf_mixing_tensor_types_prints_each_record_at_its_own() {
 
 #[test]
 fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
-    use sm_data::Dtype;
-    let part = |csv: &str, dtype: Dtype| {
-        let o = ConvertOptions {
-            dtype: Some(dtype),
-            label_dtype: Some(dtype),
-            ..ConvertOptions::default()
-        };
-        convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
-    };
     let o = ConvertOptions::default();
     let back = |parquet: &[u8]| {
         String::from_utf8(convert_bytes(parquet, "b.parquet", "csv", &o).unwrap()).unwrap()
     };
     // float64 first: float64 columns (the first record's type, whatever
     // the first batch holds); the float32 records widen exactly.
-    let mut wide = part("0.1,0.2,0.30000000000000004\n2.5,-1.25,7\n", Dtype::Float64);
-    wide.extend(part("0.7,0.3,8.9233e-41\n", Dtype::Float32));
+    let mut wide = pbr_of("0.1,0.2,0.30000000000000004\n2.5,-1.25,7\n", Dtype::Float64);
+    wide.extend(pbr_of("0.7,0.3,8.9233e-41\n", Dtype::Float32));
     assert_invariant(&wide, "w.pbr", "parquet", &o);
     let csv = back(&convert_bytes(&wide, "w.pbr", "parquet", &o).unwrap());
     assert!(
@@ -188,8 +182,8 @@ fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
     // float32 first: a float64 record would be rounded into the float32
     // columns (it was, when the first batch was float32 only): refused at
     // that record, whatever the chunks, unless --dtype asks for a type.
-    let mut narrow = part("0.1,0.2,8.9233e-41\n", Dtype::Float32);
-    narrow.extend(part("0.1,0.2,0.30000000000000004\n", Dtype::Float64));
+    let mut narrow = pbr_of("0.1,0.2,8.9233e-41\n", Dtype::Float32);
+    narrow.extend(pbr_of("0.1,0.2,0.30000000000000004\n", Dtype::Float64));
     for size in [1, 8, 64, 1 << 16] {
         for threads in [1, 2] {
             let e =
