@@ -185,8 +185,10 @@ pub(crate) enum Kernel {
     /// One value at a time ([`write`]).
     Scalar,
     /// [`avx2::decimal4`].
+    #[cfg(target_arch = "x86_64")]
     Avx2,
     /// [`avx512::decimal8`].
+    #[cfg(target_arch = "x86_64")]
     Avx512,
 }
 
@@ -522,6 +524,7 @@ mod tests {
     /// Runs `kernel` on windows of `N` values of the sample (and f64
     /// values that round to f32, or overflow it) and compares each lane
     /// with the scalar [`decimal`] and [`digits8`].
+    #[cfg(target_arch = "x86_64")]
     fn matches_scalar<const N: usize>(kernel: impl Fn(&[f64; N], &mut Decimals)) {
         let values: Vec<f64> = sample()
             .into_iter()

@@ -191,8 +191,9 @@ pub fn write_fields(out: &mut Vec<u8>, values: &[f64], dtype: Dtype, delim: u8, 
 /// a time where the CPU has AVX-512 or AVX2), the others as
 /// [`write_value`] prints them, copied.
 fn fields_f32(out: &mut Vec<u8>, values: &[f64], delim: u8, first: bool) {
-    use super::shortf32::{Kernel, kernel};
-    match kernel() {
+    #[cfg(target_arch = "x86_64")]
+    use super::shortf32::Kernel;
+    match super::shortf32::kernel() {
         // SAFETY: the kernel's features are present.
         #[cfg(target_arch = "x86_64")]
         Kernel::Avx512 => unsafe { fields_f32_avx512(out, values, delim, first) },
@@ -253,6 +254,8 @@ fn fields_f32_with<const LANES: usize>(out: &mut Vec<u8>, values: &[f64], delim:
     };
     let rest = if LANES > 1 {
         let (blocks, rest) = values.as_chunks::<LANES>();
+        // Filled by the x86-64 kernels (LANES is 1 elsewhere).
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut d = shortf32::Decimals::default();
         for block in blocks {
             #[cfg(target_arch = "x86_64")]

@@ -15,9 +15,11 @@
 use super::jsongrammar::{MAX_DEPTH, escape_end, number_end};
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use super::number::Portable;
+use super::number::multiversion;
 #[cfg(target_arch = "x86_64")]
 use super::number::{Avx2, Avx512, Sse2};
-use super::number::{Level, level, multiversion};
+#[cfg(target_arch = "x86_64")]
+use super::number::{Level, level};
 
 /// What [`json_lines`] found for one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -616,6 +618,7 @@ mod tests {
     /// `allow_unsure` says so.
     fn agrees(data: &[u8], allow_unsure: impl Fn(&[u8]) -> bool) {
         let want = reference(data);
+        #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
         let mut runs = vec![("portable", verdicts_with::<Portable>(data))];
         #[cfg(target_arch = "x86_64")]
         {
@@ -716,6 +719,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn the_masks_of_every_copy_agree() {
         let mut rng = XorShift(0x9E37_79B9_7F4A_7C15);
         let alphabet = b"\"\\ \t\r\n{}[]:,aZ0\x00\x1f\x20\x7f\x80\xff";

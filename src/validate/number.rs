@@ -376,6 +376,7 @@ impl IndexFold for EachIndex {
 
 /// The instruction sets the 64-byte scans have copies for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(super) enum Level {
     /// Byte at a time (targets other than x86-64).
     #[cfg(not(target_arch = "x86_64"))]
@@ -399,6 +400,7 @@ pub(super) enum Level {
 /// The best [`Level`] this CPU runs (detected once; `std` caches it).
 /// `SM_DATA_SIMD=sse2|avx2|avx512` caps it, to compare or test the copies.
 #[inline]
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
 pub(super) fn level() -> Level {
     #[cfg(target_arch = "x86_64")]
     {
@@ -1699,6 +1701,7 @@ mod tests {
     }
 
     #[test]
+    #[cfg(target_arch = "x86_64")]
     fn portable_masks_match_the_simd_ones() {
         let mut x = 0xD1B5_4A32_D192_ED03u64;
         let mut b = [0u8; 64];

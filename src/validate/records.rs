@@ -11,6 +11,7 @@
 //! tallies and statistics (tested below against the full path alone).
 
 use super::finding::{Check, Finding, Severity, Site};
+#[cfg(target_arch = "x86_64")]
 use super::number;
 use super::stats::Part;
 use super::table::Schema;
