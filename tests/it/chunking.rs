@@ -130,9 +130,14 @@ fn recordio_protobuf_with_split_records() {
 /// RecordIO-protobuf records of `csv`'s rows, features and labels of
 /// tensor type `dtype`.
 fn pbr_of(csv: &str, dtype: Dtype) -> Vec<u8> {
+    pbr_with(csv, dtype, dtype)
+}
+
+/// [`pbr_of`] with labels of their own type.
+fn pbr_with(csv: &str, dtype: Dtype, label_dtype: Dtype) -> Vec<u8> {
     let o = ConvertOptions {
         dtype: Some(dtype),
-        label_dtype: Some(dtype),
+        label_dtype: Some(label_dtype),
         ..ConvertOptions::default()
     };
     convert_bytes(csv.as_bytes(), "p.csv", "recordio-protobuf", &o).unwrap()
@@ -203,4 +208,45 @@ fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
     assert_invariant(&narrow, "n.pbr", "parquet", &asked);
     let csv = back(&convert_bytes(&narrow, "n.pbr", "parquet", &asked).unwrap());
     assert!(csv.ends_with("0.1,0.2,0.30000000000000004\n"), "{csv}");
+    // int32 values after float32 ones: 16777217 has no float32 (it would
+    // become 16777216), so refused the same way.
+    let mut ints = pbr_of("1,0.5,2\n", Dtype::Float32);
+    ints.extend(pbr_of("3,16777217,4\n", Dtype::Int32));
+    for size in [1, 1 << 16] {
+        let e = convert_bytes(&ints, "i.pbr", "parquet", &with(size, 2, &o)).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("record 2")
+                && text.contains("values are int32 but the Parquet columns are float32"),
+            "size {size}: {text}"
+        );
+    }
+    // (--dtype alone is not enough: the labels are int32 after float32 too.)
+    let both = ConvertOptions {
+        label_dtype: Some(Dtype::Float64),
+        ..asked.clone()
+    };
+    let csv = back(&convert_bytes(&ints, "i.pbr", "parquet", &both).unwrap());
+    assert!(csv.ends_with("3,16777217,4\n"), "{csv}");
+    // Labels narrow on their own: float64 features throughout, a float64
+    // label after float32 ones is refused, with the flag for labels.
+    let mut labels = pbr_with("0.5,0.1,0.2\n", Dtype::Float64, Dtype::Float32);
+    labels.extend(pbr_with("0.1,0.1,0.2\n", Dtype::Float64, Dtype::Float64));
+    for size in [1, 1 << 16] {
+        let e = convert_bytes(&labels, "l.pbr", "parquet", &with(size, 2, &o)).unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("record 2")
+                && text.contains("labels are float64 but the Parquet columns are float32")
+                && text.contains("--label-dtype float64"),
+            "size {size}: {text}"
+        );
+    }
+    let labels_asked = ConvertOptions {
+        label_dtype: Some(Dtype::Float64),
+        ..ConvertOptions::default()
+    };
+    assert_invariant(&labels, "l.pbr", "parquet", &labels_asked);
+    let csv = back(&convert_bytes(&labels, "l.pbr", "parquet", &labels_asked).unwrap());
+    assert_eq!(csv, "0.5,0.1,0.2\n0.1,0.1,0.2\n");
 }
