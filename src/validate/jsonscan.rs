@@ -42,6 +42,12 @@ pub(super) struct JsonMasks {
     newline: u64,
     /// `{ } [ ] : ,`
     structural: u64,
+    /// `{`, `}`, `:`, `,` and `[` or `]`, each on its own (for [`flat`]).
+    open: u64,
+    close: u64,
+    colon: u64,
+    comma: u64,
+    bracket: u64,
     /// Bytes below 0x20.
     control: u64,
     /// Bytes above 0x7F.
@@ -51,8 +57,29 @@ pub(super) struct JsonMasks {
 /// How [`json_lines`] computes the [`JsonMasks`] of a block, one copy per
 /// instruction set (as `number::Masker`).
 pub(super) trait JsonMasker {
+    /// Whether lines are checked as flat objects from the masks first
+    /// ([`flat`]): the copies whose CPUs have a fast [`JsonMasker::pext`].
+    const FLAT: bool = false;
     /// The masks of `b`.
     fn json64(b: &[u8; 64]) -> JsonMasks;
+    /// The bits of `x` where `m` has ones, packed at the bottom (BMI2's
+    /// PEXT).
+    #[inline(always)]
+    fn pext(x: u64, m: u64) -> u64 {
+        pext_portable(x, m)
+    }
+}
+
+/// [`JsonMasker::pext`] a bit at a time.
+#[inline]
+fn pext_portable(x: u64, mut m: u64) -> u64 {
+    let (mut out, mut k) = (0, 0);
+    while m != 0 {
+        out |= (x >> m.trailing_zeros() & 1) << k;
+        k += 1;
+        m &= m - 1;
+    }
+    out
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -65,18 +92,23 @@ impl JsonMasker for Sse2 {
             // SAFETY: SSE2 is part of x86-64, so these intrinsics are
             // always available; `b[16 * k..]` holds 16 readable bytes
             // (k < 4) and the load is unaligned.
-            let (q, s, w, n, t, c, h) = unsafe {
+            let (q, s, w, n, t, c, h, [o, e, l, a, r]) = unsafe {
                 let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
                 let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
+                let open = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'{' as i8));
+                let close = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'}' as i8));
+                let colon = _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8));
+                let comma = _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8));
+                let bracket = _mm_or_si128(
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b'[' as i8)),
+                    _mm_cmpeq_epi8(v, _mm_set1_epi8(b']' as i8)),
+                );
                 let st = _mm_or_si128(
                     _mm_or_si128(
                         _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'{' as i8)),
                         _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'}' as i8)),
                     ),
-                    _mm_or_si128(
-                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b':' as i8)),
-                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b',' as i8)),
-                    ),
+                    _mm_or_si128(colon, comma),
                 );
                 let sp = _mm_or_si128(
                     _mm_or_si128(
@@ -93,6 +125,7 @@ impl JsonMasker for Sse2 {
                     _mm_movemask_epi8(st),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
                     _mm_movemask_epi8(v),
+                    [open, close, colon, comma, bracket].map(|x| _mm_movemask_epi8(x)),
                 )
             };
             let at = 16 * k;
@@ -103,6 +136,11 @@ impl JsonMasker for Sse2 {
             m.structural |= (t as u16 as u64) << at;
             m.control |= (c as u16 as u64) << at;
             m.high |= (h as u16 as u64) << at;
+            m.open |= (o as u16 as u64) << at;
+            m.close |= (e as u16 as u64) << at;
+            m.colon |= (l as u16 as u64) << at;
+            m.comma |= (a as u16 as u64) << at;
+            m.bracket |= (r as u16 as u64) << at;
         }
         m
     }
@@ -122,6 +160,14 @@ impl JsonMasker for Avx2 {
 
 #[cfg(target_arch = "x86_64")]
 impl JsonMasker for Avx512 {
+    const FLAT: bool = true;
+
+    #[inline(always)]
+    fn pext(x: u64, m: u64) -> u64 {
+        // SAFETY: the AVX-512 copies enable BMI2 (`level` requires it).
+        unsafe { std::arch::x86_64::_pext_u64(x, m) }
+    }
+
     #[inline(always)]
     fn json64(b: &[u8; 64]) -> JsonMasks {
         use std::arch::x86_64::*;
@@ -131,6 +177,8 @@ impl JsonMasker for Avx512 {
         unsafe {
             let v = _mm512_loadu_si512(b.as_ptr().cast::<__m512i>());
             let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+            let colon = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b':' as i8));
+            let comma = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b',' as i8));
             JsonMasks {
                 quote: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'"' as i8)),
                 backslash: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\\' as i8)),
@@ -140,8 +188,14 @@ impl JsonMasker for Avx512 {
                 newline: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\n' as i8)),
                 structural: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'{' as i8))
                     | _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'}' as i8))
-                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b':' as i8))
-                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b',' as i8)),
+                    | colon
+                    | comma,
+                open: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'{' as i8)),
+                close: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'}' as i8)),
+                colon,
+                comma,
+                bracket: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'[' as i8))
+                    | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b']' as i8)),
                 control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
                 high: _mm512_movepi8_mask(v),
             }
@@ -173,6 +227,11 @@ fn json64_portable(b: &[u8; 64]) -> JsonMasks {
             &mut m.structural,
             matches!(c, b'{' | b'}' | b'[' | b']' | b':' | b','),
         );
+        set(&mut m.open, c == b'{');
+        set(&mut m.close, c == b'}');
+        set(&mut m.colon, c == b':');
+        set(&mut m.comma, c == b',');
+        set(&mut m.bracket, matches!(c, b'[' | b']'));
         set(&mut m.control, c < 0x20);
         set(&mut m.high, c >= 0x80);
     }
@@ -237,6 +296,17 @@ impl Carry {
     /// characters, which need a look).
     #[inline(always)]
     fn tokens(&mut self, m: &JsonMasks) -> (u64, u64) {
+        let s = self.split(m);
+        (
+            s.opening | (s.outside & (m.structural | m.newline)) | s.starts | s.special,
+            s.special,
+        )
+    }
+
+    /// The block's bytes by where they are: the state machine under
+    /// [`Carry::tokens`] and [`flat`].
+    #[inline(always)]
+    fn split(&mut self, m: &JsonMasks) -> Split {
         let esc = escaped(m.backslash, &mut self.escape);
         let quote = m.quote & !esc;
         let in_string = prefix_xor(quote) ^ self.in_string;
@@ -246,12 +316,26 @@ impl Carry {
         let scalar = outside & !(m.structural | m.space | m.newline);
         let starts = scalar & !((scalar << 1) | self.scalar);
         self.scalar = scalar >> 63;
-        let special = inside & (esc | m.control);
-        (
-            (quote & in_string) | (outside & (m.structural | m.newline)) | starts | special,
-            special,
-        )
+        Split {
+            opening: quote & in_string,
+            outside,
+            starts,
+            special: inside & (esc | m.control),
+        }
     }
+}
+
+/// A block's bytes by where they are ([`Carry::split`]).
+#[derive(Debug, Clone, Copy)]
+struct Split {
+    /// Opening quotes.
+    opening: u64,
+    /// Bytes outside strings (quotes excluded).
+    outside: u64,
+    /// The first byte of each bare value.
+    starts: u64,
+    /// Escaped bytes and control characters inside strings.
+    special: u64,
 }
 
 /// The tokens of a chunk, in order, block by block: the classification
@@ -335,9 +419,23 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
     /// Classifies the next block; false at the end of the data.
     #[inline(always)]
     fn refill(&mut self) -> bool {
+        match self.block() {
+            Some(masks) => {
+                (self.bits, self.special) = self.carry.tokens(&masks);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The masks of the next block (now the current one, at
+    /// [`Tokens::pos`]), its high bytes noted for [`Tokens::utf8_until`];
+    /// `None` at the end of the data.
+    #[inline(always)]
+    fn block(&mut self) -> Option<JsonMasks> {
         let (data, pos) = (self.data, self.next_block);
         if pos >= data.len() {
-            return false;
+            return None;
         }
         let block: [u8; 64] = match data.get(pos..pos + 64) {
             Some(b) => b.try_into().expect("64 bytes"),
@@ -351,11 +449,10 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
         if masks.high != 0 && self.high_at == usize::MAX {
             self.high_at = pos + masks.high.trailing_zeros() as usize;
         }
-        (self.bits, self.special) = self.carry.tokens(&masks);
         self.high = masks.high;
         self.pos = pos;
         self.next_block = pos + 64;
-        true
+        Some(masks)
     }
 
     /// Whether the line from `start` to the newline token at `end` (or
@@ -490,6 +587,186 @@ fn object<M: JsonMasker>(t: &mut Tokens<'_, M>) -> Result<(), usize> {
     }
 }
 
+/// The tokens of the lines checked so far by [`flat`] that its rules
+/// look back at: bit 0 of each field is set when the last token was one.
+#[derive(Debug, Clone, Copy)]
+struct Last {
+    newline: u64,
+    open: u64,
+    close: u64,
+    colon: u64,
+    comma: u64,
+    /// A string that is a key (after `{` or `,`).
+    key: u64,
+    /// A value: a string after `:`, or a bare value.
+    value: u64,
+}
+
+/// Lines of flat objects — `{"key": value, ...}` with strings, numbers
+/// and literals as values — checked a block at a time from the masks,
+/// from `line` (a line start, where `t` was restarted) on: the tokens'
+/// classes are packed in token order ([`JsonMasker::pext`]) and every
+/// token checked against the one or two before it with a few mask
+/// operations, instead of walking the tokens one by one. In such a line
+/// the tokens run `{` (key `:` value (`,` key `:` value)*)? `}` and each
+/// token's predecessor decides whether it may come: `{` after a newline,
+/// a string after `{`, `,` or `:` (a key after the first two, a value
+/// after `:`), `:` after a key, `,` after a value, `}` after `{` or a
+/// value, a bare value after `:`, a newline after `}` or a newline (a
+/// blank line). Bare values are then read one by one ([`bare`]), as are
+/// the bytes in strings that need a look ([`Tokens::inside`]).
+///
+/// Calls `each` for every line it vouches for, as [`json_lines_with`]
+/// does, and returns `Ok(lines)` at the end of the data, or `Err((start,
+/// lines))` at the start of a line it cannot vouch for (nested
+/// containers, or an error), which the caller walks, restarting there.
+#[inline(always)]
+fn flat<M: JsonMasker>(
+    t: &mut Tokens<'_, M>,
+    mut line: usize,
+    each: &mut dyn FnMut(usize, usize, Verdict),
+) -> Result<usize, (usize, usize)> {
+    let data = t.data;
+    let mut lines = 0;
+    let mut last = Last {
+        newline: 1,
+        open: 0,
+        close: 0,
+        colon: 0,
+        comma: 0,
+        key: 0,
+        value: 0,
+    };
+    while let Some(m) = t.block() {
+        let pos = t.pos;
+        let s = t.carry.split(&m);
+        let newline = s.outside & m.newline;
+        let tokens = s.opening
+            | s.starts
+            | (s.outside & (m.open | m.close | m.colon | m.comma | m.bracket | m.newline));
+        // The first position that breaks the rules, if any.
+        let mut wrong = usize::MAX;
+        let mut blanks = 0;
+        if tokens != 0 {
+            let packed = |x: u64| M::pext(x, tokens);
+            let nl = packed(newline);
+            let open = packed(s.outside & m.open);
+            let close = packed(s.outside & m.close);
+            let colon = packed(s.outside & m.colon);
+            let comma = packed(s.outside & m.comma);
+            let string = packed(s.opening);
+            let bare_value = packed(s.starts);
+            // Each token's predecessor (the last token before the block
+            // for the first).
+            let after_nl = (nl << 1) | last.newline;
+            let after_open = (open << 1) | last.open;
+            let after_close = (close << 1) | last.close;
+            let after_colon = (colon << 1) | last.colon;
+            let after_comma = (comma << 1) | last.comma;
+            let key = string & (after_open | after_comma);
+            let value = (string & after_colon) | bare_value;
+            let after_key = (key << 1) | last.key;
+            let after_value = (value << 1) | last.value;
+            let bad = (open & !after_nl)
+                | (string & !(after_open | after_comma | after_colon))
+                | (colon & !after_key)
+                | (comma & !after_value)
+                | (close & !(after_value | after_open))
+                | (nl & !(after_close | after_nl))
+                | (bare_value & !after_colon)
+                | packed(s.outside & m.bracket);
+            if bad != 0 {
+                wrong = pos + nth_one(tokens, bad.trailing_zeros()) as usize;
+            }
+            let top = tokens.count_ones() - 1;
+            last = Last {
+                newline: nl >> top & 1,
+                open: open >> top & 1,
+                close: close >> top & 1,
+                colon: colon >> top & 1,
+                comma: comma >> top & 1,
+                key: key >> top & 1,
+                value: value >> top & 1,
+            };
+            // Blank lines, one bit per newline in order.
+            blanks = M::pext(nl & after_nl, nl);
+        }
+        let mut starts = s.starts;
+        while starts != 0 {
+            let p = pos + starts.trailing_zeros() as usize;
+            if p >= wrong {
+                break;
+            }
+            if !bare(data, p) {
+                wrong = p;
+                break;
+            }
+            starts &= starts - 1;
+        }
+        let mut special = s.special;
+        while special != 0 {
+            let p = pos + special.trailing_zeros() as usize;
+            if p >= wrong {
+                break;
+            }
+            // An escaped byte past the end is padding.
+            if p >= data.len() || !t.inside(p) {
+                wrong = p.min(data.len());
+                break;
+            }
+            special &= special - 1;
+        }
+        let mut ends = newline;
+        while ends != 0 {
+            let p = pos + ends.trailing_zeros() as usize;
+            if p >= wrong {
+                break;
+            }
+            let v = if blanks & 1 == 1 {
+                Verdict::Blank
+            } else if t.utf8_until(line, p) {
+                Verdict::Clean
+            } else {
+                Verdict::Unsure
+            };
+            each(line, p, v);
+            lines += 1;
+            line = p + 1;
+            blanks >>= 1;
+            ends &= ends - 1;
+        }
+        if wrong != usize::MAX {
+            return Err((line, lines));
+        }
+    }
+    // The last line, without a newline.
+    if line < data.len() {
+        let v = if last.newline == 1 {
+            Verdict::Blank
+        } else if last.close == 1 {
+            if t.utf8_until(line, data.len()) {
+                Verdict::Clean
+            } else {
+                Verdict::Unsure
+            }
+        } else {
+            return Err((line, lines));
+        };
+        each(line, data.len(), v);
+        lines += 1;
+    }
+    Ok(lines)
+}
+
+/// The position of the `n`th set bit of `x` (from 0), which has one.
+#[inline]
+fn nth_one(mut x: u64, n: u32) -> u32 {
+    for _ in 0..n {
+        x &= x - 1;
+    }
+    x.trailing_zeros()
+}
+
 /// Bytes that end a bare value.
 static ENDS_BARE: [bool; 256] = {
     let mut t = [false; 256];
@@ -539,7 +816,30 @@ multiversion! {
 fn json_lines_with<M: JsonMasker>(data: &[u8], each: &mut dyn FnMut(usize, usize, Verdict)) {
     let mut t = Tokens::<M>::new(data);
     let mut line = 0;
+    // With `M::FLAT`, lines go to [`flat`] first; a line it cannot vouch
+    // for is walked token by token below, and when that line was valid
+    // (nested, not flat) the next `walk` lines are walked straight away,
+    // `walk` doubling each time up to 1024 lines, so that input of nested
+    // objects is not checked twice over.
+    let (mut walk, mut backoff) = (0usize, 1usize);
     while line < data.len() {
+        let mut refused = false;
+        if M::FLAT && walk == 0 {
+            t.restart(line);
+            match flat(&mut t, line, each) {
+                Ok(_) => return,
+                Err((start, lines)) => {
+                    if lines >= 64 {
+                        backoff = 1;
+                    }
+                    line = start;
+                    t.restart(line);
+                    refused = true;
+                }
+            }
+        } else if M::FLAT {
+            walk -= 1;
+        }
         let outcome = match t.next() {
             None => {
                 each(line, data.len(), Verdict::Blank);
@@ -567,6 +867,10 @@ fn json_lines_with<M: JsonMasker>(data: &[u8], each: &mut dyn FnMut(usize, usize
                 };
                 each(line, end, v);
                 line = end + 1;
+                if refused {
+                    walk = backoff;
+                    backoff = (backoff * 2).min(1024);
+                }
             }
             Err(at) => {
                 let end = memchr::memchr(b'\n', &data[at..]).map_or(data.len(), |k| at + k);
@@ -584,6 +888,18 @@ mod tests {
     use super::*;
     use crate::codec::lines::split_lines;
     use crate::testutil::XorShift;
+
+    /// The portable masks with the [`flat`] check on (and PEXT a bit at a
+    /// time): the flat path on any CPU.
+    struct PortableFlat;
+
+    impl JsonMasker for PortableFlat {
+        const FLAT: bool = true;
+
+        fn json64(b: &[u8; 64]) -> JsonMasks {
+            json64_portable(b)
+        }
+    }
 
     /// The verdicts of [`json_lines_with`] for masker `M`.
     fn verdicts_with<M: JsonMasker>(data: &[u8]) -> Vec<(usize, usize, Verdict)> {
@@ -619,7 +935,10 @@ mod tests {
     fn agrees(data: &[u8], allow_unsure: impl Fn(&[u8]) -> bool) {
         let want = reference(data);
         #[cfg_attr(not(target_arch = "x86_64"), allow(unused_mut))]
-        let mut runs = vec![("portable", verdicts_with::<Portable>(data))];
+        let mut runs = vec![
+            ("portable", verdicts_with::<Portable>(data)),
+            ("portable-flat", verdicts_with::<PortableFlat>(data)),
+        ];
         #[cfg(target_arch = "x86_64")]
         {
             runs.push(("sse2", verdicts_with::<Sse2>(data)));
@@ -1004,13 +1323,21 @@ mod tests {
             b"\"\\\\\"",
             b"\"\\u00e9\"",
             b"\"x y\"",
-            b"[]",
-            b"{}",
             b"\"\"",
             b"12345678901",
+            b"[]",
+            b"{}",
         ];
         let noise = b"\"\\{}[]:, \t\r\nx01-.e+";
-        for _ in 0..3000 {
+        for round in 0..6000 {
+            // Every other round flat objects only (before the mutations),
+            // as `flat` vouches for them.
+            let nested = round % 2 == 0;
+            let atoms = if nested {
+                atoms
+            } else {
+                &atoms[..atoms.len() - 2]
+            };
             let mut data = Vec::new();
             for _ in 0..rng.next_u64() % 6 {
                 let mut line = b"{".to_vec();
@@ -1021,7 +1348,7 @@ mod tests {
                     }
                     line.extend_from_slice(format!("\"k{k}\":").as_bytes());
                     let r = rng.next_u64();
-                    if r.is_multiple_of(4) {
+                    if nested && r.is_multiple_of(4) {
                         line.push(b'[');
                         line.extend_from_slice(atoms[(r >> 8) as usize % atoms.len()]);
                         line.push(b',');
@@ -1051,6 +1378,45 @@ mod tests {
                 data.pop();
             }
             agrees(&data, |_| false);
+        }
+    }
+
+    /// Lines of flat objects are vouched for by [`flat`] itself, without
+    /// the token walk, at every offset in a block; the first line it
+    /// cannot take (a nested one) is where it stops.
+    #[test]
+    fn flat_objects_need_no_walk() {
+        let lines: &[&[u8]] = &[
+            br#"{"id":0,"ts":"2024-06-07 07:50:22","f0":9.442977,"i3":-41963,"b0":true,"c1":"foxtrot"}"#,
+            br#"{}"#,
+            b"",
+            b" \t\r",
+            br#"  { "a" : null , "b":false,"c":"x\"y\\","d":"\u00e9\ud83d\ude00" }  "#,
+            "{\"caf\u{e9}\":\"\u{1F600}\",\"e\":-0.5e-7,\"f\":1E+2,\"g\":0}\r".as_bytes(),
+            br#"{"":""}"#,
+        ];
+        for pad in 0..70 {
+            let mut data = vec![b' '; pad];
+            for _ in 0..3 {
+                data.extend_from_slice(&lines.join(&b'\n'));
+                data.push(b'\n');
+            }
+            let want = reference(&data);
+            assert!(want.iter().all(|v| v.2 != Verdict::Unsure));
+            let mut got = Vec::new();
+            let mut t = Tokens::<PortableFlat>::new(&data);
+            let n = flat(&mut t, 0, &mut |s, e, k| got.push((s, e, k)));
+            assert_eq!(n, Ok(want.len()), "pad {pad}");
+            assert_eq!(got, want, "pad {pad}");
+            // A nested line after them: every line before it is vouched
+            // for, and the flat check stops at its start.
+            let start = data.len();
+            data.extend_from_slice(b"{\"a\":[1]}\n{\"b\":2}");
+            let mut got = Vec::new();
+            let mut t = Tokens::<PortableFlat>::new(&data);
+            let n = flat(&mut t, 0, &mut |s, e, k| got.push((s, e, k)));
+            assert_eq!(n, Err((start, want.len())), "pad {pad}");
+            assert_eq!(got, want, "pad {pad}");
         }
     }
 }
