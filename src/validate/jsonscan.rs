@@ -15,11 +15,11 @@
 use super::jsongrammar::{MAX_DEPTH, escape_end, number_end};
 #[cfg(any(test, not(target_arch = "x86_64")))]
 use super::number::Portable;
-use super::number::multiversion;
 #[cfg(target_arch = "x86_64")]
 use super::number::{Avx2, Avx512, Sse2};
 #[cfg(target_arch = "x86_64")]
 use super::number::{Level, level};
+use super::number::{PREFETCH, multiversion, prefetch};
 
 /// What [`json_lines`] found for one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,6 +48,14 @@ pub(super) struct JsonMasks {
     colon: u64,
     comma: u64,
     bracket: u64,
+    /// The bytes of numbers, each on its own (for [`flat`]): `0`-`9`,
+    /// `0`, `.`, `-`, `e` or `E`, `+`.
+    digit: u64,
+    zero: u64,
+    dot: u64,
+    minus: u64,
+    exp: u64,
+    plus: u64,
     /// Bytes below 0x20.
     control: u64,
     /// Bytes above 0x7F.
@@ -92,7 +100,7 @@ impl JsonMasker for Sse2 {
             // SAFETY: SSE2 is part of x86-64, so these intrinsics are
             // always available; `b[16 * k..]` holds 16 readable bytes
             // (k < 4) and the load is unaligned.
-            let (q, s, w, n, t, c, h, [o, e, l, a, r]) = unsafe {
+            let (q, s, w, n, t, c, h, [o, e, l, a, r, d, z, p, i, x, u]) = unsafe {
                 let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
                 let folded = _mm_or_si128(v, _mm_set1_epi8(0x20));
                 let open = _mm_cmpeq_epi8(v, _mm_set1_epi8(b'{' as i8));
@@ -103,6 +111,9 @@ impl JsonMasker for Sse2 {
                     _mm_cmpeq_epi8(v, _mm_set1_epi8(b'[' as i8)),
                     _mm_cmpeq_epi8(v, _mm_set1_epi8(b']' as i8)),
                 );
+                // v - '0' (wrapping) at most 9.
+                let d = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
+                let digit = _mm_cmpeq_epi8(_mm_min_epu8(d, _mm_set1_epi8(9)), d);
                 let st = _mm_or_si128(
                     _mm_or_si128(
                         _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'{' as i8)),
@@ -125,7 +136,20 @@ impl JsonMasker for Sse2 {
                     _mm_movemask_epi8(st),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(v, _mm_set1_epi8(0x1F)), v)),
                     _mm_movemask_epi8(v),
-                    [open, close, colon, comma, bracket].map(|x| _mm_movemask_epi8(x)),
+                    [
+                        open,
+                        close,
+                        colon,
+                        comma,
+                        bracket,
+                        digit,
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'0' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'.' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8)),
+                        _mm_cmpeq_epi8(folded, _mm_set1_epi8(b'e' as i8)),
+                        _mm_cmpeq_epi8(v, _mm_set1_epi8(b'+' as i8)),
+                    ]
+                    .map(|x| _mm_movemask_epi8(x)),
                 )
             };
             let at = 16 * k;
@@ -141,6 +165,12 @@ impl JsonMasker for Sse2 {
             m.colon |= (l as u16 as u64) << at;
             m.comma |= (a as u16 as u64) << at;
             m.bracket |= (r as u16 as u64) << at;
+            m.digit |= (d as u16 as u64) << at;
+            m.zero |= (z as u16 as u64) << at;
+            m.dot |= (p as u16 as u64) << at;
+            m.minus |= (i as u16 as u64) << at;
+            m.exp |= (x as u16 as u64) << at;
+            m.plus |= (u as u16 as u64) << at;
         }
         m
     }
@@ -196,6 +226,15 @@ impl JsonMasker for Avx512 {
                 comma,
                 bracket: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'[' as i8))
                     | _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b']' as i8)),
+                digit: _mm512_cmplt_epu8_mask(
+                    _mm512_sub_epi8(v, _mm512_set1_epi8(b'0' as i8)),
+                    _mm512_set1_epi8(10),
+                ),
+                zero: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'0' as i8)),
+                dot: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'.' as i8)),
+                minus: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'-' as i8)),
+                exp: _mm512_cmpeq_epi8_mask(folded, _mm512_set1_epi8(b'e' as i8)),
+                plus: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'+' as i8)),
                 control: _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(0x20)),
                 high: _mm512_movepi8_mask(v),
             }
@@ -232,6 +271,12 @@ fn json64_portable(b: &[u8; 64]) -> JsonMasks {
         set(&mut m.colon, c == b':');
         set(&mut m.comma, c == b',');
         set(&mut m.bracket, matches!(c, b'[' | b']'));
+        set(&mut m.digit, c.is_ascii_digit());
+        set(&mut m.zero, c == b'0');
+        set(&mut m.dot, c == b'.');
+        set(&mut m.minus, c == b'-');
+        set(&mut m.exp, matches!(c, b'e' | b'E'));
+        set(&mut m.plus, c == b'+');
         set(&mut m.control, c < 0x20);
         set(&mut m.high, c >= 0x80);
     }
@@ -314,11 +359,14 @@ impl Carry {
         let inside = in_string & !quote;
         let outside = !(in_string | quote);
         let scalar = outside & !(m.structural | m.space | m.newline);
-        let starts = scalar & !((scalar << 1) | self.scalar);
+        let continued = self.scalar;
+        let starts = scalar & !((scalar << 1) | continued);
         self.scalar = scalar >> 63;
         Split {
             opening: quote & in_string,
             outside,
+            scalar,
+            continued,
             starts,
             special: inside & (esc | m.control),
         }
@@ -332,6 +380,10 @@ struct Split {
     opening: u64,
     /// Bytes outside strings (quotes excluded).
     outside: u64,
+    /// The bytes of bare values.
+    scalar: u64,
+    /// 1 when the previous block ended in a bare value.
+    continued: u64,
     /// The first byte of each bare value.
     starts: u64,
     /// Escaped bytes and control characters inside strings.
@@ -445,6 +497,7 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
                 b
             }
         };
+        prefetch(data, pos + PREFETCH);
         let masks = M::json64(&block);
         if masks.high != 0 && self.high_at == usize::MAX {
             self.high_at = pos + masks.high.trailing_zeros() as usize;
@@ -691,7 +744,10 @@ fn flat<M: JsonMasker>(
             // Blank lines, one bit per newline in order.
             blanks = M::pext(nl & after_nl, nl);
         }
-        let mut starts = s.starts;
+        let (mut starts, wrong_number) = numbers(&m, &s);
+        if wrong_number != 0 {
+            wrong = wrong.min(pos + wrong_number.trailing_zeros() as usize);
+        }
         while starts != 0 {
             let p = pos + starts.trailing_zeros() as usize;
             if p >= wrong {
@@ -756,6 +812,62 @@ fn flat<M: JsonMasker>(
         lines += 1;
     }
     Ok(lines)
+}
+
+/// The numbers of a block checked from its masks, for [`flat`]: those
+/// within the block that have no exponent, `-?(0|[1-9][0-9]*)(\.[0-9]+)?`
+/// and nothing else. Returns the starts of the bare values left to
+/// [`bare`] (literals, a value that runs on into the next block, every
+/// value of a block with an exponent in it) and the bytes where a number
+/// breaks the grammar. A value carried on from the previous block was
+/// read by [`bare`] there.
+#[inline(always)]
+fn numbers(m: &JsonMasks, s: &Split) -> (u64, u64) {
+    let scalar = s.scalar;
+    if scalar == 0 {
+        return (0, 0);
+    }
+    // An exponent: `e`/`E` after a digit, or `+`.
+    if scalar & (m.plus | (m.exp & (m.digit << 1))) != 0 {
+        return (s.starts, 0);
+    }
+    // The rest of the value carried on (trailing ones, when the previous
+    // block ended in one), and the value that reaches the block's end.
+    let carried = scalar & !scalar.wrapping_add(s.continued);
+    let last = match s.starts {
+        0 => 0,
+        st => {
+            let from = 63 - st.leading_zeros();
+            if scalar >> from == u64::MAX >> from {
+                1u64 << from
+            } else {
+                0
+            }
+        }
+    };
+    let words = s.starts & !last & !(m.digit | m.minus);
+    let to_read = last | words;
+    // The bytes of the values read by `bare` (the addition carries
+    // through each value's run of bytes, clearing it).
+    let read = scalar & !scalar.wrapping_add(to_read) | carried;
+    let num = scalar & !read;
+    let first = s.starts & num;
+    let minus = num & m.minus;
+    let dot = num & m.dot;
+    let int = (first & m.digit) | ((first & minus) << 1);
+    let wrong = (num & !(m.digit | m.dot | m.minus))
+        // `-` only first, and a digit after it.
+        | (minus & !first)
+        | ((minus << 1) & !m.digit)
+        // A digit after `.` (one before it follows: `.` is not first, as
+        // values starting with it go to `bare`, and `-` or `.` before it
+        // fail the rules for them), and no second `.`: the digits after
+        // a `.` do not end at another.
+        | ((dot << 1) & !m.digit)
+        | (m.digit.wrapping_add(dot << 1) & dot)
+        // No leading zero before another digit.
+        | (((int & m.zero) << 1) & m.digit);
+    (to_read, wrong)
 }
 
 /// The position of the `n`th set bit of `x` (from 0), which has one.
@@ -1213,6 +1325,16 @@ mod tests {
             b"\xEF\xBB\xBF{\"a\":1}",
             br#"{"a":-0.5e-7,"b":1E+2,"c":0,"d":-0}"#,
             br#"{"a":01}"#,
+            br#"{"a":-01}"#,
+            br#"{"a":00}"#,
+            br#"{"a":-0,"b":0.0,"c":10.01,"d":-0.5}"#,
+            br#"{"a":-}"#,
+            br#"{"a":1-2}"#,
+            br#"{"a":1.2.3}"#,
+            br#"{"a":-0.5.1}"#,
+            br#"{"a":1.-2}"#,
+            br#"{"a":1..2}"#,
+            br#"{"a":2.5e3.1}"#,
             br#"{"a":1.}"#,
             br#"{"a":.1}"#,
             br#"{"a":+1}"#,

@@ -374,6 +374,35 @@ impl IndexFold for EachIndex {
     }
 }
 
+/// How far ahead of the byte being checked the line and block loops of
+/// the checks ask for the input ([`prefetch`]).
+pub(super) const PREFETCH: usize = 2048;
+
+/// Asks for the cache line of `data[at]` to be brought into the cache,
+/// if `at` is within `data`.
+///
+/// The hardware prefetchers follow a stream only within a 4 KiB page, so
+/// each page of a mapped input otherwise starts with a wait for memory;
+/// asking [`PREFETCH`] bytes ahead starts the next page early. With the
+/// JSON Lines checks down to ~2 cycles a byte that wait was a third of
+/// their time (`validate -a generic -j 1` on the 1 GB benchmark file:
+/// 0.56-0.61 s without, 0.46-0.48 s 2 or 4 KiB ahead, 0.49 s 16 KiB
+/// ahead).
+#[inline(always)]
+pub(super) fn prefetch(data: &[u8], at: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if at < data.len() {
+        // SAFETY: a prefetch is only a hint and reads nothing; the address
+        // is within `data`.
+        unsafe {
+            use std::arch::x86_64::{_MM_HINT_T0, _mm_prefetch};
+            _mm_prefetch::<_MM_HINT_T0>(data.as_ptr().add(at).cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (data, at);
+}
+
 /// The instruction sets the 64-byte scans have copies for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
