@@ -242,6 +242,8 @@ struct Masks64 {
     delim: u64,
     /// A second separator (LibSVM's ':'; the delimiter again for CSV).
     delim2: u64,
+    /// `\n` (where [`plain_pairs_line`] stops).
+    newline: u64,
 }
 
 /// Defines `pub(crate) fn $name(args) -> ret` (with the docs given) that
@@ -494,7 +496,7 @@ impl Masker for Sse2 {
             // SAFETY: SSE2 is part of x86-64, so these intrinsics are
             // always available; `b[16 * k..]` holds 16 readable bytes
             // (k < 4) and the load is unaligned.
-            let (g, z, p, n, l, l2) = unsafe {
+            let (g, z, p, n, l, l2, nl) = unsafe {
                 let v = _mm_loadu_si128(b.as_ptr().add(16 * k).cast::<__m128i>());
                 let x = _mm_sub_epi8(v, _mm_set1_epi8(b'0' as i8));
                 (
@@ -504,6 +506,7 @@ impl Masker for Sse2 {
                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'-' as i8))),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d as i8))),
                     _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(d2 as i8))),
+                    _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(b'\n' as i8))),
                 )
             };
             let at = 16 * k;
@@ -513,6 +516,7 @@ impl Masker for Sse2 {
             m.minus |= (n as u16 as u64) << at;
             m.delim |= (l as u16 as u64) << at;
             m.delim2 |= (l2 as u16 as u64) << at;
+            m.newline |= (nl as u16 as u64) << at;
         }
         m
     }
@@ -536,7 +540,7 @@ impl Masker for Avx2 {
             // "avx2")]` copies, run after `level` detected AVX2;
             // `b[32 * k..]` holds 32 readable bytes (k < 2) and the load
             // is unaligned.
-            let (g, z, p, n, l, l2) = unsafe {
+            let (g, z, p, n, l, l2, nl) = unsafe {
                 let v = _mm256_loadu_si256(b.as_ptr().add(32 * k).cast::<__m256i>());
                 let x = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
                 (
@@ -549,6 +553,7 @@ impl Masker for Avx2 {
                     _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'-' as i8))),
                     _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(d as i8))),
                     _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(d2 as i8))),
+                    _mm256_movemask_epi8(_mm256_cmpeq_epi8(v, _mm256_set1_epi8(b'\n' as i8))),
                 )
             };
             let at = 32 * k;
@@ -558,6 +563,7 @@ impl Masker for Avx2 {
             m.minus |= (n as u32 as u64) << at;
             m.delim |= (l as u32 as u64) << at;
             m.delim2 |= (l2 as u32 as u64) << at;
+            m.newline |= (nl as u32 as u64) << at;
         }
         m
     }
@@ -589,6 +595,7 @@ impl Masker for Avx512 {
                 minus: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'-' as i8)),
                 delim: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(d as i8)),
                 delim2: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(d2 as i8)),
+                newline: _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(b'\n' as i8)),
             }
         }
     }
@@ -801,6 +808,7 @@ fn masks64_portable(b: &[u8; 64], d: u8, d2: u8) -> Masks64 {
         m.minus |= ((c == b'-') as u64) << i;
         m.delim |= ((c == d) as u64) << i;
         m.delim2 |= ((c == d2) as u64) << i;
+        m.newline |= ((c == b'\n') as u64) << i;
     }
     m
 }
@@ -964,6 +972,14 @@ multiversion! {
     vbmi plain_pairs => plain_pairs_with(text: &[u8]) -> Option<Pairs>
 }
 
+multiversion! {
+/// [`plain_pairs`] of the tokens from the start of `text` to its first
+/// `\n` (or its end), found in the same pass: `Some` with the pairs and
+/// where that newline is. Lets a chunk's lines be checked without first
+/// searching each one's end; a line ending in `\r\n` is `None`.
+    vbmi plain_pairs_line => plain_pairs_line_with(text: &[u8]) -> Option<(Pairs, usize)>
+}
+
 /// [`plain_pairs`] with the masks of `M`.
 #[inline(always)]
 fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
@@ -971,6 +987,21 @@ fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
     if len == 0 || text[len - 1] == b' ' {
         return None;
     }
+    pairs_with::<M, false>(text).map(|(pairs, _)| pairs)
+}
+
+/// [`plain_pairs_line`] with the masks of `M`.
+#[inline(always)]
+fn plain_pairs_line_with<M: Masker>(text: &[u8]) -> Option<(Pairs, usize)> {
+    let (pairs, len) = pairs_with::<M, true>(text)?;
+    (len > 0 && text[len - 1] != b' ').then_some((pairs, len))
+}
+
+/// The scan under [`plain_pairs`] (the whole of `text`) and
+/// [`plain_pairs_line`] (`LINE`: up to the first newline), with the
+/// length scanned. A last space is the caller's to refuse.
+#[inline(always)]
+fn pairs_with<M: Masker, const LINE: bool>(text: &[u8]) -> Option<(Pairs, usize)> {
     let mut base = 0usize;
     let (mut count, mut nonzero) = (0u64, 0u64);
     let mut indices = M::Indices::new();
@@ -979,9 +1010,19 @@ fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
     let mut carry_index = false;
     let mut carry = ValueCarry::default();
     let mut buf = [0u8; 64];
-    loop {
-        let (block, n, valid, end) = block_at(text, base, &mut buf);
+    let len = loop {
+        let (block, mut n, mut valid, mut end) = block_at(text, base, &mut buf);
         let m = M::masks64(block, b' ', b':');
+        if LINE {
+            // Nothing has read the line before: ask for what follows.
+            prefetch(text, base + PREFETCH);
+            let nl = m.newline & valid;
+            if nl != 0 {
+                n = nl.trailing_zeros() as usize;
+                valid = (1u64 << n) - 1;
+                end = 1u64 << n;
+            }
+        }
         let (g, z, p, minus, sp, co) = (
             m.digit & valid,
             m.zero & valid,
@@ -1010,18 +1051,21 @@ fn plain_pairs_with<M: Masker>(text: &[u8]) -> Option<Pairs> {
         count += co.count_ones() as u64;
         indices.fold(text, base, block, co)?;
         if n < 64 {
-            break;
+            break base + n;
         }
         (prev_space, prev_colon, carry_index) = (sp, co, c0);
         base += 64;
-    }
+    };
     let (min_index, max_index) = indices.finish();
-    Some(Pairs {
-        count,
-        nonzero,
-        min_index,
-        max_index,
-    })
+    Some((
+        Pairs {
+            count,
+            nonzero,
+            min_index,
+            max_index,
+        },
+        len,
+    ))
 }
 
 /// The index whose digits end before the colon at `text[c]` (digits
@@ -1200,7 +1244,29 @@ mod tests {
     }
 
     fn plain_pairs_every(text: &[u8]) -> Option<Pairs> {
-        every_level!(plain_pairs, plain_pairs_with, text)
+        let want = every_level!(plain_pairs, plain_pairs_with, text);
+        // The same tokens as a line among others: ended by a newline
+        // (anything after it unread), or by the end of the text; a `\r`
+        // before the newline is refused.
+        let mut line = text.to_vec();
+        assert_eq!(
+            every_level!(plain_pairs_line, plain_pairs_line_with, &line),
+            want.map(|p| (p, text.len())),
+            "at the end"
+        );
+        line.extend_from_slice(b"\n1:2 3:4 x\n\n9:9");
+        assert_eq!(
+            every_level!(plain_pairs_line, plain_pairs_line_with, &line),
+            want.map(|p| (p, text.len())),
+            "before a newline"
+        );
+        line.insert(text.len(), b'\r');
+        assert_eq!(
+            every_level!(plain_pairs_line, plain_pairs_line_with, &line),
+            None,
+            "before \\r\\n"
+        );
+        want
     }
 
     /// What `str::parse::<f64>` says, after the same trim (the reference

@@ -562,19 +562,55 @@ fn check_ip_row<'a>(
 /// strict single-space split (spec §8.4): problems there are errors, later
 /// ones warnings. [`FileCtx::strict_until`] is where that line ends.
 pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
-    let data: &[u8] = chunk;
-    let base = chunk.offset;
-    let first_chunk = chunk.index == 0;
+    libsvm_lines(ctx, chunk, chunk.offset, chunk.index == 0, w, true);
+}
+
+/// [`check_libsvm`] of the lines of `data` (at offset `base` of the
+/// file), with or without the one-pass check of the usual line
+/// ([`plain_libsvm_line`]; the tests compare both).
+fn libsvm_lines(
+    ctx: &FileCtx<'_>,
+    data: &[u8],
+    base: u64,
+    first_chunk: bool,
+    w: &mut Work,
+    fast: bool,
+) {
     let xgb = ctx.rules.xgboost;
     let mut line_no = 0u64;
     let mut last_start = 0usize;
     let mut values = Values::default();
     let mut min_index = u64::MAX;
     let mut dim = 0u64;
-    for (raw, start) in split_lines(data) {
+    let mut pos = 0;
+    while pos < data.len() {
+        let start = pos;
         last_start = start;
         let rel = line_no;
         line_no += 1;
+        // The usual line — a label, one space, `idx:val` tokens with single
+        // spaces, `\n` — is checked in one pass that finds its end too
+        // (no separate search for the newline); the lines checked strictly
+        // (XGBoost's first lines) and the file's first line (a BOM) go the
+        // general way below, as does any line the one pass refuses.
+        if fast
+            && !(first_chunk && start == 0)
+            && !(xgb && base + (start as u64) < ctx.strict_until)
+            && let Some((label, pairs, end)) = plain_libsvm_line(data, start)
+        {
+            w.records += 1;
+            w.stats.records += 1;
+            w.stats.label(label);
+            values.stored += pairs.count;
+            values.nonzero += pairs.nonzero;
+            min_index = min_index.min(pairs.min_index);
+            dim = dim.max(pairs.max_index + 1);
+            pos = end + 1;
+            continue;
+        }
+        let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |k| start + k);
+        pos = end + 1;
+        let raw = &data[start..end];
         let mut line = raw;
         let mut off = start;
         if first_chunk && start == 0 && line.starts_with(BOM) {
@@ -800,6 +836,30 @@ pub(crate) fn check_libsvm(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     w.last_line = base + last_start as u64;
 }
 
+/// The line at `data[start..]` when it is the usual one — a plain label
+/// (no `:weight`), one space, then tokens [`number::plain_pairs_line`]
+/// vouches for up to the newline: the label's value, the pairs and where
+/// the line ends (its newline, or the end of `data`). `None` for
+/// anything else, which [`check_libsvm`]'s general path then checks.
+#[inline]
+fn plain_libsvm_line(data: &[u8], start: usize) -> Option<(f64, number::Pairs, usize)> {
+    // Labels are short: give up past 32 bytes.
+    let window = &data[start..data.len().min(start + 32)];
+    let space = window.iter().position(|&b| b == b' ')?;
+    let label = &window[..space];
+    if label.is_empty()
+        || label
+            .iter()
+            .any(|&b| matches!(b, b':' | b'\t' | b'\n' | b'\r'))
+    {
+        return None;
+    }
+    let value = parse_f64(label)?;
+    let from = start + space + 1;
+    let (pairs, len) = number::plain_pairs_line(&data[from..])?;
+    Some((value, pairs, from + len))
+}
+
 /// Skips the spaces and tabs at `line[i..]`; returns where they end and
 /// whether the run held a tab or more than one byte.
 #[inline]
@@ -1023,6 +1083,81 @@ mod tests {
         assert_eq!(skip_blanks(b" 1", 0), (1, false));
         assert_eq!(skip_blanks(b"\t1", 0), (1, true));
         assert_eq!(skip_blanks(b"1", 0), (0, false));
+    }
+
+    /// The one-pass check of the usual LibSVM line and the general path
+    /// give the same findings, counts and statistics, on lines of every
+    /// kind (plain, weighted, qid, comments, tabs, double spaces, `\r\n`,
+    /// bad tokens, odd labels), in chunks cut anywhere, strict or not.
+    #[test]
+    fn plain_libsvm_lines_agree_with_the_general_path() {
+        use super::super::table::InputKind;
+        use crate::validate::Algorithm;
+        let kinds: [&str; 16] = [
+            "1 0:0.5 3:1.25 17:-2",
+            "0 2:0 5:0.000 9:7",
+            "-1 1:1",
+            "+1 4:3.5",
+            "1.5e3 2:1",
+            "1:0.5 3:1",
+            "2 qid:7 1:1 3:2",
+            "# a comment",
+            "",
+            "1\t2:1 3:4",
+            "1 2:1  3:4",
+            "1 2:1 3:4 ",
+            "1 2:1 3:4\r",
+            "1 2:x 3:4",
+            "nan 2:1",
+            "0 12345678901234567890:1 3:4",
+        ];
+        let mut rng = crate::testutil::XorShift(0x5EED_0F11_B5B0_0001);
+        for round in 0..300 {
+            let mut data = Vec::new();
+            for _ in 0..rng.next_u64() % 40 {
+                let r = rng.next_u64();
+                // Mostly plain lines, as in real files.
+                let k = if r.is_multiple_of(3) {
+                    (r >> 8) as usize % kinds.len()
+                } else {
+                    (r >> 8) as usize % 3
+                };
+                data.extend_from_slice(kinds[k].as_bytes());
+                data.push(b'\n');
+            }
+            if round % 2 == 0 {
+                data.pop();
+            }
+            for alg in [Algorithm::Xgboost, Algorithm::Generic] {
+                let rules = alg.rules_for(InputKind::Libsvm).expect("reads LibSVM");
+                for strict_until in [0, 30] {
+                    let ctx = FileCtx {
+                        name: "t.libsvm",
+                        rules,
+                        algorithm: alg,
+                        max: 3,
+                        delimiter: b',',
+                        label_size: 0,
+                        strict_until,
+                    };
+                    let run = |fast: bool| {
+                        let mut w = Work::new(ctx.max);
+                        libsvm_lines(&ctx, &data, 0, true, &mut w, fast);
+                        format!(
+                            "findings {:#?}\ncounts {:?}\ntallies {:?}\nstats {:?}\nrecords {} lines {} last {}",
+                            w.out.findings,
+                            w.out.counts,
+                            w.tallies,
+                            w.stats,
+                            w.records,
+                            w.lines,
+                            w.last_line
+                        )
+                    };
+                    assert_eq!(run(true), run(false), "{}", String::from_utf8_lossy(&data));
+                }
+            }
+        }
     }
 
     #[test]
