@@ -187,20 +187,27 @@ fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
     // float32 first: a float64 record would be rounded into the float32
     // columns (it was, when the first batch was float32 only): refused at
     // that record, whatever the chunks, unless --dtype asks for a type.
+    // Refused at the second record, whatever the chunks and threads.
+    let refused = |pbr: &[u8], sizes: &[usize], says: &[&str]| {
+        for &size in sizes {
+            for threads in [1, 2] {
+                let e =
+                    convert_bytes(pbr, "n.pbr", "parquet", &with(size, threads, &o)).unwrap_err();
+                let text = e.to_string();
+                assert!(
+                    text.contains("record 2") && says.iter().all(|s| text.contains(s)),
+                    "size {size} threads {threads}: {text}"
+                );
+            }
+        }
+    };
     let mut narrow = pbr_of("0.1,0.2,8.9233e-41\n", Dtype::Float32);
     narrow.extend(pbr_of("0.1,0.2,0.30000000000000004\n", Dtype::Float64));
-    for size in [1, 8, 64, 1 << 16] {
-        for threads in [1, 2] {
-            let e =
-                convert_bytes(&narrow, "n.pbr", "parquet", &with(size, threads, &o)).unwrap_err();
-            let text = e.to_string();
-            assert!(
-                text.contains("record 2")
-                    && text.contains("float64 but the Parquet columns are float32"),
-                "size {size} threads {threads}: {text}"
-            );
-        }
-    }
+    refused(
+        &narrow,
+        &[1, 8, 64, 1 << 16],
+        &["float64 but the Parquet columns are float32"],
+    );
     let asked = ConvertOptions {
         dtype: Some(Dtype::Float64),
         ..ConvertOptions::default()
@@ -212,15 +219,11 @@ fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
     // become 16777216), so refused the same way.
     let mut ints = pbr_of("1,0.5,2\n", Dtype::Float32);
     ints.extend(pbr_of("3,16777217,4\n", Dtype::Int32));
-    for size in [1, 1 << 16] {
-        let e = convert_bytes(&ints, "i.pbr", "parquet", &with(size, 2, &o)).unwrap_err();
-        let text = e.to_string();
-        assert!(
-            text.contains("record 2")
-                && text.contains("values are int32 but the Parquet columns are float32"),
-            "size {size}: {text}"
-        );
-    }
+    refused(
+        &ints,
+        &[1, 1 << 16],
+        &["values are int32 but the Parquet columns are float32"],
+    );
     // (--dtype alone is not enough: the labels are int32 after float32 too.)
     let both = ConvertOptions {
         label_dtype: Some(Dtype::Float64),
@@ -232,16 +235,14 @@ fn recordio_protobuf_mixing_tensor_types_to_parquet_rounds_nothing() {
     // label after float32 ones is refused, with the flag for labels.
     let mut labels = pbr_with("0.5,0.1,0.2\n", Dtype::Float64, Dtype::Float32);
     labels.extend(pbr_with("0.1,0.1,0.2\n", Dtype::Float64, Dtype::Float64));
-    for size in [1, 1 << 16] {
-        let e = convert_bytes(&labels, "l.pbr", "parquet", &with(size, 2, &o)).unwrap_err();
-        let text = e.to_string();
-        assert!(
-            text.contains("record 2")
-                && text.contains("labels are float64 but the Parquet columns are float32")
-                && text.contains("--label-dtype float64"),
-            "size {size}: {text}"
-        );
-    }
+    refused(
+        &labels,
+        &[1, 1 << 16],
+        &[
+            "labels are float64 but the Parquet columns are float32",
+            "--label-dtype float64",
+        ],
+    );
     let labels_asked = ConvertOptions {
         label_dtype: Some(Dtype::Float64),
         ..ConvertOptions::default()
