@@ -27,6 +27,7 @@ use super::finding::Collector;
 use super::{Acc, Check, FileCtx, Finding, Schema, Severity, Work};
 use crate::batch::Batch;
 use crate::error::{Error, ErrorKind, Result};
+use crate::format::parquet::read::column_start;
 use crate::format::parquet::{LabelColumn, Layout, ParquetOptions, Reader, check_framing};
 use crate::pipeline;
 use crate::store::Input;
@@ -87,7 +88,7 @@ pub(super) fn check(
             acc.stats.records += rows;
             Ok(())
         }
-        _ => check_numeric(acc, ctx, bytes, &meta, &columns, footer, popts),
+        _ => check_numeric(acc, ctx, bytes, &columns, footer, popts),
     }
 }
 
@@ -215,7 +216,6 @@ fn check_numeric(
     acc: &mut Acc,
     ctx: &FileCtx<'_>,
     bytes: Bytes,
-    meta: &ArrowReaderMetadata,
     columns: &[(String, DataType)],
     footer: u64,
     popts: pipeline::Options,
@@ -298,17 +298,8 @@ fn check_numeric(
             return Ok(());
         }
     };
-    let offsets: Vec<u64> = meta
-        .metadata()
-        .row_groups()
-        .iter()
-        .map(|g| {
-            g.columns()
-                .iter()
-                .map(|c| c.byte_range().0)
-                .min()
-                .unwrap_or(4)
-        })
+    let offsets: Vec<u64> = (0..reader.num_row_groups())
+        .map(|rg| reader.row_group_offset(rg))
         .collect();
     let threads = if popts.threads == 0 {
         std::thread::available_parallelism().map_or(1, |n| n.get())
@@ -504,7 +495,7 @@ fn check_deepar(
                         .and_then(|s| s.null_count_opt())
                         .unwrap_or(0);
                     if nulls > 0 {
-                        let at = leaf.map_or(footer, |l| rg.column(l).byte_range().0);
+                        let at = leaf.map_or(footer, |l| column_start(rg.column(l)));
                         acc.push(
                             base(Check::DeeparStart, Some(i))
                                 .record(row)

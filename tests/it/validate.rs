@@ -1263,3 +1263,21 @@ fn s3_manifests_list_objects_and_missing_ones_are_findings() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert!(out.contains("manifest-missing"), "{out}");
 }
+
+/// A corrupt footer with a negative column-chunk offset: reported as a
+/// Parquet read problem, not a panic (validate asked the parquet crate for
+/// the chunk's `byte_range()`, which asserts; the `validate` fuzz target
+/// found it, with the same file `convert` already reported).
+#[cfg(feature = "parquet")]
+#[test]
+fn a_negative_column_offset_is_a_finding_not_a_panic() {
+    for alg in ["generic", "xgboost", "linear-learner"] {
+        let r = run(
+            "bad/parquet/fuzz_negative_column_offset.parquet",
+            alg,
+            Some("application/x-parquet"),
+        );
+        let f = first(&r, "parquet-read");
+        assert_eq!(f.severity, Severity::Error, "{alg}");
+    }
+}

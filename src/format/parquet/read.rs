@@ -134,6 +134,16 @@ fn parquet_error(e: impl std::fmt::Display, what: &str) -> Error {
 /// `parquet` fuzz target) instead of returning an error. The caller adds
 /// the location. Only decoder calls are wrapped, never sm-data's own code
 /// or a caller's callback.
+/// Byte offset where a column chunk starts (its dictionary page, else its
+/// first data page; 0 for a negative offset). Not the parquet crate's
+/// `byte_range()`, which panics on a negative offset or length in a corrupt
+/// footer (found by the `parquet` and `validate` fuzz targets).
+pub(crate) fn column_start(m: &parquet::file::metadata::ColumnChunkMetaData) -> u64 {
+    m.dictionary_page_offset()
+        .unwrap_or(m.data_page_offset())
+        .max(0) as u64
+}
+
 pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     crate::error::catch_expected_panic(f).map_err(|p| {
         let msg = p
@@ -501,17 +511,12 @@ impl Reader {
     }
 
     /// Byte offset where row group `rg` starts.
-    fn row_group_offset(&self, rg: usize) -> u64 {
+    pub(crate) fn row_group_offset(&self, rg: usize) -> u64 {
         let g = self.meta.metadata().row_group(rg);
         // Not `byte_range()`, which panics on a negative offset or length
         // in a corrupt footer (found by the `parquet` fuzz target).
         (0..g.num_columns())
-            .map(|c| {
-                let m = g.column(c);
-                m.dictionary_page_offset()
-                    .unwrap_or(m.data_page_offset())
-                    .max(0) as u64
-            })
+            .map(|c| column_start(g.column(c)))
             .min()
             .unwrap_or(4)
     }
