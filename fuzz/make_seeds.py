@@ -213,3 +213,7 @@ write("parquet", "regression_dictionary_index.parquet", b"\x00" + read("bad/parq
 write("table", "regression_no_columns.jsonl", b"\x01" + b"{}\n")
 # parquet: a negative column offset in the footer (byte_range() panicked).
 write("parquet", "regression_negative_column_offset.parquet", b"\x00" + read("bad/parquet/fuzz_negative_column_offset.parquet"))
+# A dictionary page stating 612 M values in 24 bytes: a 4.9 GB allocation in
+# the parquet crate before sm-data bounded the count (found by this target;
+# testdata/bad/parquet/fuzz_dictionary_count.parquet).
+write("parquet", "regression_dictionary_count.parquet", b"\x00" + read("bad/parquet/fuzz_dictionary_count.parquet"))

@@ -2639,6 +2639,13 @@ fn from_parquet(
         }
         out.push(b'\n');
     }
+    let meta = Arc::clone(builder.metadata());
+    let mut first = 0u64;
+    for rg in 0..meta.num_row_groups() {
+        crate::format::parquet::read::check_dictionaries(&bytes, &meta, rg, |_| true)
+            .map_err(|e| located(e.at_record(first)))?;
+        first += meta.row_group(rg).num_rows().max(0) as u64;
+    }
     let mut reader = no_panic("cannot decode", || {
         builder.with_batch_size(64 * 1024).build()
     })

@@ -123,3 +123,50 @@ write(
         )
     ),
 )
+
+
+def dictionary_count(data, values):
+    """Sets the value count of the first dictionary page (uncompressed file,
+    PageHeader in thrift compact: type=DICTIONARY_PAGE, the two sizes, then
+    dictionary_page_header.num_values) to `values`, a varint of the same
+    length as the original."""
+    m = pa.py_buffer(data)
+    meta = pq.ParquetFile(pa.BufferReader(m)).metadata
+    at = meta.row_group(0).column(1).dictionary_page_offset
+    assert data[at : at + 2] == b"\x15\x04", "a dictionary page header"
+    i = at + 2
+    for _ in range(2):  # uncompressed_page_size, compressed_page_size
+        assert data[i] == 0x15
+        i += 1
+        while data[i] & 0x80:
+            i += 1
+        i += 1
+    assert data[i : i + 2] == b"\x4c\x15", "dictionary_page_header.num_values"
+    i += 2
+    old = data[i]
+    assert old < 0x80, "a one-byte varint"
+    new = values * 2  # zigzag
+    assert new < 0x80
+    return data[:i] + bytes([new]) + data[i + 1 :]
+
+
+# A dictionary page of 3 INT64 values (24 bytes) whose header states 63: the
+# parquet crate sizes the dictionary from that count before decoding (the
+# `parquet` fuzz target found a 1.3 KB file stating 612 M values, a 4.9 GB
+# allocation: fuzz_dictionary_count.parquet); sm-data refuses the count.
+write(
+    "dictionary_count.parquet",
+    dictionary_count(
+        table_bytes(
+            pa.table(
+                {
+                    "label": pa.array([1, 0, 1, 1], pa.int64()),
+                    "x": pa.array([10, 20, 30, 10], pa.int64()),
+                }
+            ),
+            compression="none",
+            use_dictionary=["x"],
+        ),
+        63,
+    ),
+)

@@ -149,6 +149,8 @@ const PARQUET_CASES: &[Case] = &[
     ("parquet/ragged_tensor_to_csv.parquet", "out.csv", &[], "record 3, byte offset 4", "record has 1 features but the records before it have 2"),
     ("parquet/fuzz_dictionary_index.parquet", "out.csv", &[], "record 1, byte offset 4", "cannot decode row group 0: the Parquet decoder failed on corrupt data"),
     ("parquet/fuzz_negative_column_offset.parquet", "out.csv", &[], "record 1, byte offset 4", "the Parquet decoder failed on corrupt data (column start and length should not be negative)"),
+    ("parquet/fuzz_dictionary_count.parquet", "out.csv", &[], "record 1, byte offset 116", "row group 0, column \"i\": the dictionary page states 612161954 values but holds 24 bytes (64 bits a value at least)"),
+    ("parquet/dictionary_count.parquet", "out.pbr", &[], "record 1, byte offset 105", "row group 0, column \"x\": the dictionary page states 63 values but holds 24 bytes (64 bits a value at least)"),
 ];
 
 #[cfg(not(feature = "parquet"))]
@@ -676,5 +678,22 @@ mod regression {
             .recv_timeout(std::time::Duration::from_secs(10))
             .expect("reader");
         assert_eq!(got, "1 0:2\n");
+    }
+}
+
+/// The typed-table reader (`--typed`, its own decode path over arrow)
+/// refuses an overstated dictionary page too.
+#[cfg(feature = "parquet")]
+#[test]
+fn typed_tables_refuse_an_overstated_dictionary() {
+    for out in ["out.jsonl", "out.csv"] {
+        let case: Case = (
+            "parquet/dictionary_count.parquet",
+            out,
+            &["--typed"],
+            "record 1, byte offset 105",
+            "row group 0, column \"x\": the dictionary page states 63 values but holds 24 bytes",
+        );
+        run_case(&case).unwrap();
     }
 }

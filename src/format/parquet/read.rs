@@ -128,12 +128,6 @@ fn parquet_error(e: impl std::fmt::Display, what: &str) -> Error {
     Error::syntax(FORMAT, format!("{what}: {e}"))
 }
 
-/// Runs `f`, a call into the parquet/arrow decoder, turning a panic
-/// into a syntax error: arrow-rs panics on some corrupt files (e.g. an
-/// out-of-range dictionary index of a fixed-length column, found by the
-/// `parquet` fuzz target) instead of returning an error. The caller adds
-/// the location. Only decoder calls are wrapped, never sm-data's own code
-/// or a caller's callback.
 /// Byte offset where a column chunk starts (its dictionary page, else its
 /// first data page; 0 for a negative offset). Not the parquet crate's
 /// `byte_range()`, which panics on a negative offset or length in a corrupt
@@ -144,6 +138,91 @@ pub(crate) fn column_start(m: &parquet::file::metadata::ColumnChunkMetaData) -> 
         .max(0) as u64
 }
 
+/// Refuses a dictionary page that states more values than its bytes can
+/// hold, in the columns of row group `rg` that `read` selects (by leaf
+/// index). The parquet crate sizes a dictionary from the page header's
+/// `num_values` before decoding a single value (`DictDecoder::set_dict`,
+/// and the byte-array decoder reserves offsets the same way), so a 1.3 KB
+/// file stating 612 M INT64 values made it allocate 4.9 GB (found by the
+/// `parquet` fuzz target). A PLAIN value takes at least one bit (BOOLEAN),
+/// four bytes (INT32, FLOAT, and BYTE_ARRAY's length prefix), eight,
+/// twelve (INT96) or the fixed length, so the page's decoded bytes bound
+/// the count. Only dictionary pages are decoded here (data pages are
+/// skipped by their headers); a page the walk cannot read is left for the
+/// decoder to report. The error is located at the column chunk.
+pub(crate) fn check_dictionaries(
+    bytes: &Bytes,
+    meta: &parquet::file::metadata::ParquetMetaData,
+    rg: usize,
+    read: impl Fn(usize) -> bool,
+) -> Result<()> {
+    use parquet::basic::{Encoding, Type};
+    use parquet::column::page::{Page, PageReader};
+    use parquet::file::serialized_reader::SerializedPageReader;
+    let group = meta.row_group(rg);
+    let chunk = Arc::new(bytes.clone());
+    for c in (0..group.num_columns()).filter(|&c| read(c)) {
+        let column = group.column(c);
+        let descr = column.column_descr();
+        let bits: u64 = match descr.physical_type() {
+            Type::BOOLEAN => 1,
+            Type::INT32 | Type::FLOAT | Type::BYTE_ARRAY => 32,
+            Type::INT64 | Type::DOUBLE => 64,
+            Type::INT96 => 96,
+            Type::FIXED_LEN_BYTE_ARRAY => 8 * descr.type_length().max(1) as u64,
+        };
+        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+        // `new` panics on a negative offset or length in the footer
+        // (`byte_range()`); the decoder reports those.
+        let Ok(Ok(mut pages)) = no_panic("", || {
+            SerializedPageReader::new(Arc::clone(&chunk), column, rows, None)
+        }) else {
+            continue;
+        };
+        loop {
+            let Ok(Some(next)) = pages.peek_next_page() else {
+                break;
+            };
+            if !next.is_dict {
+                if pages.skip_next_page().is_err() {
+                    break;
+                }
+                continue;
+            }
+            let Ok(Some(Page::DictionaryPage {
+                buf,
+                num_values,
+                encoding,
+                ..
+            })) = pages.get_next_page()
+            else {
+                break;
+            };
+            let plain = matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY);
+            if plain && u64::from(num_values) * bits > buf.len() as u64 * 8 {
+                return Err(Error::syntax(
+                    FORMAT,
+                    format!(
+                        "row group {rg}, column {}: the dictionary page states {num_values} \
+                         values but holds {} bytes ({} bits a value at least)",
+                        descr.path(),
+                        buf.len(),
+                        bits
+                    ),
+                )
+                .at_byte(column_start(column)));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs `f`, a call into the parquet/arrow decoder, turning a panic
+/// into a syntax error: arrow-rs panics on some corrupt files (e.g. an
+/// out-of-range dictionary index of a fixed-length column, found by the
+/// `parquet` fuzz target) instead of returning an error. The caller adds
+/// the location. Only decoder calls are wrapped, never sm-data's own code
+/// or a caller's callback.
 pub(crate) fn no_panic<T>(what: &str, f: impl FnOnce() -> T) -> Result<T> {
     crate::error::catch_expected_panic(f).map_err(|p| {
         let msg = p
@@ -539,8 +618,14 @@ impl Reader {
                 .at_byte(at)
                 .in_file(self.name.clone())
         };
-        let mask =
-            ProjectionMask::roots(self.meta.parquet_schema(), self.projected.iter().copied());
+        let schema = self.meta.parquet_schema();
+        check_dictionaries(&self.bytes, self.meta.metadata(), rg, |leaf| {
+            self.projected
+                .binary_search(&schema.get_column_root_idx(leaf))
+                .is_ok()
+        })
+        .map_err(|e| locate(e, start))?;
+        let mask = ProjectionMask::roots(schema, self.projected.iter().copied());
         let what = format!("cannot decode row group {rg}");
         let mut reader = no_panic(&what, || {
             ParquetRecordBatchReaderBuilder::new_with_metadata(
