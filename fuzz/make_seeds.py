@@ -217,3 +217,7 @@ write("parquet", "regression_negative_column_offset.parquet", b"\x00" + read("ba
 # the parquet crate before sm-data bounded the count (found by this target;
 # testdata/bad/parquet/fuzz_dictionary_count.parquet).
 write("parquet", "regression_dictionary_count.parquet", b"\x00" + read("bad/parquet/fuzz_dictionary_count.parquet"))
+# parquet and table: a data page header the page reader panics on, reached
+# by the dictionary check's page walk outside the panic guard.
+write("parquet", "regression_page_header_panic.parquet", b"\x00" + read("bad/parquet/fuzz_page_header_panic.parquet"))
+write("table", "regression_page_header_panic.parquet", b"\x02" + read("bad/parquet/fuzz_page_header_panic_typed.parquet"))

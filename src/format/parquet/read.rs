@@ -156,8 +156,7 @@ pub(crate) fn check_dictionaries(
     rg: usize,
     read: impl Fn(usize) -> bool,
 ) -> Result<()> {
-    use parquet::basic::{Encoding, Type};
-    use parquet::column::page::{Page, PageReader};
+    use parquet::basic::Type;
     use parquet::file::serialized_reader::SerializedPageReader;
     let group = meta.row_group(rg);
     let chunk = Arc::new(bytes.clone());
@@ -172,49 +171,55 @@ pub(crate) fn check_dictionaries(
             Type::FIXED_LEN_BYTE_ARRAY => 8 * descr.type_length().max(1) as u64,
         };
         let rows = usize::try_from(group.num_rows()).unwrap_or(0);
-        // `new` panics on a negative offset or length in the footer
-        // (`byte_range()`); the decoder reports those.
-        let Ok(Ok(mut pages)) = no_panic("", || {
-            SerializedPageReader::new(Arc::clone(&chunk), column, rows, None)
-        }) else {
-            continue;
-        };
-        loop {
-            let Ok(Some(next)) = pages.peek_next_page() else {
-                break;
-            };
-            if !next.is_dict {
-                if pages.skip_next_page().is_err() {
-                    break;
-                }
-                continue;
-            }
-            let Ok(Some(Page::DictionaryPage {
-                buf,
-                num_values,
-                encoding,
-                ..
-            })) = pages.get_next_page()
-            else {
-                break;
-            };
-            let plain = matches!(encoding, Encoding::PLAIN | Encoding::PLAIN_DICTIONARY);
-            if plain && u64::from(num_values) * bits > buf.len() as u64 * 8 {
-                return Err(Error::syntax(
-                    FORMAT,
-                    format!(
-                        "row group {rg}, column {}: the dictionary page states {num_values} \
-                         values but holds {} bytes ({} bits a value at least)",
-                        descr.path(),
-                        buf.len(),
-                        bits
-                    ),
-                )
-                .at_byte(column_start(column)));
-            }
+        // The page reader panics on some corrupt chunks (`new` on a
+        // negative offset in the footer, found by the `parquet` fuzz
+        // target; header parsing on others): those are left to the
+        // decoder, whose panics become located errors.
+        let overstated = no_panic("", || {
+            let mut pages =
+                SerializedPageReader::new(Arc::clone(&chunk), column, rows, None).ok()?;
+            overstated_dictionary(&mut pages, bits)
+        });
+        if let Ok(Some((num_values, len))) = overstated {
+            return Err(Error::syntax(
+                FORMAT,
+                format!(
+                    "row group {rg}, column {}: the dictionary page states {num_values} \
+                     values but holds {len} bytes ({bits} bits a value at least)",
+                    descr.path(),
+                ),
+            )
+            .at_byte(column_start(column)));
         }
     }
     Ok(())
+}
+
+/// The first PLAIN dictionary page of `pages` whose value count needs more
+/// than its decoded bytes at `bits` a value: (count, bytes). `None` when
+/// there is none, or at the first page that cannot be read.
+fn overstated_dictionary(
+    pages: &mut parquet::file::serialized_reader::SerializedPageReader<Bytes>,
+    bits: u64,
+) -> Option<(u32, usize)> {
+    use parquet::basic::Encoding;
+    use parquet::column::page::{Page, PageReader};
+    loop {
+        if !pages.peek_next_page().ok()??.is_dict {
+            pages.skip_next_page().ok()?;
+            continue;
+        }
+        if let Page::DictionaryPage {
+            buf,
+            num_values,
+            encoding: Encoding::PLAIN | Encoding::PLAIN_DICTIONARY,
+            ..
+        } = pages.get_next_page().ok()??
+            && u64::from(num_values) * bits > buf.len() as u64 * 8
+        {
+            return Some((num_values, buf.len()));
+        }
+    }
 }
 
 /// Runs `f`, a call into the parquet/arrow decoder, turning a panic
