@@ -950,6 +950,97 @@ fn plain_values(
     Some((y & !filler & g & !z).count_ones() as u64)
 }
 
+multiversion! {
+/// Checks the inside of a JSON array of numbers at once, 64 bytes per
+/// step, as [`plain_fields`] checks CSV cells: `Some(n)` when `text` (what
+/// lies between `[` and `]`) is `n >= 1` numbers in JSON's grammar without
+/// an exponent — `-?(0|[1-9][0-9]*)(\.[0-9]+)?` — separated by `,`
+/// throughout or by `, ` throughout (what `json.dumps` writes by default),
+/// with no other whitespace and no 64-byte block of digits (so under 128
+/// digits in a row, far from `f64`'s range: `serde_json` reads each as a
+/// finite number). `None`
+/// otherwise: the caller then reads the array element by element. On top
+/// of [`plain_fields`]' checks: a `.` has a digit on each side, and an
+/// integer part that starts with `0` is just that `0`.
+    json_numbers => json_numbers_with(text: &[u8]) -> Option<u64>
+}
+
+/// [`json_numbers`] with the masks of `M`: the separator style is the
+/// first comma's.
+#[inline(always)]
+fn json_numbers_with<M: Masker>(text: &[u8]) -> Option<u64> {
+    let spaced = memchr::memchr(b',', text).is_some_and(|c| text.get(c + 1) == Some(&b' '));
+    if spaced {
+        json_numbers_sep::<M, true>(text)
+    } else {
+        json_numbers_sep::<M, false>(text)
+    }
+}
+
+/// [`json_numbers`] for one separator style (`SPACED`: `, `).
+#[inline(always)]
+fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<u64> {
+    let mut base = 0usize;
+    let mut cells = 1u64;
+    // The previous block's masks, for the bits that cross into this one
+    // (a value starts at byte 0: as if a separator came before it).
+    let mut prev_sep = 1u64 << 63;
+    let mut prev_comma = 0u64;
+    let mut prev = (0u64, 0u64, 0u64); // digits, dots, minus signs
+    let mut prev_zero_start = 0u64;
+    let mut carry = ValueCarry::default();
+    let mut buf = [0u8; 64];
+    loop {
+        let (block, n, valid, end) = block_at(text, base, &mut buf);
+        let m = M::masks64(block, b',', b' ');
+        let (g, z, p, minus, comma) = (
+            m.digit & valid,
+            m.zero & valid,
+            m.dot & valid,
+            m.minus & valid,
+            m.delim & valid,
+        );
+        let space = if SPACED { m.delim2 & valid } else { 0 };
+        // Only number bytes and separators; 64 digits in a row may be
+        // part of a number near f64's range.
+        if valid & !(g | p | minus | comma | space) != 0 || g == !0 {
+            return None;
+        }
+        let comma1 = (comma << 1) | (prev_comma >> 63);
+        // `, `: a space after every comma and nowhere else.
+        if SPACED && space != comma1 & valid {
+            return None;
+        }
+        let sep = if SPACED { space } else { comma };
+        let starts = (sep << 1) | (prev_sep >> 63);
+        let g1 = (g << 1) | (prev.0 >> 63);
+        let p1 = (p << 1) | (prev.1 >> 63);
+        let minus1 = (minus << 1) | (prev.2 >> 63);
+        // A digit before and after each dot (the bit past a short block's
+        // end is no digit: "1." at the end fails). A minus sign is followed
+        // by a digit already: by a dot fails here, by a separator or the
+        // end in `plain_values`.
+        if p & !g1 != 0 || p1 & !g & (valid | end) != 0 {
+            return None;
+        }
+        // A leading 0 followed by a digit ("01").
+        let zero_start = z & (starts | minus1);
+        if ((zero_start << 1) | (prev_zero_start >> 63)) & g != 0 {
+            return None;
+        }
+        plain_values(g, z, p, minus, starts, comma | end, &mut carry)?;
+        cells += comma.count_ones() as u64;
+        if n < 64 {
+            return Some(cells);
+        }
+        prev_sep = sep;
+        prev_comma = comma;
+        prev = (g, p, minus);
+        prev_zero_start = zero_start;
+        base += 64;
+    }
+}
+
 /// What [`plain_pairs`] found: the pairs, their non-zero values, and the
 /// smallest and largest index.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1647,6 +1738,171 @@ mod tests {
         assert_eq!(plain_fields_every(b"", b','), None);
         assert_eq!(plain_fields_every(b"1,", b','), None);
         assert_eq!(plain_fields_every(b",1", b','), None);
+    }
+
+    fn json_numbers_every(text: &[u8]) -> Option<u64> {
+        every_level!(json_numbers, json_numbers_with, text)
+    }
+
+    /// What `json_numbers` may say: `Some(n)` exactly when `[text]` is a
+    /// JSON array of `n >= 1` numbers written the way it reads them (no
+    /// exponent, the first comma's separator throughout, no other
+    /// whitespace), with the longest run of digits in `text`. (With 64 to
+    /// 127 digits in a row it may also say `None`; with more it must.)
+    fn json_numbers_reference(text: &[u8]) -> (Option<u64>, usize) {
+        let (mut run, mut longest) = (0, 0);
+        for c in text {
+            run = if c.is_ascii_digit() { run + 1 } else { 0 };
+            longest = longest.max(run);
+        }
+        let want = || {
+            let s = std::str::from_utf8(text).ok()?;
+            let sep = match s.find(',') {
+                Some(c) if s[c + 1..].starts_with(' ') => ", ",
+                _ => ",",
+            };
+            let cells: Vec<&str> = s.split(sep).collect();
+            if cells
+                .iter()
+                .any(|c| c.is_empty() || c.contains([' ', ',', 'e', 'E']))
+            {
+                return None;
+            }
+            let v: Vec<serde_json::Value> = serde_json::from_str(&format!("[{s}]")).ok()?;
+            assert_eq!(v.len(), cells.len(), "{s:?}");
+            v.iter()
+                .all(|x| x.as_f64().is_some_and(f64::is_finite))
+                .then_some(v.len() as u64)
+        };
+        (want(), longest)
+    }
+
+    /// Checks `json_numbers` on `text` against the reference; true when
+    /// the text is an array it must accept.
+    fn json_numbers_check(text: &[u8]) -> bool {
+        let (want, longest) = json_numbers_reference(text);
+        let got = json_numbers_every(text);
+        let shown = String::from_utf8_lossy(text);
+        match longest {
+            0..64 => assert_eq!(got, want, "{shown:?}"),
+            64..128 => assert!(got.is_none() || got == want, "{shown:?}: {got:?}"),
+            _ => assert_eq!(got, None, "{shown:?}"),
+        }
+        longest < 64 && want.is_some()
+    }
+
+    #[test]
+    fn json_numbers_agree_with_serde_json() {
+        let mut rng = crate::testutil::XorShift(0x0DEE_9A12_3456_789Bu64);
+        let mut next = || rng.next_u64();
+        let pieces: [&[u8]; 18] = [
+            b"0", b"00", b"7", b"-", b".", b"12", b"0.0", b"-0", b"5.", b".5", b"-.", b"1-", b"..",
+            b"e", b"+", b" ", b"01", b"1e5",
+        ];
+        let mut seen = [0usize; 2];
+        let mut text = Vec::new();
+        for _ in 0..60_000 {
+            text.clear();
+            let cells = 1 + next() % 40;
+            let spaced = next() % 2 == 0;
+            let broken = next() % 4 == 0;
+            for c in 0..cells {
+                if c > 0 {
+                    text.push(b',');
+                    // Now and then the other style, or more space.
+                    if spaced != (broken && next() % 16 == 0) {
+                        text.push(b' ');
+                    }
+                }
+                if broken && next() % 3 == 0 {
+                    for _ in 0..next() % 4 {
+                        text.extend_from_slice(pieces[(next() % 18) as usize]);
+                    }
+                    continue;
+                }
+                if next() % 3 == 0 {
+                    text.push(b'-');
+                }
+                // Mostly short numbers; now and then a run of digits near
+                // the 64 limit.
+                let digits = if next() % 50 == 0 {
+                    60 + next() % 8
+                } else {
+                    1 + next() % 8
+                };
+                // A leading 0 before more digits only in broken rows.
+                let zero = next() % 4 == 0 && (digits == 1 || broken);
+                let lead = if zero {
+                    b'0'
+                } else {
+                    b'1' + (next() % 9) as u8
+                };
+                text.push(lead);
+                for _ in 1..digits {
+                    text.push(b'0' + (next() % 10) as u8);
+                }
+                if next() % 2 == 0 {
+                    text.push(b'.');
+                    for _ in 0..1 + next() % 6 {
+                        text.push(b'0' + (next() % 10) as u8);
+                    }
+                }
+            }
+            seen[json_numbers_check(&text) as usize] += 1;
+        }
+        assert!(seen[0] > 10_000 && seen[1] > 10_000, "{seen:?}");
+        for (text, want) in [
+            (&b"1.5,-0.25,0,-0,10"[..], Some(5)),
+            (b"1.5, -0.25, 0, -0, 10", Some(5)),
+            (b"7", Some(1)),
+            (b"", None),
+            (b"1,", None),
+            (b",1", None),
+            (b"1, ", None),
+            (b" 1", None),
+            (b"1 ,2", None),
+            (b"1,2, 3", None),
+            (b"1, 2,3", None),
+            (b"01", None),
+            (b"-01", None),
+            (b"1.", None),
+            (b".5", None),
+            (b"-.5", None),
+            (b"-", None),
+            (b"1.2.3", None),
+            (b"1-2", None),
+            (b"1e5", None),
+            (b"null", None),
+            (b"\"NaN\"", None),
+            (b"[1]", None),
+        ] {
+            assert_eq!(
+                json_numbers_every(text),
+                want,
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+        // Too long to be sure of: 400 digits are beyond f64 (serde_json
+        // refuses them), 200 are not (left to the caller all the same).
+        for digits in [200, 400] {
+            let text = format!("1,{}", "9".repeat(digits));
+            assert_eq!(json_numbers_every(text.as_bytes()), None, "{digits}");
+        }
+        assert_eq!(json_numbers_every(b"0"), Some(1));
+        // A dot or a minus sign as the last byte of a whole block.
+        for tail in [&b"."[..], b"-", b"0", b","] {
+            for len in [62, 63, 64, 65, 127, 128] {
+                let mut t = b"1,".repeat(len / 2);
+                t.truncate(len - 1);
+                if t.last() == Some(&b',') {
+                    t.pop();
+                    t.push(b'2');
+                }
+                t.extend_from_slice(tail);
+                json_numbers_check(&t);
+            }
+        }
     }
 
     /// What `plain_pairs` must say, token by token.
