@@ -47,8 +47,8 @@ use arrow_array::cast::AsArray;
 use arrow_array::types::*;
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_schema::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use bytes::Bytes;
-use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ArrowReaderOptions};
 use parquet::file::writer::SerializedFileWriter;
 
 use crate::codec::lines::LineFramer;
@@ -2612,13 +2612,13 @@ fn from_parquet(
     let located = |e: Error| e.in_file(name.clone());
     crate::format::parquet::check_framing(&bytes).map_err(located)?;
     let footer = "cannot read the Parquet footer";
-    let builder = no_panic(footer, || {
-        ParquetRecordBatchReaderBuilder::try_new(Bytes::clone(&bytes))
+    let meta = no_panic(footer, || {
+        ArrowReaderMetadata::load(&bytes, ArrowReaderOptions::new())
             .map_err(|e| Error::syntax("parquet", format!("{footer}: {e}")))
     })
     .and_then(|r| r)
     .map_err(|e| located(e.at_byte(bytes.len() as u64 - 8)))?;
-    let schema = builder.schema().clone();
+    let schema = meta.schema().clone();
     for f in schema.fields() {
         if !printable(f.data_type()) {
             return Err(located(Error::unsupported(format!(
@@ -2639,15 +2639,15 @@ fn from_parquet(
         }
         out.push(b'\n');
     }
-    let meta = Arc::clone(builder.metadata());
-    let mut first = 0u64;
-    for rg in 0..meta.num_row_groups() {
-        crate::format::parquet::read::check_dictionaries(&bytes, &meta, rg, |_| true)
-            .map_err(|e| located(e.at_record(first)))?;
-        first += meta.row_group(rg).num_rows().max(0) as u64;
-    }
     let mut reader = no_panic("cannot decode", || {
-        builder.with_batch_size(64 * 1024).build()
+        let row_groups = (0..meta.metadata().num_row_groups()).collect();
+        crate::format::parquet::read::batches(
+            &bytes,
+            &meta,
+            row_groups,
+            ProjectionMask::all(),
+            64 * 1024,
+        )
     })
     .map_err(&located)?
     .map_err(|e| located(Error::syntax("parquet", e.to_string())))?;

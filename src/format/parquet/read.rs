@@ -10,8 +10,13 @@ use arrow_schema::DataType;
 use bytes::Bytes;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{
-    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReader, RowGroups,
 };
+use parquet::basic::{Encoding, Type as PhysicalType};
+use parquet::column::page::{Page, PageIterator, PageMetadata, PageReader};
+use parquet::errors::ParquetError;
+use parquet::file::metadata::{ParquetMetaData, RowGroupMetaData};
+use parquet::file::serialized_reader::SerializedPageReader;
 
 use super::{LabelColumn, Layout, ParquetOptions, check_framing};
 use crate::batch::{Batch, Dtype};
@@ -138,87 +143,177 @@ pub(crate) fn column_start(m: &parquet::file::metadata::ColumnChunkMetaData) -> 
         .max(0) as u64
 }
 
-/// Refuses a dictionary page that states more values than its bytes can
-/// hold, in the columns of row group `rg` that `read` selects (by leaf
-/// index). The parquet crate sizes a dictionary from the page header's
-/// `num_values` before decoding a single value (`DictDecoder::set_dict`,
-/// and the byte-array decoder reserves offsets the same way), so a 1.3 KB
-/// file stating 612 M INT64 values made it allocate 4.9 GB (found by the
-/// `parquet` fuzz target). A PLAIN value takes at least one bit (BOOLEAN),
-/// four bytes (INT32, FLOAT, and BYTE_ARRAY's length prefix), eight,
-/// twelve (INT96) or the fixed length, so the page's decoded bytes bound
-/// the count. Only dictionary pages are decoded here (data pages are
-/// skipped by their headers); a page the walk cannot read is left for the
-/// decoder to report. The error is located at the column chunk.
-pub(crate) fn check_dictionaries(
+/// A record-batch reader over `row_groups` of the file in `bytes` (the
+/// columns of `mask`, `batch_size` rows at a time), as
+/// `ParquetRecordBatchReaderBuilder` builds it, except that every
+/// dictionary page is checked before the decoder sees it ([`CheckedPages`]).
+pub(crate) fn batches(
     bytes: &Bytes,
-    meta: &parquet::file::metadata::ParquetMetaData,
-    rg: usize,
-    read: impl Fn(usize) -> bool,
-) -> Result<()> {
-    use parquet::basic::Type;
-    use parquet::file::serialized_reader::SerializedPageReader;
-    let group = meta.row_group(rg);
-    let chunk = Arc::new(bytes.clone());
-    for c in (0..group.num_columns()).filter(|&c| read(c)) {
-        let column = group.column(c);
-        let descr = column.column_descr();
-        let bits: u64 = match descr.physical_type() {
-            Type::BOOLEAN => 1,
-            Type::INT32 | Type::FLOAT | Type::BYTE_ARRAY => 32,
-            Type::INT64 | Type::DOUBLE => 64,
-            Type::INT96 => 96,
-            Type::FIXED_LEN_BYTE_ARRAY => 8 * descr.type_length().max(1) as u64,
-        };
-        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
-        // The page reader panics on some corrupt chunks (`new` on a
-        // negative offset in the footer, found by the `parquet` fuzz
-        // target; header parsing on others): those are left to the
-        // decoder, whose panics become located errors.
-        let overstated = no_panic("", || {
-            let mut pages =
-                SerializedPageReader::new(Arc::clone(&chunk), column, rows, None).ok()?;
-            overstated_dictionary(&mut pages, bits)
-        });
-        if let Ok(Some((num_values, len))) = overstated {
-            return Err(Error::syntax(
-                FORMAT,
-                format!(
-                    "row group {rg}, column {}: the dictionary page states {num_values} \
-                     values but holds {len} bytes ({bits} bits a value at least)",
-                    descr.path(),
-                ),
-            )
-            .at_byte(column_start(column)));
-        }
-    }
-    Ok(())
+    meta: &ArrowReaderMetadata,
+    row_groups: Vec<usize>,
+    mask: ProjectionMask,
+    batch_size: usize,
+) -> parquet::errors::Result<ParquetRecordBatchReader> {
+    let levels = parquet::arrow::parquet_to_arrow_field_levels(
+        meta.parquet_schema(),
+        mask,
+        Some(meta.schema().fields()),
+    )?;
+    let groups = CheckedRowGroups {
+        bytes: bytes.clone(),
+        meta: Arc::clone(meta.metadata()),
+        row_groups,
+    };
+    // As the builder does: no buffer larger than the file needs.
+    let rows = meta.metadata().file_metadata().num_rows();
+    let batch_size = batch_size.min(usize::try_from(rows).unwrap_or(0));
+    ParquetRecordBatchReader::try_new_with_row_groups(&levels, &groups, batch_size, None)
 }
 
-/// The first PLAIN dictionary page of `pages` whose value count needs more
-/// than its decoded bytes at `bits` a value: (count, bytes). `None` when
-/// there is none, or at the first page that cannot be read.
-fn overstated_dictionary(
-    pages: &mut parquet::file::serialized_reader::SerializedPageReader<Bytes>,
+/// Row groups of a file in memory whose column chunks are read through
+/// [`CheckedPages`] (what the builder's own `RowGroups` does, plus the
+/// check).
+struct CheckedRowGroups {
+    bytes: Bytes,
+    meta: Arc<ParquetMetaData>,
+    row_groups: Vec<usize>,
+}
+
+impl RowGroups for CheckedRowGroups {
+    fn num_rows(&self) -> usize {
+        self.row_groups
+            .iter()
+            .map(|&rg| self.meta.row_group(rg).num_rows().max(0) as usize)
+            .sum()
+    }
+
+    fn column_chunks(&self, i: usize) -> parquet::errors::Result<Box<dyn PageIterator>> {
+        Ok(Box::new(CheckedChunks {
+            bytes: self.bytes.clone(),
+            meta: Arc::clone(&self.meta),
+            column: i,
+            row_groups: self.row_groups.clone().into_iter(),
+        }))
+    }
+
+    fn row_groups(&self) -> Box<dyn Iterator<Item = &RowGroupMetaData> + '_> {
+        Box::new(self.row_groups.iter().map(|&rg| self.meta.row_group(rg)))
+    }
+
+    fn metadata(&self) -> &ParquetMetaData {
+        &self.meta
+    }
+}
+
+/// The chunks of one column, row group after row group.
+struct CheckedChunks {
+    bytes: Bytes,
+    meta: Arc<ParquetMetaData>,
+    column: usize,
+    row_groups: std::vec::IntoIter<usize>,
+}
+
+impl Iterator for CheckedChunks {
+    type Item = parquet::errors::Result<Box<dyn PageReader>>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let group = self.meta.row_group(self.row_groups.next()?);
+        let chunk = group.column(self.column);
+        let descr = chunk.column_descr();
+        let bits = match descr.physical_type() {
+            PhysicalType::BOOLEAN => 1,
+            PhysicalType::INT32 | PhysicalType::FLOAT | PhysicalType::BYTE_ARRAY => 32,
+            PhysicalType::INT64 | PhysicalType::DOUBLE => 64,
+            PhysicalType::INT96 => 96,
+            PhysicalType::FIXED_LEN_BYTE_ARRAY => 8 * descr.type_length().max(1) as u64,
+        };
+        let rows = usize::try_from(group.num_rows()).unwrap_or(0);
+        Some(
+            SerializedPageReader::new(Arc::new(self.bytes.clone()), chunk, rows, None).map(
+                |inner| {
+                    Box::new(CheckedPages {
+                        inner,
+                        bits,
+                        column: descr.path().string(),
+                    }) as Box<dyn PageReader>
+                },
+            ),
+        )
+    }
+}
+
+impl PageIterator for CheckedChunks {}
+
+/// A column chunk's pages as the parquet crate reads them, with each
+/// PLAIN dictionary page refused when it states more values than its bytes
+/// hold. The decoder sizes a dictionary from that count before decoding a
+/// single value (`DictDecoder::set_dict`; the byte-array decoder reserves
+/// offsets the same way), so a 1.3 KB file stating 612 M INT64 values made
+/// it allocate 4.9 GB (found by the `parquet` fuzz target). A PLAIN value
+/// takes at least `bits`: one (BOOLEAN), 32 (INT32, FLOAT, BYTE_ARRAY's
+/// length prefix), 64, 96 (INT96) or the fixed length. Checked where the
+/// decoder takes the page, so no page is read twice or ahead of it.
+struct CheckedPages {
+    inner: SerializedPageReader<Bytes>,
     bits: u64,
-) -> Option<(u32, usize)> {
-    use parquet::basic::Encoding;
-    use parquet::column::page::{Page, PageReader};
-    loop {
-        if !pages.peek_next_page().ok()??.is_dict {
-            pages.skip_next_page().ok()?;
-            continue;
-        }
-        if let Page::DictionaryPage {
+    column: String,
+}
+
+impl CheckedPages {
+    fn check(&self, page: Option<Page>) -> parquet::errors::Result<Option<Page>> {
+        if let Some(Page::DictionaryPage {
             buf,
             num_values,
             encoding: Encoding::PLAIN | Encoding::PLAIN_DICTIONARY,
             ..
-        } = pages.get_next_page().ok()??
-            && u64::from(num_values) * bits > buf.len() as u64 * 8
+        }) = &page
+            && u64::from(*num_values) * self.bits > buf.len() as u64 * 8
         {
-            return Some((num_values, buf.len()));
+            return Err(ParquetError::General(format!(
+                "column {:?}: the dictionary page states {num_values} values but holds {} \
+                 bytes ({} bits a value at least)",
+                self.column,
+                buf.len(),
+                self.bits
+            )));
         }
+        Ok(page)
+    }
+}
+
+impl Iterator for CheckedPages {
+    type Item = parquet::errors::Result<Page>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.get_next_page().transpose()
+    }
+}
+
+impl PageReader for CheckedPages {
+    fn get_next_page(&mut self) -> parquet::errors::Result<Option<Page>> {
+        let page = self.inner.get_next_page()?;
+        self.check(page)
+    }
+
+    fn peek_next_page(&mut self) -> parquet::errors::Result<Option<PageMetadata>> {
+        self.inner.peek_next_page()
+    }
+
+    fn skip_next_page(&mut self) -> parquet::errors::Result<()> {
+        self.inner.skip_next_page()
+    }
+
+    fn supports_deferred_dictionary(&self) -> bool {
+        self.inner.supports_deferred_dictionary()
+    }
+
+    fn take_deferred_dictionary(&mut self) -> parquet::errors::Result<Option<Page>> {
+        let page = self.inner.take_deferred_dictionary()?;
+        self.check(page)
+    }
+
+    fn at_record_boundary(&mut self) -> parquet::errors::Result<bool> {
+        self.inner.at_record_boundary()
     }
 }
 
@@ -623,24 +718,11 @@ impl Reader {
                 .at_byte(at)
                 .in_file(self.name.clone())
         };
-        let schema = self.meta.parquet_schema();
-        check_dictionaries(&self.bytes, self.meta.metadata(), rg, |leaf| {
-            self.projected
-                .binary_search(&schema.get_column_root_idx(leaf))
-                .is_ok()
-        })
-        .map_err(|e| locate(e, start))?;
-        let mask = ProjectionMask::roots(schema, self.projected.iter().copied());
+        let mask =
+            ProjectionMask::roots(self.meta.parquet_schema(), self.projected.iter().copied());
         let what = format!("cannot decode row group {rg}");
         let mut reader = no_panic(&what, || {
-            ParquetRecordBatchReaderBuilder::new_with_metadata(
-                self.bytes.clone(),
-                self.meta.clone(),
-            )
-            .with_row_groups(vec![rg])
-            .with_projection(mask)
-            .with_batch_size(READ_BATCH_ROWS)
-            .build()
+            batches(&self.bytes, &self.meta, vec![rg], mask, READ_BATCH_ROWS)
         })
         .map_err(|e| locate(e, start))?
         .map_err(|e| locate(parquet_error(e, &format!("row group {rg}")), start))?;
