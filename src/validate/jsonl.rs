@@ -723,9 +723,8 @@ mod fast {
                 return None;
             }
             let open = self.i + 1;
-            let close = open + memchr::memchr(b']', &b[open..])?;
-            let n = number::json_numbers(&b[open..close])?;
-            self.i = close + 1;
+            let (n, close) = number::json_numbers(&b[open..])?;
+            self.i = open + close + 1;
             Some(n as usize)
         }
 

@@ -19,7 +19,7 @@ use super::number::Portable;
 use super::number::{Avx2, Avx512, Sse2};
 #[cfg(target_arch = "x86_64")]
 use super::number::{Level, level};
-use super::number::{PREFETCH, multiversion, prefetch};
+use super::number::{PREFETCH, json_numbers, multiversion, prefetch};
 
 /// What [`json_lines`] found for one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -441,6 +441,28 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
         self.high_at = usize::MAX;
     }
 
+    /// Goes on at `at`, outside any string, after bytes that are all
+    /// ASCII (the line's UTF-8 watch is kept).
+    fn skip_to(&mut self, at: usize) {
+        self.next_block = at;
+        self.bits = 0;
+        self.carry = Carry::default();
+    }
+
+    /// Skips the array of numbers whose `[` is at `open` when
+    /// [`json_numbers`] vouches for it (true), so that the next token is
+    /// the one after its `]`.
+    #[inline(always)]
+    fn number_array(&mut self, open: usize) -> bool {
+        match json_numbers(&self.data[open + 1..]) {
+            Some((_, close)) => {
+                self.skip_to(open + 2 + close);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The next token (outside strings); `None` at the end of the data
     /// or at a byte inside a string that makes the line `Unsure` (then
     /// at [`Tokens::stop`]).
@@ -597,6 +619,8 @@ fn object<M: JsonMasker>(t: &mut Tokens<'_, M>) -> Result<(), usize> {
             }
             match c {
                 b'"' => {}
+                // An array of numbers, checked as a whole (a value).
+                b'[' if depth < MAX_DEPTH && t.number_array(p) => {}
                 b'{' | b'[' => {
                     depth += 1;
                     if depth > MAX_DEPTH {
@@ -1414,9 +1438,15 @@ mod tests {
             lines.push(format!("{{\"a\":[{}{rest}]}}", digits(int)));
         }
         lines.push(format!("{{\"a\":0.{}}}", digits(500)));
-        for depth in [99, 100, 101, 127, 128] {
+        for depth in [99, 100, 101, 127, 128, 129] {
             lines.push(format!(
                 "{{\"a\":{}{}}}",
+                "[".repeat(depth - 1),
+                "]".repeat(depth - 1)
+            ));
+            // The innermost an array of numbers (checked as a whole).
+            lines.push(format!(
+                "{{\"a\":{}1,2{}}}",
                 "[".repeat(depth - 1),
                 "]".repeat(depth - 1)
             ));

@@ -951,26 +951,32 @@ fn plain_values(
 }
 
 multiversion! {
-/// Checks the inside of a JSON array of numbers at once, 64 bytes per
-/// step, as [`plain_fields`] checks CSV cells: `Some(n)` when `text` (what
-/// lies between `[` and `]`) is `n >= 1` numbers in JSON's grammar without
-/// an exponent — `-?(0|[1-9][0-9]*)(\.[0-9]+)?` — separated by `,`
-/// throughout or by `, ` throughout (what `json.dumps` writes by default),
-/// with no other whitespace and no 64-byte block of digits (so under 128
-/// digits in a row, far from `f64`'s range: `serde_json` reads each as a
-/// finite number). `None`
-/// otherwise: the caller then reads the array element by element. On top
+/// Checks a JSON array of numbers at once, 64 bytes per step, as
+/// [`plain_fields`] checks CSV cells. `text` starts just after the `[`;
+/// `Some((n, close))` when the array is `n >= 1` numbers in JSON's grammar
+/// without an exponent — `-?(0|[1-9][0-9]*)(\.[0-9]+)?` — separated by
+/// `,` throughout or by `, ` throughout (what `json.dumps` writes by
+/// default), with no other whitespace and no 64-byte block of digits (so
+/// under 128 digits in a row, far from `f64`'s range: `serde_json` reads
+/// each as a finite number), closed by the `]` at `text[close]`. `None`
+/// otherwise: the caller then reads the array element by element. The
+/// scan stops at the first byte that cannot belong to such an array, so
+/// it costs at most a block more than the array, whatever follows. On top
 /// of [`plain_fields`]' checks: a `.` has a digit on each side, and an
 /// integer part that starts with `0` is just that `0`.
-    json_numbers => json_numbers_with(text: &[u8]) -> Option<u64>
+    json_numbers => json_numbers_with(text: &[u8]) -> Option<(u64, usize)>
 }
 
-/// [`json_numbers`] with the masks of `M`: the separator style is the
-/// first comma's.
+/// [`json_numbers`] with the masks of `M`: the separator style is the one
+/// after the first number (looked for in the first 130 bytes: a longer
+/// number is refused anyway).
 #[inline(always)]
-fn json_numbers_with<M: Masker>(text: &[u8]) -> Option<u64> {
-    let spaced = memchr::memchr(b',', text).is_some_and(|c| text.get(c + 1) == Some(&b' '));
-    if spaced {
+fn json_numbers_with<M: Masker>(text: &[u8]) -> Option<(u64, usize)> {
+    let k = text
+        .iter()
+        .take(130)
+        .position(|c| !matches!(c, b'0'..=b'9' | b'.' | b'-'))?;
+    if text[k] == b',' && text.get(k + 1) == Some(&b' ') {
         json_numbers_sep::<M, true>(text)
     } else {
         json_numbers_sep::<M, false>(text)
@@ -979,31 +985,47 @@ fn json_numbers_with<M: Masker>(text: &[u8]) -> Option<u64> {
 
 /// [`json_numbers`] for one separator style (`SPACED`: `, `).
 #[inline(always)]
-fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<u64> {
+fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<(u64, usize)> {
     let mut base = 0usize;
     let mut cells = 1u64;
     // The previous block's masks, for the bits that cross into this one
     // (a value starts at byte 0: as if a separator came before it).
     let mut prev_sep = 1u64 << 63;
     let mut prev_comma = 0u64;
-    let mut prev = (0u64, 0u64, 0u64); // digits, dots, minus signs
+    let mut prev = (0u64, 0u64); // digits, dots
+    let mut prev_minus = 0u64;
     let mut prev_zero_start = 0u64;
     let mut carry = ValueCarry::default();
     let mut buf = [0u8; 64];
     loop {
-        let (block, n, valid, end) = block_at(text, base, &mut buf);
+        let (block, n, valid, _) = block_at(text, base, &mut buf);
         let m = M::masks64(block, b',', b' ');
-        let (g, z, p, minus, comma) = (
+        let spaces = if SPACED { m.delim2 } else { 0 };
+        // The array ends at the first byte that is not a number byte or a
+        // separator: it must be the `]` (the zeros after a short block's
+        // text are not).
+        let other = valid & !(m.digit | m.dot | m.minus | m.delim | spaces);
+        let (valid, end, close) = if other != 0 {
+            let x = other.trailing_zeros() as usize;
+            if block[x] != b']' {
+                return None;
+            }
+            ((1u64 << x) - 1, 1u64 << x, Some(base + x))
+        } else if n < 64 {
+            return None;
+        } else {
+            (!0, 0, None)
+        };
+        let (g, z, p, minus, comma, space) = (
             m.digit & valid,
             m.zero & valid,
             m.dot & valid,
             m.minus & valid,
             m.delim & valid,
+            spaces & valid,
         );
-        let space = if SPACED { m.delim2 & valid } else { 0 };
-        // Only number bytes and separators; 64 digits in a row may be
-        // part of a number near f64's range.
-        if valid & !(g | p | minus | comma | space) != 0 || g == !0 {
+        // 64 digits in a row may be part of a number near f64's range.
+        if g == !0 {
             return None;
         }
         let comma1 = (comma << 1) | (prev_comma >> 63);
@@ -1015,11 +1037,11 @@ fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<u64> {
         let starts = (sep << 1) | (prev_sep >> 63);
         let g1 = (g << 1) | (prev.0 >> 63);
         let p1 = (p << 1) | (prev.1 >> 63);
-        let minus1 = (minus << 1) | (prev.2 >> 63);
-        // A digit before and after each dot (the bit past a short block's
-        // end is no digit: "1." at the end fails). A minus sign is followed
-        // by a digit already: by a dot fails here, by a separator or the
-        // end in `plain_values`.
+        let minus1 = (minus << 1) | (prev_minus >> 63);
+        // A digit before and after each dot (the bit of the `]` is no
+        // digit: "1.]" fails). A minus sign is followed by a digit
+        // already: by a dot fails here, by a separator or the `]` in
+        // `plain_values`.
         if p & !g1 != 0 || p1 & !g & (valid | end) != 0 {
             return None;
         }
@@ -1030,12 +1052,13 @@ fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<u64> {
         }
         plain_values(g, z, p, minus, starts, comma | end, &mut carry)?;
         cells += comma.count_ones() as u64;
-        if n < 64 {
-            return Some(cells);
+        if let Some(close) = close {
+            return Some((cells, close));
         }
         prev_sep = sep;
         prev_comma = comma;
-        prev = (g, p, minus);
+        prev = (g, p);
+        prev_minus = minus;
         prev_zero_start = zero_start;
         base += 64;
     }
@@ -1740,8 +1763,19 @@ mod tests {
         assert_eq!(plain_fields_every(b",1", b','), None);
     }
 
+    /// `json_numbers` on the array `[text]` followed by more of a line
+    /// (and on `text` without its `]`, which is never an array): the
+    /// count, the `]` found where it is.
     fn json_numbers_every(text: &[u8]) -> Option<u64> {
-        every_level!(json_numbers, json_numbers_with, text)
+        let unclosed = every_level!(json_numbers, json_numbers_with, text);
+        assert_eq!(unclosed, None, "no ]: {:?}", String::from_utf8_lossy(text));
+        let mut line = text.to_vec();
+        line.extend_from_slice(b"],\"x\":[1,2]}");
+        let got = every_level!(json_numbers, json_numbers_with, &line);
+        got.map(|(n, close)| {
+            assert_eq!(close, text.len(), "{:?}", String::from_utf8_lossy(text));
+            n
+        })
     }
 
     /// What `json_numbers` may say: `Some(n)` exactly when `[text]` is a
