@@ -5,6 +5,7 @@
     gen.py libsvm SIZE_MB OUT [--seed S]   # label + ~30 of 100k features
     gen.py mixed  SIZE_MB OUT [--seed S]   # 20 typed columns with a header
     gen.py jsonl  SIZE_MB OUT [--seed S]   # the same table as JSON Lines
+    gen.py deepar SIZE_MB OUT [--seed S]   # DeepAR series as JSON Lines
 
 SIZE_MB is in units of 10^6 bytes; the file ends at the first whole row at
 or past that size. Rows come in blocks of BLOCK_ROWS, each from its own
@@ -23,6 +24,10 @@ Mixed:  a 20-column table with a header, as users export before XGBoost or
         c1 (one of 8 words), score (a float, empty in ~1 row of 10).
 JSONL:  the same table (same seed → same values) as one JSON object per
         line, strings quoted, the missing score as `null`.
+DeepAR: one series per line as `json.dumps` writes it (`, ` and `: `):
+        `{"start": "2024-MM-DD HH:MM:SS", "target": [...], "cat": [c0, c1],
+        "dynamic_feat": [[...]]}` with 200 target values in [0, 10) with 6
+        decimals, one dynamic feature of 200 such values, c0 < 8, c1 < 4.
 """
 
 import argparse
@@ -210,7 +215,38 @@ def mixed_block(rng, rows, first_id, as_json):
     return body, keep
 
 
-KINDS = {"csv": (1, csv_block), "libsvm": (2, libsvm_block), "mixed": (3, None), "jsonl": (3, None)}
+SERIES = 200
+
+
+def number_list(m):
+    """`d.dddddd, d.dddddd, ...` from micro-units 0 <= m < 10^7, shape (rows, n): (cells, keep)."""
+    rows, n = m.shape
+    cell = np.empty((rows, n, 10), dtype=np.uint8)
+    cell[..., :8] = fixed6(m)
+    cell[..., 8] = ord(",")
+    cell[..., 9] = ord(" ")
+    keep = np.ones(cell.shape, dtype=bool)
+    keep[:, -1, 8:] = False
+    return cell.reshape(rows, -1), keep.reshape(rows, -1)
+
+
+def deepar_block(rng, rows):
+    pieces = [const(rows, '{"start": "'), timestamp_cells(rng, rows), const(rows, '", "target": [')]
+    pieces.append(number_list(rng.integers(0, 10_000_000, size=(rows, SERIES))))
+    pieces.append(const(rows, '], "cat": ['))
+    pieces.append((ZERO + rng.integers(0, 8, size=(rows, 1)).astype(np.uint8), np.ones((rows, 1), dtype=bool)))
+    pieces.append(const(rows, ", "))
+    pieces.append((ZERO + rng.integers(0, 4, size=(rows, 1)).astype(np.uint8), np.ones((rows, 1), dtype=bool)))
+    pieces.append(const(rows, '], "dynamic_feat": [['))
+    pieces.append(number_list(rng.integers(0, 10_000_000, size=(rows, SERIES))))
+    pieces.append(const(rows, "]]}\n"))
+    body = np.concatenate([p[0] for p in pieces], axis=1)
+    keep = np.concatenate([p[1] for p in pieces], axis=1)
+    return body, keep
+
+
+KINDS = {"csv": (1, csv_block), "libsvm": (2, libsvm_block), "mixed": (3, None), "jsonl": (3, None),
+         "deepar": (4, deepar_block)}
 
 
 def main():

@@ -998,6 +998,7 @@ fn json_numbers_sep<M: Masker, const SPACED: bool>(text: &[u8]) -> Option<(u64, 
     let mut carry = ValueCarry::default();
     let mut buf = [0u8; 64];
     loop {
+        prefetch(text, base + PREFETCH);
         let (block, n, valid, _) = block_at(text, base, &mut buf);
         let m = M::masks64(block, b',', b' ');
         let spaces = if SPACED { m.delim2 } else { 0 };
