@@ -221,3 +221,6 @@ write("parquet", "regression_dictionary_count.parquet", b"\x00" + read("bad/parq
 # by the dictionary check's page walk outside the panic guard.
 write("parquet", "regression_page_header_panic.parquet", b"\x00" + read("bad/parquet/fuzz_page_header_panic.parquet"))
 write("table", "regression_page_header_panic.parquet", b"\x02" + read("bad/parquet/fuzz_page_header_panic_typed.parquet"))
+# parquet: page headers whose skipped lists run past the end of the file
+# (the crate's header parser looped on them: timeouts).
+write("parquet", "regression_page_header_list.parquet", b"\x02" + read("bad/parquet/fuzz_page_header_list.parquet"))
