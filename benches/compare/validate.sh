@@ -2,7 +2,8 @@
 # Issue 8's yardstick: `sm-data validate` (every record checked) against `sm-data count`
 # (records framed, nothing checked) on the benchmark files of run.sh, two threads each:
 # dense CSV and sparse LibSVM with `-a xgboost`, RecordIO-protobuf with `-a linear-learner`,
-# typed JSON Lines with `-a generic`, DeepAR series (JSON Lines, `json.dumps` style) with
+# typed JSON Lines and dense `{"features": [...], "label": ...}` JSON Lines (converted from
+# the CSV) with `-a generic`, DeepAR series (JSON Lines, `json.dumps` style) with
 # `-a deepar`. Runs alternate (count, validate, count, ...); before
 # each, the input is either warmed into the page cache (`cat IN > /dev/null`, the default:
 # the checks are then CPU-bound) or, with --cold, dropped from it (`sync; echo 3 >
@@ -11,14 +12,14 @@
 # wall time of each and count/validate (1.00 = validate at the speed of count).
 #
 #   benches/compare/validate.sh [--size-mb N] [--runs R] [--sm PATH] [--cold]
-#                               [--only "csv libsvm pbr jsonl deepar"]
+#                               [--only "csv libsvm pbr jsonl features deepar"]
 #
 # Needs the release binary (cargo build --release); generates the inputs with gen.py
-# (and the .pbr with sm-data) when missing, as run.sh does.
+# (and the .pbr and the features JSON Lines with sm-data) when missing, as run.sh does.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 cd "$HERE/../.."
-SIZE_MB=1000 RUNS=5 COLD=0 ONLY="csv libsvm pbr jsonl deepar" SEED=20240611
+SIZE_MB=1000 RUNS=5 COLD=0 ONLY="csv libsvm pbr jsonl features deepar" SEED=20240611
 SM="${CARGO_TARGET_DIR:-target}/release/sm-data"
 while [[ $# -gt 0 ]]; do
     case "$1" in
@@ -27,7 +28,7 @@ while [[ $# -gt 0 ]]; do
         --sm) SM="${2:?}"; shift 2 ;;
         --cold) COLD=1; shift ;;
         --only) ONLY="${2:?}"; shift 2 ;;
-        -h|--help) sed -n 2,17p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,18p "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -79,6 +80,13 @@ for kind in $ONLY; do
             fi
             args=(-a linear-learner) ;;
         jsonl) in=$D/mixed-${SIZE_MB}mb.jsonl; need jsonl "$in"; args=(-a generic) ;;
+        features)
+            in=$D/dense-${SIZE_MB}mb.jsonl
+            if [[ ! -f $in ]]; then
+                need csv "$D/dense-${SIZE_MB}mb.csv"
+                "$SM" convert "$D/dense-${SIZE_MB}mb.csv" "$in" -q -f
+            fi
+            args=(-a generic) ;;
         deepar) in=$D/deepar-${SIZE_MB}mb.jsonl; need deepar "$in"; args=(-a deepar) ;;
         *) echo "unknown input $kind" >&2; exit 2 ;;
     esac
