@@ -133,7 +133,13 @@ pub struct Chunker<'f> {
     /// Cut mapped input with the framer's shortcut (see
     /// [`Framer::speculative_boundary`]) until a cut proves wrong.
     speculate: bool,
+    /// How far [`Mapped::will_need`] has been asked for.
+    advised: usize,
 }
+
+/// How many chunks past the one handed out the chunker asks the kernel to
+/// read ahead of a mapped input.
+const READ_AHEAD_CHUNKS: usize = 4;
 
 enum Source {
     Mapped(Arc<Mapped>),
@@ -166,6 +172,7 @@ impl<'f> Chunker<'f> {
             name,
             pool: Arc::new(BufferPool::default()),
             speculate: true,
+            advised: 0,
         }
     }
 
@@ -223,6 +230,14 @@ impl<'f> Chunker<'f> {
                 }
                 self.pos += len as u64;
                 self.index += 1;
+                // Have the next chunks read from the disk while this one
+                // is worked on (a no-op for pages already cached).
+                let ahead = start + len + READ_AHEAD_CHUNKS * self.chunk_size;
+                if ahead > self.advised && self.advised < map.len() {
+                    let from = self.advised.max(start + len);
+                    map.will_need(from..ahead);
+                    self.advised = ahead;
+                }
                 Ok(Some(Chunk {
                     data: ChunkData::Mapped(map.clone(), start..start + len),
                     offset: start as u64,

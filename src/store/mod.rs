@@ -458,6 +458,48 @@ impl Mapped {
     }
 }
 
+impl Mapped {
+    /// Asks the kernel to start reading the pages of `range` now
+    /// (`MADV_WILLNEED`, which queues the reads and returns), so that the
+    /// bytes are in the page cache when a worker gets there instead of
+    /// each worker waiting on its own page faults: reading from the disk
+    /// then overlaps with checking or converting the bytes before it.
+    ///
+    /// When the range's last page is in the page cache already (a file
+    /// read before, or the kernel's own read-ahead got there), the advice
+    /// is skipped: looking up every page of a cached range costs more than
+    /// it saves (about 6 ms a gigabyte, on the thread that cuts chunks).
+    pub fn will_need(&self, range: std::ops::Range<usize>) {
+        #[cfg(target_os = "linux")]
+        if let Mapped::Map(map) = self {
+            let end = range.end.min(map.len());
+            let start = range.start.min(end) & !(PAGE - 1);
+            if end > start && !resident(map, end - 1) {
+                let _ = map.advise_range(memmap2::Advice::WillNeed, start, end - start);
+            }
+        }
+        #[cfg(not(target_os = "linux"))]
+        let _ = range;
+    }
+}
+
+/// The page size [`Mapped::will_need`] aligns to (4 KiB; a larger page
+/// only makes the alignment finer than needed).
+#[cfg(target_os = "linux")]
+const PAGE: usize = 4096;
+
+/// Whether the page holding `map[at]` is in the page cache (`mincore`).
+#[cfg(target_os = "linux")]
+fn resident(map: &Mmap, at: usize) -> bool {
+    let mut vec = 0u8;
+    let offset = at & !(PAGE - 1);
+    // SAFETY: `offset` lies in the mapping (`at < map.len()`) and is
+    // page-aligned within it (mappings start at a page boundary); one
+    // page's status is written to `vec`. mincore only reads page tables.
+    let rc = unsafe { libc::mincore(map.as_ptr().add(offset) as *mut libc::c_void, 1, &mut vec) };
+    rc == 0 && vec & 1 == 1
+}
+
 /// The block that [`Mapped::release`] widens its ranges to: the largest
 /// page-cache folio (a PMD, 2 MiB on x86-64 and arm64 with 4 KiB pages);
 /// folios are aligned to their size in the file, so each lies in one block.
@@ -499,6 +541,39 @@ mod release_tests {
             let (a, b) = release_span(s..e, 10 * A);
             assert!(a <= s && e <= b && a % A == 0 && (b % A == 0 || b == 10 * A));
         }
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn read_ahead_advice_leaves_the_bytes_alone_and_sees_cached_pages() {
+        use std::io::Write;
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        let bytes: Vec<u8> = (0..3 * PAGE + 100).map(|i| (i % 251) as u8).collect();
+        f.write_all(&bytes).unwrap();
+        f.flush().unwrap();
+        // SAFETY: a private temporary file nothing else writes.
+        let map = unsafe { Mmap::map(f.as_file()) }.unwrap();
+        // Just written, so cached; and a page just read is resident.
+        assert_eq!(map[PAGE + 7], bytes[PAGE + 7]);
+        assert!(resident(&map, PAGE + 7));
+        assert!(resident(&map, map.len() - 1));
+        let mapped = Mapped::Map(map);
+        // Ranges past the end, empty, reversed or unaligned are fine.
+        for r in [
+            0..10,
+            5..3 * PAGE + 1,
+            2 * PAGE + 1..usize::MAX,
+            9..9,
+            #[allow(clippy::reversed_empty_ranges)]
+            (50..7),
+        ] {
+            mapped.will_need(r);
+        }
+        let Mapped::Map(map) = &mapped else {
+            unreachable!()
+        };
+        assert_eq!(&map[..], &bytes[..]);
+        Mapped::Owned(bytes.clone()).will_need(0..usize::MAX);
     }
 }
 

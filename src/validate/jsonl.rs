@@ -722,9 +722,8 @@ mod fast {
             if b.get(self.i) != Some(&b'[') {
                 return None;
             }
-            let open = self.i + 1;
-            let (n, close) = number::json_numbers(&b[open..])?;
-            self.i = open + close + 1;
+            let (n, end) = number::json_array_end(b, self.i)?;
+            self.i = end;
             Some(n as usize)
         }
 

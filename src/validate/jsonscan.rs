@@ -19,7 +19,7 @@ use super::number::Portable;
 use super::number::{Avx2, Avx512, Sse2};
 #[cfg(target_arch = "x86_64")]
 use super::number::{Level, level};
-use super::number::{PREFETCH, json_numbers, multiversion, prefetch};
+use super::number::{PREFETCH, json_array_end, multiversion, prefetch};
 
 /// What [`json_lines`] found for one line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -435,9 +435,7 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
 
     /// Starts over at `at` (a line start), outside any string.
     fn restart(&mut self, at: usize) {
-        self.next_block = at;
-        self.bits = 0;
-        self.carry = Carry::default();
+        self.skip_to(at);
         self.high_at = usize::MAX;
     }
 
@@ -450,13 +448,13 @@ impl<'a, M: JsonMasker> Tokens<'a, M> {
     }
 
     /// Skips the array of numbers whose `[` is at `open` when
-    /// [`json_numbers`] vouches for it (true), so that the next token is
+    /// [`json_array_end`] vouches for it (true), so that the next token is
     /// the one after its `]`.
     #[inline(always)]
     fn number_array(&mut self, open: usize) -> bool {
-        match json_numbers(&self.data[open + 1..]) {
-            Some((_, close)) => {
-                self.skip_to(open + 2 + close);
+        match json_array_end(self.data, open) {
+            Some((_, end)) => {
+                self.skip_to(end);
                 true
             }
             None => false,

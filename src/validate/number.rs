@@ -967,6 +967,15 @@ multiversion! {
     json_numbers => json_numbers_with(text: &[u8]) -> Option<(u64, usize)>
 }
 
+/// [`json_numbers`] of the array whose `[` is at `data[open]`: its
+/// length and the index just past its `]`; `None` when that check cannot
+/// vouch for the array.
+#[inline]
+pub(crate) fn json_array_end(data: &[u8], open: usize) -> Option<(u64, usize)> {
+    let (n, close) = json_numbers(data.get(open + 1..)?)?;
+    Some((n, open + 2 + close))
+}
+
 /// [`json_numbers`] with the masks of `M`: the separator style is the one
 /// after the first number (looked for in the first 130 bytes: a longer
 /// number is refused anyway).
