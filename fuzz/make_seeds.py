@@ -224,3 +224,7 @@ write("table", "regression_page_header_panic.parquet", b"\x02" + read("bad/parqu
 # parquet: page headers whose skipped lists run past the end of the file
 # (the crate's header parser looped on them: timeouts).
 write("parquet", "regression_page_header_list.parquet", b"\x02" + read("bad/parquet/fuzz_page_header_list.parquet"))
+# parquet: a data page whose level buffer is shorter than stated; the
+# parquet crate slices a `bytes::Bytes` out of range (a panic in `bytes`,
+# which the fuzz targets' hook first took for one of sm-data's own).
+write("parquet", "regression_level_slice.parquet", b"\x00" + read("bad/parquet/fuzz_level_slice.parquet"))

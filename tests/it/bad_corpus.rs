@@ -153,6 +153,7 @@ const PARQUET_CASES: &[Case] = &[
     ("parquet/fuzz_page_header_panic.parquet", "out.csv", &[], "record 4, byte offset 276", "cannot decode row group 1: Parquet argument error: Parquet error: Unexpected struct field type Struct"),
     ("parquet/fuzz_page_header_panic_typed.parquet", "out.jsonl", &["--typed"], "record 1", "cannot decode: Parquet argument error: Parquet error: Unexpected struct field type 15"),
     ("parquet/fuzz_page_header_list.parquet", "out.csv", &[], "record 1, byte offset 4", "cannot decode row group 0: Parquet argument error: External: a page header runs past the end of the file"),
+    ("parquet/fuzz_level_slice.parquet", "out.csv", &[], "record 1, byte offset 4", "cannot decode row group 0: the Parquet decoder failed on corrupt data (range end out of bounds: 2 <= 0)"),
     ("parquet/dictionary_count.parquet", "out.pbr", &[], "record 1, byte offset 4", "cannot decode row group 0: Parquet argument error: Parquet error: column \"x\": the dictionary page states 63 values but holds 24 bytes (64 bits a value at least)"),
 ];
 
