@@ -75,7 +75,11 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(got.len(), want.len(), "not the lines of split_lines");
     for (&(start, end, verdict), &(line, at)) in got.iter().zip(&want) {
         assert_eq!((start, end), (at, at + line.len()), "line bounds");
-        assert_eq!(verdict == "blank", trim(line).is_empty(), "blank line {start}");
+        assert_eq!(
+            verdict == "blank",
+            trim(line).is_empty(),
+            "blank line {start}"
+        );
         if verdict == "clean" {
             assert!(
                 matches!(serde_json::from_slice::<Json>(line), Ok(Json::Object)),
