@@ -24,6 +24,7 @@ use crate::codec::text::{snippet, trim};
 use crate::pipeline::Chunk;
 
 /// Where the current line is, for findings.
+#[derive(Clone, Copy)]
 struct Here<'a> {
     rel: u64,
     at: u64,
@@ -60,7 +61,12 @@ enum Path {
 ///
 /// Where the lines need only be JSON objects, the chunk first goes
 /// through the whole-chunk scan ([`jsonscan::json_lines`]), and only
-/// the lines it is unsure of are checked one by one.
+/// the lines it is unsure of are checked one by one. Lines with a schema
+/// (DeepAR, Object2Vec, BlazingText) are read in one pass: the fast
+/// scanner starts at each line and finds its end itself
+/// ([`fast::line_at`]), so the chunk is not first split with `memchr`
+/// (a second pass over every byte); only the lines it cannot vouch for are
+/// cut at their newline and checked the usual way.
 fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Path, w: &mut Work) {
     let mut line_no = 0u64;
     let mut scratch = fast::Scratch::default();
@@ -84,6 +90,37 @@ fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Pat
                 }
             }
         });
+    } else if path == Path::Fast {
+        let mut start = 0;
+        while start < data.len() {
+            let rel = line_no;
+            line_no += 1;
+            // The first line of a file may start with a byte-order mark,
+            // which check_line skips.
+            if !(first && start == 0) {
+                if data[start] == b'\n' {
+                    // A blank line.
+                    start += 1;
+                    continue;
+                }
+                if let Some(end) = fast::line_at(ctx, data, start, rel, base, w, &mut scratch) {
+                    start = end + 1;
+                    continue;
+                }
+            }
+            let end = memchr::memchr(b'\n', &data[start..]).map_or(data.len(), |k| start + k);
+            let raw = &data[start..end];
+            check_line(
+                ctx,
+                Line { raw, start, rel },
+                base,
+                first,
+                path,
+                w,
+                &mut scratch,
+            );
+            start = end + 1;
+        }
     } else {
         for (raw, start) in split_lines(data) {
             let rel = line_no;
@@ -566,15 +603,38 @@ mod fast {
         depth: u32,
         /// A byte above 0x7F was seen (in a string): UTF-8 to be checked.
         high: bool,
+        /// `b` goes on past the line (the rest of a chunk): the line ends
+        /// at its first newline, which [`Scan::line`] finds.
+        open: bool,
     }
 
     impl<'a> Scan<'a> {
-        fn new(b: &'a [u8]) -> Scan<'a> {
+        /// A scanner over `b`: one line (without its newline), or with
+        /// `open` the bytes from a line's start to the chunk's end.
+        fn new(b: &'a [u8], open: bool) -> Scan<'a> {
             Scan {
                 b,
                 i: 0,
                 depth: 0,
                 high: false,
+                open,
+            }
+        }
+
+        /// Where `here` (whose `line` is this scanner's bytes) really is,
+        /// once [`Scan::line`] has read the line: for an open scanner, its
+        /// text up to the newline, less one `\r` (as lines are cut).
+        fn here<'h>(&self, here: &Here<'h>) -> Here<'h>
+        where
+            'a: 'h,
+        {
+            if !self.open {
+                return *here;
+            }
+            let line = &self.b[..self.i];
+            Here {
+                line: line.strip_suffix(b"\r").unwrap_or(line),
+                ..*here
             }
         }
 
@@ -583,9 +643,11 @@ mod fast {
             self.b.get(self.i).copied()
         }
 
+        /// JSON's whitespace but the newline: a line holds none (it was
+        /// cut there), and an open scanner must stop at the line's end.
         #[inline]
         fn ws(&mut self) {
-            while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            while let Some(b' ' | b'\t' | b'\r') = self.peek() {
                 self.i += 1;
             }
         }
@@ -773,7 +835,8 @@ mod fast {
         }
 
         /// The whole line: one object between optional whitespace, valid
-        /// UTF-8.
+        /// UTF-8. An open scanner is left at the line's newline (or at the
+        /// end of its bytes).
         fn line(
             &mut self,
             field: impl FnMut(&mut Self, &'a [u8], bool) -> Option<()>,
@@ -781,8 +844,8 @@ mod fast {
             self.ws();
             self.object(field)?;
             self.ws();
-            (self.i == self.b.len() && (!self.high || std::str::from_utf8(self.b).is_ok()))
-                .then_some(())
+            let end = self.i == self.b.len() || (self.open && self.b[self.i] == b'\n');
+            (end && (!self.high || std::str::from_utf8(&self.b[..self.i]).is_ok())).then_some(())
         }
 
         /// A string field's text.
@@ -820,11 +883,55 @@ mod fast {
         w: &mut Work,
         scratch: &mut Scratch,
     ) -> bool {
+        schema_line(ctx, &mut Scan::new(here.line, false), here, w, scratch)
+    }
+
+    /// [`line`] for the line that starts at `data[start]` (not at the
+    /// start of a file: no byte-order mark), found and checked in one
+    /// pass: `Some(end)` when it was handled, where `end` is the index of
+    /// its newline (or `data.len()`); `None` (nothing recorded) when the
+    /// line must be cut and checked the usual way. Counts the record as
+    /// [`super::check_line`] does.
+    pub(super) fn line_at(
+        ctx: &FileCtx<'_>,
+        data: &[u8],
+        start: usize,
+        rel: u64,
+        base: u64,
+        w: &mut Work,
+        scratch: &mut Scratch,
+    ) -> Option<usize> {
+        let rest = &data[start..];
+        let here = Here {
+            rel,
+            at: base + start as u64,
+            line: rest,
+        };
+        let mut s = Scan::new(rest, true);
+        // Counted first: the checks number the record from the count.
+        w.records += 1;
+        w.stats.records += 1;
+        if schema_line(ctx, &mut s, &here, w, scratch) {
+            return Some(start + s.i);
+        }
+        w.records -= 1;
+        w.stats.records -= 1;
+        None
+    }
+
+    /// The line `s` scans (of `here`), by the file's schema.
+    fn schema_line<'a>(
+        ctx: &FileCtx<'_>,
+        s: &mut Scan<'a>,
+        here: &Here<'a>,
+        w: &mut Work,
+        scratch: &mut Scratch,
+    ) -> bool {
         match ctx.rules.schema {
-            Schema::Deepar => deepar(ctx, here, w, scratch),
-            Schema::Object2vec => object2vec(here, w),
-            Schema::BlazingtextManifest => blazingtext(ctx, here, w),
-            _ => Scan::new(here.line).line(|s, _, _| s.value()).is_some(),
+            Schema::Deepar => deepar(ctx, s, here, w, scratch),
+            Schema::Object2vec => object2vec(s, here, w),
+            Schema::BlazingtextManifest => blazingtext(ctx, s, here, w),
+            _ => s.line(|s, _, _| s.value()).is_some(),
         }
     }
 
@@ -846,13 +953,18 @@ mod fast {
         }
     }
 
-    fn deepar(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work, scratch: &mut Scratch) -> bool {
+    fn deepar<'a>(
+        ctx: &FileCtx<'_>,
+        s: &mut Scan<'a>,
+        here: &Here<'a>,
+        w: &mut Work,
+        scratch: &mut Scratch,
+    ) -> bool {
         let Scratch { cat, key } = scratch;
         let mut seen = 0u8;
         let mut target = 0usize;
         let mut cats: Option<usize> = None;
         let mut dynamic: Option<(usize, usize)> = None;
-        let mut s = Scan::new(here.line);
         let parsed = s.line(|s, k, escaped| {
             let name = if escaped {
                 text(k, true)?
@@ -917,6 +1029,7 @@ mod fast {
         {
             return false;
         }
+        let here = &s.here(here);
         let max = ctx.max;
         let record = w.records - 1;
         w.stats.seq(target as u64);
@@ -949,12 +1062,11 @@ mod fast {
         true
     }
 
-    fn object2vec(here: &Here<'_>, w: &mut Work) -> bool {
+    fn object2vec<'a>(s: &mut Scan<'a>, here: &Here<'a>, w: &mut Work) -> bool {
         let mut seen = 0u8;
         let mut label: &[u8] = b"";
         // (length, largest id) of in0 and in1
         let mut ins = [(0usize, 0u64); 2];
-        let mut s = Scan::new(here.line);
         let b = here.line;
         let parsed = s.line(|s, k, escaped| {
             let name = if escaped {
@@ -1009,12 +1121,11 @@ mod fast {
         true
     }
 
-    fn blazingtext(ctx: &FileCtx<'_>, here: &Here<'_>, w: &mut Work) -> bool {
+    fn blazingtext<'a>(ctx: &FileCtx<'_>, s: &mut Scan<'a>, here: &Here<'a>, w: &mut Work) -> bool {
         let mut seen = 0u8;
         let mut source: Option<Cow<'_, str>> = None;
         // The label's token and whether it is a string with escapes.
         let mut label: Option<(&[u8], bool)> = None;
-        let mut s = Scan::new(here.line);
         let b = here.line;
         let parsed = s.line(|s, k, escaped| {
             let name = if escaped {
@@ -1068,6 +1179,7 @@ mod fast {
         if let Some(l) = &label {
             w.stats.text_label(l);
         }
+        let here = &s.here(here);
         let record = w.records - 1;
         w.tally(
             Check::BlazingtextLabel,
@@ -1251,6 +1363,10 @@ mod tests {
             r#"{"start":"2020-01-01","target":[1],"name":"\x"}"#,
             "  { \"start\" : \"2020-01-01\" ,\r\"target\" : [ 1 , 2 ]\t}  ",
             "\x0c{\"start\":\"2020-01-01\",\"target\":[1]}",
+            // JSON only across a newline: two lines, each a problem.
+            "{\"start\":\"2020-01-01\",\n\"target\":[1]}",
+            "{\n\"label\":1,\"in0\":[1],\"in1\":[2]}",
+            "{\"source\":\"a\"\n}",
             "\u{feff}{\"start\":\"2020-01-01\",\"target\":[1]}",
             r#"{}"#,
             r#"[]"#,
@@ -1408,6 +1524,7 @@ mod tests {
         all.dedup();
         assert!(all.len() > 10_000, "{}", all.len());
         let mut handled = [0usize; 4];
+        let mut inner = Vec::new();
         for m in &all {
             for (a, &alg) in ALGORITHMS.iter().enumerate() {
                 let ctx = ctx(alg);
@@ -1427,6 +1544,23 @@ mod tests {
                         String::from_utf8_lossy(m)
                     );
                 }
+                // Inside a chunk, where the fast path finds each line's
+                // end itself: after a blank line, followed by a newline
+                // (and the rest of the chunk, the same line again with a
+                // CRLF), and at the chunk's end without one.
+                inner.clear();
+                inner.push(b'\n');
+                inner.extend_from_slice(m);
+                inner.push(b'\n');
+                inner.extend_from_slice(m);
+                inner.extend_from_slice(b"\r\n");
+                inner.extend_from_slice(m);
+                assert_eq!(
+                    report(&ctx, &inner, false, Path::Fast),
+                    report(&ctx, &inner, false, Path::Reference),
+                    "{alg:?}, inside a chunk, line {:?}",
+                    String::from_utf8_lossy(m)
+                );
                 handled[a] += usize::from(fast_handles(alg, m));
             }
         }
@@ -1445,11 +1579,13 @@ mod tests {
                 .map(|(n, d)| (n.as_str(), d))
                 .chain([("edge", &joined)])
             {
-                assert_eq!(
-                    report(&ctx, data, true, Path::Fast),
-                    report(&ctx, data, true, Path::Reference),
-                    "{alg:?}, {name}"
-                );
+                for first in [true, false] {
+                    assert_eq!(
+                        report(&ctx, data, first, Path::Fast),
+                        report(&ctx, data, first, Path::Reference),
+                        "{alg:?}, {name}, first {first}"
+                    );
+                }
             }
         }
     }
