@@ -19,7 +19,6 @@ use super::finding::{Check, Finding, Severity, Site};
 use super::jsonscan::{self, Verdict};
 use super::table::Schema;
 use super::{FileCtx, Work};
-use crate::codec::lines::split_lines;
 use crate::codec::text::{snippet, trim};
 use crate::pipeline::Chunk;
 
@@ -90,14 +89,16 @@ fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Pat
                 }
             }
         });
-    } else if path == Path::Fast {
+    } else {
+        // The reference path cuts every line at its newline first.
+        let one_pass = path == Path::Fast;
         let mut start = 0;
         while start < data.len() {
             let rel = line_no;
             line_no += 1;
             // The first line of a file may start with a byte-order mark,
             // which check_line skips.
-            if !(first && start == 0) {
+            if one_pass && !(first && start == 0) {
                 if data[start] == b'\n' {
                     // A blank line.
                     start += 1;
@@ -120,20 +121,6 @@ fn check_lines(ctx: &FileCtx<'_>, data: &[u8], base: u64, first: bool, path: Pat
                 &mut scratch,
             );
             start = end + 1;
-        }
-    } else {
-        for (raw, start) in split_lines(data) {
-            let rel = line_no;
-            line_no += 1;
-            check_line(
-                ctx,
-                Line { raw, start, rel },
-                base,
-                first,
-                path,
-                w,
-                &mut scratch,
-            );
         }
     }
     w.lines = line_no;
