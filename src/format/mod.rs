@@ -134,8 +134,8 @@ impl Format {
     /// TFRecord by a valid length CRC in the first 12 bytes, JSON when the
     /// text starts with `[` or with an object whose first key is
     /// `instances`, `predictions` or `configuration`, JSON Lines when it
-    /// starts with another object, LibSVM when the first data line has
-    /// `idx:val` tokens, else CSV.
+    /// starts with another object, LibSVM when the first data line that is
+    /// more than a number alone has `idx:val` tokens, else CSV.
     pub fn sniff(head: &[u8]) -> Option<Format> {
         if head.is_empty() {
             return None;
@@ -159,14 +159,21 @@ impl Format {
             // The head may cut a multi-byte character.
             std::str::from_utf8(&head[..head.len().saturating_sub(3)]).ok()
         })?;
-        let line = text
+        // The first line that tells: a LibSVM row with no features (a
+        // label alone, which scikit-learn writes for an empty row) reads as
+        // a one-column CSV row as well, so such lines are passed over.
+        for line in text
             .lines()
             .map(str::trim)
-            .find(|l| !l.is_empty() && !l.starts_with('#'))?;
-        let mut tokens = line.split_whitespace();
-        tokens.next();
-        if tokens.next().is_some_and(|t| t.contains(':')) {
-            return Some(Format::Libsvm);
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let mut tokens = line.split_whitespace();
+            let first = tokens.next().unwrap_or_default();
+            match tokens.next() {
+                Some(t) if t.contains(':') => return Some(Format::Libsvm),
+                None if first.parse::<f64>().is_ok() => continue,
+                _ => return Some(Format::Csv),
+            }
         }
         Some(Format::Csv)
     }
@@ -295,6 +302,12 @@ mod tests {
         assert_eq!(Format::from_path("train"), None);
         assert_eq!(Format::sniff(b"1 0:1.5 3:2\n"), Some(Format::Libsvm));
         assert_eq!(Format::sniff(b"1,2,3\n"), Some(Format::Csv));
+        // A label-only first row (a LibSVM row without features) decides
+        // nothing; the next line does.
+        assert_eq!(Format::sniff(b"1\n\n0 1:2 3:4\n"), Some(Format::Libsvm));
+        assert_eq!(Format::sniff(b"1\n0,1,2\n"), Some(Format::Csv));
+        assert_eq!(Format::sniff(b"1\n0\n"), Some(Format::Csv));
+        assert_eq!(Format::sniff(b"x\n0 1:2\n"), Some(Format::Csv));
         assert_eq!(
             Format::sniff(&[0x0a, 0x23, 0xd7, 0xce, 0, 0, 0, 0]),
             Some(Format::RecordioProtobuf)

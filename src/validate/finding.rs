@@ -59,6 +59,7 @@ checks! {
     MixedFormats => "mixed-formats", "files of one channel hold different formats";
     EmptyChannel => "empty-channel", "the channel holds no data";
     EmptyFile => "empty-file", "a file holds no records";
+    NoRecords => "no-records", "the channel's files hold no records (blank lines, empty tables)";
     HiddenFile => "hidden-file", "a file or folder name starts with '.'";
     SkippedFile => "skipped-file", "a file name starts with '_' (e.g. _SUCCESS)";
     FolderDepth => "folder-depth", "a file is nested deeper than XGBoost looks (3 folder levels)";
@@ -73,6 +74,7 @@ checks! {
     CsvQuotes => "csv-quotes", "a row holds quote characters";
     CsvBlankLine => "csv-blank-line", "a blank line";
     CsvFinalNewline => "csv-final-newline", "the file does not end with a newline";
+    CsvLabelSize => "csv-label-size", "an unsupervised algorithm reads CSV column 0 as a label (label_size defaults to 1)";
     CsvBom => "csv-bom", "the file starts with a UTF-8 byte-order mark";
     IpAddress => "ip-address", "IP Insights: the second column is not an IP address";
     NegativeCount => "negative-count", "LDA/NTM: a word count is negative or not an integer";
@@ -80,6 +82,8 @@ checks! {
     LibsvmWhitespace => "libsvm-whitespace", "tabs, double or trailing spaces in a LibSVM line";
     LibsvmComment => "libsvm-comment", "a comment or blank line before the first data line";
     LibsvmIndexBase => "libsvm-index-base", "LibSVM indices look 1-based";
+    LibsvmIndexRange => "libsvm-index-range", "a LibSVM index does not fit in 32 bits";
+    LibsvmBom => "libsvm-bom", "the LibSVM file starts with a UTF-8 byte-order mark";
     RecordioFraming => "recordio-framing", "the RecordIO framing is broken";
     RecordioSplit => "recordio-split", "a record is split into parts (cflag 1/2/3)";
     RecordioPadding => "recordio-padding", "the file length is not a multiple of 4";

@@ -228,9 +228,73 @@ fn kind(v: &Value) -> &'static str {
     }
 }
 
-/// `YYYY-MM-DD`, optionally followed by ` HH:MM[:SS]` (or `T`), without a
-/// time zone.
-fn valid_start(s: &str) -> bool {
+/// What is wrong with a DeepAR `start` ([`start_error`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StartError {
+    /// Not `YYYY-MM-DD`, optionally followed by ` HH:MM[:SS]` (or `T`).
+    Format,
+    /// No such month.
+    Month(u32),
+    /// No such day: year, month, day.
+    Day(u32, u32, u32),
+    Hour(u32),
+    Minute(u32),
+    Second(u32),
+}
+
+impl StartError {
+    /// The finding's message for the `start` text `s`.
+    fn message(self, s: &str) -> String {
+        const MONTHS: [&str; 12] = [
+            "January",
+            "February",
+            "March",
+            "April",
+            "May",
+            "June",
+            "July",
+            "August",
+            "September",
+            "October",
+            "November",
+            "December",
+        ];
+        let why = match self {
+            StartError::Format => {
+                return format!("'start' is {s:?}, not \"YYYY-MM-DD HH:MM:SS\" (no time zone)");
+            }
+            StartError::Month(m) => format!("there is no month {m}"),
+            StartError::Day(_, _, 0) => "there is no day 0".to_string(),
+            StartError::Day(y, m, d) => format!(
+                "{} {y} has {} days, not {d}",
+                MONTHS[m as usize - 1],
+                days_in_month(y, m)
+            ),
+            StartError::Hour(h) => format!("the hour is {h}, not 0 to 23"),
+            StartError::Minute(m) => format!("the minute is {m}, not 0 to 59"),
+            StartError::Second(x) => format!("the second is {x}, not 0 to 59"),
+        };
+        format!("'start' is {s:?}: {why}")
+    }
+}
+
+/// Days in `month` (1 to 12) of `year`, in the Gregorian calendar.
+fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// What is wrong with a DeepAR `start`, if anything: it is `YYYY-MM-DD`,
+/// optionally followed by ` HH:MM[:SS]` (or `T`), without a time zone,
+/// and names a time that exists (as `pandas.Timestamp` reads it: no
+/// February 30, no second 60).
+fn start_error(s: &str) -> Option<StartError> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())
@@ -244,25 +308,48 @@ fn valid_start(s: &str) -> bool {
         || b[7] != b'-'
         || !digits(8..10)
     {
-        return false;
+        return Some(StartError::Format);
     }
-    if !(1..=12).contains(&num(5..7)) || !(1..=31).contains(&num(8..10)) {
-        return false;
+    let time = b.len() > 10;
+    if time
+        && !(matches!(b[10], b' ' | b'T')
+            && b.len() >= 16
+            && digits(11..13)
+            && b[13] == b':'
+            && digits(14..16)
+            && match b.len() {
+                16 => true,
+                19 => b[16] == b':' && digits(17..19),
+                _ => false,
+            })
+    {
+        return Some(StartError::Format);
     }
-    if b.len() == 10 {
-        return true;
+    let (year, month, day) = (num(0..4), num(5..7), num(8..10));
+    if !(1..=12).contains(&month) {
+        return Some(StartError::Month(month));
     }
-    if !matches!(b[10], b' ' | b'T') || b.len() < 16 {
-        return false;
+    if !(1..=days_in_month(year, month)).contains(&day) {
+        return Some(StartError::Day(year, month, day));
     }
-    if !digits(11..13) || b[13] != b':' || !digits(14..16) || num(11..13) > 23 || num(14..16) > 59 {
-        return false;
+    if time {
+        let (hour, minute) = (num(11..13), num(14..16));
+        if hour > 23 {
+            return Some(StartError::Hour(hour));
+        }
+        if minute > 59 {
+            return Some(StartError::Minute(minute));
+        }
+        if b.len() == 19 && num(17..19) > 59 {
+            return Some(StartError::Second(num(17..19)));
+        }
     }
-    match b.len() {
-        16 => true,
-        19 => b[16] == b':' && digits(17..19) && num(17..19) <= 60,
-        _ => false,
-    }
+    None
+}
+
+/// [`start_error`] finds nothing wrong.
+fn valid_start(s: &str) -> bool {
+    start_error(s).is_none()
 }
 
 fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut Work) {
@@ -274,16 +361,16 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
         byte: here.at,
         snippet: Some(snippet(here.line, 60)),
     };
-    let start_ok = match obj.get("start") {
-        Some(Value::String(s)) => valid_start(s),
-        _ => false,
+    let start_error = match obj.get("start") {
+        Some(Value::String(s)) => start_error(s),
+        _ => Some(StartError::Format),
     };
-    if !start_ok {
+    if let Some(e) = start_error {
         w.out.add(Check::DeeparStart, Severity::Error, || {
             here.finding(Check::DeeparStart, Severity::Error)
                 .message(match obj.get("start") {
                     None => "the series has no 'start'".to_string(),
-                    Some(Value::String(s)) => format!("'start' is {s:?}, not \"YYYY-MM-DD HH:MM:SS\" (no time zone)"),
+                    Some(Value::String(s)) => e.message(s),
                     Some(v) => format!("'start' is a {}, not a string", kind(v)),
                 })
                 .sagemaker("DeepAR needs 'start' as \"YYYY-MM-DD HH:MM:SS\" without a time zone; the job fails to read the series")
@@ -1331,6 +1418,12 @@ mod tests {
             r#"{"start":"2020-01-01","target":[1, 2],"dynamic_feat":[[1,2],[1,2,3]]}"#,
             r#"{"st\u0061rt":"2020-01-01","target":[1]}"#,
             r#"{"start":"2020-01-01 00:00:0\u0030","target":[1]}"#,
+            r#"{"start":"2020-02-30 00:00:00","target":[1]}"#,
+            r#"{"start":"2021-02-29 00:00:00","target":[1]}"#,
+            r#"{"start":"2020-04-31 00:00:00","target":[1]}"#,
+            r#"{"start":"2020-01-01 00:00:60","target":[1]}"#,
+            r#"{"start":"2020-02-29 23:59:59","target":[1]}"#,
+            r#"{"start":"1900-02-29","target":[1]}"#,
             r#"{"start":"2020-01-01","target":["N\u0061N"]}"#,
             r#"{"start":"2020-01-01","target":["nan"]}"#,
             r#"{"start":"2020-01-01","target":[1e400]}"#,
@@ -1662,6 +1755,45 @@ mod tests {
             "2024-01-31 25:00:00",
         ] {
             assert!(!valid_start(bad), "{bad}");
+        }
+    }
+
+    /// Dates and times that do not exist are rejected, as
+    /// `pandas.Timestamp` rejects them, and the message says why.
+    #[test]
+    fn start_dates_and_times_must_exist() {
+        for ok in [
+            "2020-02-29 23:59:59",
+            "2000-02-29 00:00:00",
+            "2024-12-31 23:59",
+            "2023-04-30",
+            "2023-01-31T00:00:00",
+        ] {
+            assert_eq!(start_error(ok), None, "{ok}");
+        }
+        for (bad, why) in [
+            ("2020-02-30 00:00:00", "February 2020 has 29 days, not 30"),
+            ("2021-02-29 00:00:00", "February 2021 has 28 days, not 29"),
+            ("2020-04-31 00:00:00", "April 2020 has 30 days, not 31"),
+            ("2020-01-01 00:00:60", "the second is 60, not 0 to 59"),
+            ("1900-02-29 00:00:00", "February 1900 has 28 days, not 29"),
+            ("2020-06-00", "there is no day 0"),
+            ("2020-13-01 00:00:00", "there is no month 13"),
+            ("2020-01-01 25:00:00", "the hour is 25, not 0 to 23"),
+            ("2020-01-01 00:60", "the minute is 60, not 0 to 59"),
+            ("2020-02-30Z", "not \"YYYY-MM-DD HH:MM:SS\""),
+        ] {
+            assert!(!valid_start(bad), "{bad}");
+            let m = start_error(bad).unwrap().message(bad);
+            assert!(m.contains(why), "{bad}: {m}");
+            assert!(m.contains(&format!("{bad:?}")), "{bad}: {m}");
+        }
+        // Both paths report it, with the message.
+        let ctx = ctx(Algorithm::Deepar);
+        let line = br#"{"start":"2021-02-29 00:00:00","target":[1]}"#;
+        for path in [Path::Fast, Path::Reference] {
+            let r = report(&ctx, line, true, path);
+            assert!(r.contains("February 2021 has 28 days"), "{path:?}: {r}");
         }
     }
 }

@@ -210,6 +210,8 @@ struct Acc {
     bytes: u64,
     /// A content-type finding was made for this kind already.
     kinds_reported: Vec<InputKind>,
+    /// The `csv-label-size` warning was given already.
+    label_size_reported: bool,
     /// Parquet: the first file's name and columns (names and types).
     #[cfg(feature = "parquet")]
     parquet_schema: Option<(String, Vec<(String, arrow_schema::DataType)>)>,
@@ -435,6 +437,7 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         files: Vec::new(),
         bytes: 0,
         kinds_reported: Vec::new(),
+        label_size_reported: false,
         #[cfg(feature = "parquet")]
         parquet_schema: None,
     };
@@ -581,8 +584,19 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
             );
         }
         acc.files.push((o.uri.clone(), kind));
+        // `text/csv` means `label_size=1` to every algorithm (spec §7), the
+        // unsupervised ones included: column 0 is then a label, not a
+        // feature, unless the channel says `label_size=0`. Schemas of their
+        // own (IP Insights) have no label column.
         let label_size = match rules.label {
             LabelRule::Required => label_size.unwrap_or(1),
+            LabelRule::Ignored if kind == InputKind::Csv && rules.schema == Schema::Numeric => {
+                if label_size.is_none() && !acc.label_size_reported {
+                    acc.label_size_reported = true;
+                    acc.push(label_size_finding(alg, &o.uri));
+                }
+                label_size.unwrap_or(1)
+            }
             LabelRule::Ignored => label_size.unwrap_or(0),
         };
         let delimiter = if kind == InputKind::Csv {
@@ -617,6 +631,19 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         counts: acc.counts,
         stats,
     })
+}
+
+/// An unsupervised algorithm given CSV without `label_size`: SageMaker
+/// reads column 0 as a label and leaves it out of the features.
+fn label_size_finding(alg: Algorithm, file: &str) -> Finding {
+    Finding::new(Check::CsvLabelSize, Severity::Warning)
+        .file(file)
+        .message(format!(
+            "{} reads text/csv as label_size=1 unless told otherwise: column 0 is taken as a label and left out of the features (the statistics below count the other columns)",
+            alg.title()
+        ))
+        .sagemaker("\"text/csv; label_size=n ... The default value for n is 1\"; unsupervised data declares text/csv;label_size=0: otherwise the first feature is dropped, and a feature_dim that counts it fails the job")
+        .fix("if every column is a feature, set ContentType text/csv;label_size=0 on the channel and pass --content-type 'text/csv;label_size=0' here; if column 0 is a label or an id, say label_size=1 to silence this")
 }
 
 fn ext_of(kind: InputKind) -> &'static str {
@@ -1158,6 +1185,29 @@ fn run_file(
 fn finish(acc: &mut Acc, declared: Option<InputKind>) {
     let alg = acc.alg;
     let kinds: Vec<InputKind> = acc.files.iter().map(|f| f.1).collect();
+    // Files with bytes but no record among them (blank lines, comments, a
+    // header, Parquet tables without rows): the channel is as empty as one
+    // without bytes, which `empty-channel` reports. Not said on top of an
+    // error, which explains the missing records better.
+    let errors = acc.counts.values().any(|c| c.0 > 0);
+    if acc.stats.records == 0 && acc.bytes > 0 && !errors {
+        let n = acc.files.len();
+        acc.push(
+            Finding::new(Check::NoRecords, Severity::Error)
+                .message(format!(
+                    "the channel's {n} file{} hold{} no records ({} bytes of blank lines, comments, headers or empty tables)",
+                    if n == 1 { "" } else { "s" },
+                    if n == 1 { "s" } else { "" },
+                    acc.bytes
+                ))
+                .sagemaker(if alg == Algorithm::Xgboost {
+                    "XGBoost: \"Got input data without labels. Please check the input data set. ...\""
+                } else {
+                    "the training job fails: the channel has no records"
+                })
+                .fix("point the channel at the folder or prefix that holds the data"),
+        );
+    }
     let needs_labels = kinds.iter().any(|&k| {
         alg.rules_for(k)
             .is_some_and(|r| r.label == LabelRule::Required && !r.generic)
@@ -1176,6 +1226,31 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
         );
     }
     let libsvm = declared == Some(InputKind::Libsvm) || kinds.contains(&InputKind::Libsvm);
+    // XGBoost's feature indices are 32-bit (`bst_feature_t`; its LibSVM
+    // parser is `dmlc::Parser<uint32_t>`), as are scikit-learn's.
+    if libsvm && acc.stats.dim > 1 << 32 {
+        let name = acc
+            .files
+            .iter()
+            .find(|f| f.1 == InputKind::Libsvm)
+            .map(|f| f.0.clone())
+            .unwrap_or_default();
+        let sev = if alg == Algorithm::Xgboost {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        acc.push(
+            Finding::new(Check::LibsvmIndexRange, sev)
+                .file(&name)
+                .message(format!(
+                    "the largest feature index is {}, past 4294967295 (2^32 - 1)",
+                    acc.stats.dim - 1
+                ))
+                .sagemaker("XGBoost holds feature indices in 32 bits (bst_feature_t, dmlc::Parser<uint32_t>): a larger index wraps around onto another feature; scikit-learn's reader fails (\"value too large\")")
+                .fix("renumber the features below 2^32 (hash or map them to a dense range)"),
+        );
+    }
     if libsvm
         && let Some(min) = acc.stats.min_index
         && min >= 1

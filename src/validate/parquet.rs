@@ -139,6 +139,39 @@ fn list_item(dt: &DataType) -> Option<&DataType> {
     }
 }
 
+/// Whether every value of type `from` has an exact value of type `to`
+/// (the same type, integer widening, integers of up to 24 or 53 bits to
+/// `Float32` or `Float64`, `Float32` to `Float64`): pyarrow's safe cast
+/// then never fails. Casts that depend on the values (a double with a
+/// fraction to an integer, an int64 beyond 2^53 to a double) are not.
+fn casts_exactly(from: &DataType, to: &DataType) -> bool {
+    use DataType::*;
+    // (signed, bits) of an integer type.
+    let int = |t: &DataType| match t {
+        Int8 => Some((true, 8)),
+        Int16 => Some((true, 16)),
+        Int32 => Some((true, 32)),
+        Int64 => Some((true, 64)),
+        UInt8 => Some((false, 8)),
+        UInt16 => Some((false, 16)),
+        UInt32 => Some((false, 32)),
+        UInt64 => Some((false, 64)),
+        _ => None,
+    };
+    if from == to {
+        return true;
+    }
+    match (int(from), int(to), to) {
+        (Some((fs, fb)), Some((ts, tb)), _) => (fs == ts && tb > fb) || (!fs && ts && tb > fb),
+        (Some((_, fb)), None, Float64) => fb <= 32,
+        (Some((_, fb)), None, Float32) => fb <= 16,
+        _ => matches!(
+            (from, to),
+            (Float32, Float64) | (Float16, Float32 | Float64)
+        ),
+    }
+}
+
 fn describe(columns: &[(String, DataType)]) -> String {
     let shown: Vec<String> = columns
         .iter()
@@ -154,7 +187,10 @@ fn describe(columns: &[(String, DataType)]) -> String {
 }
 
 /// Every file of the channel must have the first file's columns (names,
-/// order and types): pyarrow's `read_table` of a folder fails otherwise.
+/// order and types): pyarrow's `read_table` of a folder reads each file
+/// with the first one's schema. A type it casts exactly whatever the
+/// values is a warning; anything else an error (it fails, or drops or
+/// invents columns).
 fn check_schema_matches(
     acc: &mut Acc,
     ctx: &FileCtx<'_>,
@@ -192,7 +228,22 @@ fn check_schema_matches(
             expect.1
         )
     };
-    let f = Finding::new(Check::ParquetSchema, Severity::Error)
+    // Same columns, and each type that differs casts to the first file's
+    // exactly, whatever the values: pyarrow reads the file (a warning).
+    let exact = want.len() == columns.len()
+        && columns
+            .iter()
+            .zip(want.iter())
+            .all(|(have, expect)| have.0 == expect.0 && casts_exactly(&have.1, &expect.1));
+    let (sev, what) = if exact {
+        (
+            Severity::Warning,
+            format!("{what}: read_table casts it exactly, every value fits"),
+        )
+    } else {
+        (Severity::Error, what)
+    };
+    let f = Finding::new(Check::ParquetSchema, sev)
         .file(ctx.name)
         .byte(footer)
         .message(what)
@@ -382,7 +433,8 @@ fn check_batch(
             continue;
         };
         if label.is_finite() {
-            w.stats.label(label);
+            // One record of the batch, all counted in `records` above.
+            w.stats.labels(label, 1);
             continue;
         }
         let record = first + i as u64;

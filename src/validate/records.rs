@@ -481,8 +481,11 @@ struct Labels {
 }
 
 impl Labels {
+    /// The label of the record last counted in `part.records`.
     #[inline]
     fn add(&mut self, v: f64, part: &mut Part) {
+        // As `Part::label` notes it.
+        part.labeled_at = Some(part.records);
         let bits = v.to_bits();
         if let Some(e) = self.seen[..self.len].iter_mut().find(|e| e.0 == bits) {
             e.1 += 1;

@@ -69,6 +69,10 @@ fn hint(name: &str, value: impl Into<String>, note: impl Into<String>) -> Hint {
 pub(crate) struct Part {
     pub(crate) records: u64,
     pub(crate) labeled: u64,
+    /// `records` when a label of a record was last seen: the further labels
+    /// of that record (a CSV `label_size` above 1, several BlazingText
+    /// `__label__` prefixes) do not count it in `labeled` again.
+    pub(crate) labeled_at: Option<u64>,
     pub(crate) label_range: Option<(f64, f64)>,
     pub(crate) classes: BTreeMap<u64, u64>,
     pub(crate) text_classes: BTreeMap<String, u64>,
@@ -99,17 +103,51 @@ fn minmax<T: PartialOrd + Copy>(a: Option<(T, T)>, b: Option<(T, T)>) -> Option<
 }
 
 impl Part {
-    /// A numeric label.
+    /// A numeric label of the record last counted in `records` (count the
+    /// record first). The record counts once in `labeled`, however many
+    /// labels it has; each label counts in the range and the classes.
     #[inline]
     pub(crate) fn label(&mut self, v: f64) {
-        self.labels(v, 1);
+        self.labeled_record();
+        self.label_value(v, 1);
     }
 
-    /// `n` records with the numeric label `v`: the same as `n` calls of
-    /// [`label`](Self::label).
+    /// `n` records with the one numeric label `v` each: the same as
+    /// [`label`](Self::label) once for each of them, except for
+    /// `labeled_at`, which the caller keeps (see `records::Labels`).
     #[inline]
     pub(crate) fn labels(&mut self, v: f64, n: u64) {
         self.labeled += n;
+        self.label_value(v, n);
+    }
+
+    /// A text label (BlazingText) of the record last counted in `records`,
+    /// counted as [`label`](Self::label) counts a numeric one.
+    pub(crate) fn text_label(&mut self, v: &str) {
+        self.labeled_record();
+        if !self.too_many_classes {
+            *self.text_classes.entry(v.to_string()).or_default() += 1;
+            if self.text_classes.len() > MAX_CLASSES {
+                self.too_many_classes = true;
+                self.text_classes.clear();
+            }
+        }
+    }
+
+    /// Counts the record last counted in `records` as labeled, once.
+    #[inline]
+    fn labeled_record(&mut self) {
+        if self.labeled_at != Some(self.records) {
+            self.labeled_at = Some(self.records);
+            self.labeled += 1;
+        }
+    }
+
+    /// `n` occurrences of the label value `v` in the range and the classes.
+    /// -0 is 0 (a class of its own, it would hide the classes 0..k-1).
+    #[inline]
+    fn label_value(&mut self, v: f64, n: u64) {
+        let v = if v == 0.0 { 0.0 } else { v };
         if !v.is_nan() {
             self.label_range = minmax(self.label_range, Some((v, v)));
         }
@@ -118,18 +156,6 @@ impl Part {
             if self.classes.len() > MAX_CLASSES {
                 self.too_many_classes = true;
                 self.classes.clear();
-            }
-        }
-    }
-
-    /// A text label (BlazingText).
-    pub(crate) fn text_label(&mut self, v: &str) {
-        self.labeled += 1;
-        if !self.too_many_classes {
-            *self.text_classes.entry(v.to_string()).or_default() += 1;
-            if self.text_classes.len() > MAX_CLASSES {
-                self.too_many_classes = true;
-                self.text_classes.clear();
             }
         }
     }
@@ -164,6 +190,9 @@ impl Part {
     }
 
     pub(crate) fn merge(&mut self, o: Part) {
+        if let Some(at) = o.labeled_at {
+            self.labeled_at = Some(self.records + at);
+        }
         self.records += o.records;
         self.labeled += o.labeled;
         self.label_range = minmax(self.label_range, o.label_range);
@@ -474,5 +503,112 @@ impl Part {
             }
         }
         h
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::{Options, validate};
+
+    /// Validates `data`, written to a file named `name`, for `alg`.
+    fn stats_of(name: &str, data: &str, alg: Algorithm, ct: Option<&str>) -> Stats {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join(name);
+        std::fs::write(&p, data).unwrap();
+        let mut opts = Options::new(alg);
+        opts.content_type = ct.map(str::to_string);
+        validate(&[p.display().to_string()], &opts).unwrap().stats
+    }
+
+    fn hint_value<'a>(s: &'a Stats, name: &str) -> &'a str {
+        let h = s.hyperparameters.iter().find(|h| h.name == name);
+        &h.unwrap_or_else(|| panic!("no {name} in {s:#?}")).value
+    }
+
+    #[test]
+    fn negative_zero_labels_are_class_zero() {
+        let mut p = Part::default();
+        for v in [-0.0, 1.0, 0.0] {
+            p.records += 1;
+            p.label(v);
+        }
+        let s = p.finish(Algorithm::Xgboost, 1, 0);
+        let classes: Vec<&str> = s
+            .label_classes
+            .as_ref()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        assert_eq!(classes, ["0", "1"]);
+        assert_eq!(
+            s.label_range.map(|(lo, _)| lo.to_bits()),
+            Some(0.0f64.to_bits())
+        );
+        assert_eq!(hint_value(&s, "objective"), "binary:logistic");
+        // -0 first, the whole range is -0 .. -0 without the fix.
+        let mut p = Part::default();
+        p.records += 1;
+        p.labels(-0.0, 3);
+        assert_eq!(
+            p.label_range.map(|(lo, hi)| (lo.to_bits(), hi.to_bits())),
+            Some((0, 0))
+        );
+        // Through the CSV checks.
+        let s = stats_of("t.csv", "-0,1,2\n1,2,3\n0,1,1\n", Algorithm::Xgboost, None);
+        assert_eq!(s.label_classes.as_ref().unwrap().len(), 2);
+        assert_eq!(s.label_range, Some((0.0, 1.0)));
+        assert_eq!(s.label_range.unwrap().0.to_bits(), 0.0f64.to_bits());
+        assert_eq!(hint_value(&s, "objective"), "binary:logistic");
+    }
+
+    #[test]
+    fn a_record_counts_once_however_many_labels_it_has() {
+        let mut p = Part::default();
+        p.records += 1;
+        p.text_label("__label__pos");
+        p.text_label("__label__x");
+        p.records += 1;
+        p.text_label("__label__neg");
+        p.records += 1;
+        p.label(1.0);
+        p.label(2.0);
+        p.records += 1;
+        p.labels(3.0, 2);
+        assert_eq!(p.labeled, 5);
+        // Every label value still counts in the classes and the range.
+        assert_eq!(p.text_classes.values().sum::<u64>(), 3);
+        assert_eq!(p.classes.values().sum::<u64>(), 4);
+        assert_eq!(p.label_range, Some((1.0, 3.0)));
+        // Parts merged in order: a label of the next part's first record
+        // is that record's.
+        let mut a = Part::default();
+        a.records += 1;
+        a.label(1.0);
+        let mut b = Part::default();
+        b.records += 1;
+        b.label(0.0);
+        a.merge(b);
+        a.label(2.0);
+        assert_eq!((a.records, a.labeled), (2, 2));
+
+        let s = stats_of(
+            "t.txt",
+            "__label__pos __label__x good movie\n__label__neg bad movie\n",
+            Algorithm::Blazingtext,
+            None,
+        );
+        assert_eq!((s.num_records, s.labeled_records), (2, 2));
+        assert_eq!(s.label_classes.unwrap().values().sum::<u64>(), 3);
+        let s = stats_of(
+            "t.csv",
+            "0,1,5,6\n1,0,7,8\n",
+            Algorithm::Knn,
+            Some("text/csv;label_size=2"),
+        );
+        assert_eq!((s.num_records, s.labeled_records), (2, 2));
+        assert_eq!(s.label_classes.unwrap().values().sum::<u64>(), 4);
+        assert_eq!(s.feature_dim, 2);
     }
 }

@@ -614,6 +614,33 @@ fn libsvm_lines(
         let mut line = raw;
         let mut off = start;
         if first_chunk && start == 0 && line.starts_with(BOM) {
+            // XGBoost's validator reads the file as text: the mark is part
+            // of the first token, which is then not a number.
+            let sev = if xgb {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            w.out.add(Check::LibsvmBom, sev, || {
+                Finding::new(Check::LibsvmBom, sev)
+                    .line(rel)
+                    .byte(base)
+                    .snippet(line)
+                    .message("the file starts with a UTF-8 byte-order mark")
+                    .sagemaker(if xgb {
+                        format!(
+                            "XGBoost's validator reads '\\ufeff' as part of the label: \"First line '{}' of file '{}' is not 'LIBSVM' format. Please ensure the file is in 'LIBSVM' format.\"",
+                            snippet(&line[BOM.len()..], 44),
+                            file_name(ctx.name)
+                        )
+                    } else {
+                        "readers that do not skip it see it as part of the first label, which is then not a number".to_string()
+                    })
+                    .fix(format!(
+                        "rewrite without it: sm-data convert {} FIXED.libsvm",
+                        ctx.name
+                    ))
+            });
             line = &line[BOM.len()..];
             off += BOM.len();
         }
@@ -708,6 +735,15 @@ fn libsvm_lines(
             }
             let t = &line[s..i];
             if t.starts_with(b"#") {
+                // XGBoost's validator wants ':' in every token of the lines
+                // it checks; its loader drops a comment on the others.
+                if strict {
+                    bad = Some((
+                        k,
+                        s,
+                        "a '#' comment on the line XGBoost validates (every token after the label must be idx:val)".to_string(),
+                    ));
+                }
                 break;
             }
             if k == 1 && t.starts_with(b"qid:") {

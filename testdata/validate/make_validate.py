@@ -121,6 +121,7 @@ import pyarrow.parquet as pq
 
 PQ = os.path.join(os.path.dirname(os.path.abspath(__file__)), "parquet")
 os.makedirs(os.path.join(PQ, "mixed_schema"), exist_ok=True)
+os.makedirs(os.path.join(PQ, "widening_schema"), exist_ok=True)
 
 
 def write_pq(rel, table, row_group_size=2):
@@ -149,6 +150,14 @@ write_pq("null_label.parquet", pa.table({
 write_pq("mixed_schema/part-0.parquet", pa.table({"label": labels, "f0": f0, "f1": f1}))
 write_pq("mixed_schema/part-1.parquet", pa.table({
     "label": labels, "f0": f0, "f1": pa.array([0.0, 1.0, 0.0, 3.0, 0.0])}))
+# The other way round: int32 in a later file, double in the first, a cast
+# that is exact for every value (read_table reads both files).
+write_pq("widening_schema/part-0.parquet", pa.table({
+    "label": labels, "f0": f0, "f1": pa.array([0.0, 1.0, 0.0, 3.0, 0.0])}))
+write_pq("widening_schema/part-1.parquet", pa.table({"label": labels, "f0": f0, "f1": f1}))
+# Columns but no rows.
+write_pq("no_rows.parquet", pa.table({
+    "label": pa.array([], type=pa.float64()), "f0": pa.array([], type=pa.float64())}))
 # DeepAR series: start strings, target lists (a null item allowed), cat.
 write_pq("deepar_clean.parquet", pa.table({
     "start": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),

@@ -90,6 +90,13 @@ const CASES: &[Case] = &[
     Case { file: "libsvm/late_tab.libsvm", alg: "xgboost", ct: None, check: "libsvm-whitespace", severity: W, line: Some(2), record: None, byte: Some(19), message: "tab", sagemaker: "tolerated" },
     Case { file: "libsvm/comment_first.libsvm", alg: "xgboost", ct: None, check: "libsvm-comment", severity: E, line: Some(1), record: None, byte: Some(0), message: "comment before the first data line", sagemaker: "is not 'LIBSVM' format" },
     Case { file: "libsvm/one_based.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-base", severity: W, line: None, record: None, byte: None, message: "smallest: 1", sagemaker: "0-based" },
+    Case { file: "deepar/impossible_start.json", alg: "deepar", ct: None, check: "deepar-start", severity: E, line: Some(2), record: None, byte: Some(54), message: "February 2023 has 28 days, not 29", sagemaker: "YYYY-MM-DD HH:MM:SS" },
+    Case { file: "libsvm/index_too_large.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-range", severity: E, line: None, record: None, byte: None, message: "largest feature index is 4294967296", sagemaker: "32 bits" },
+    Case { file: "libsvm/bom.libsvm", alg: "xgboost", ct: None, check: "libsvm-bom", severity: E, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "is not 'LIBSVM' format" },
+    Case { file: "libsvm/bom.libsvm", alg: "generic", ct: None, check: "libsvm-bom", severity: W, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "part of the first label" },
+    Case { file: "libsvm/trailing_comment.libsvm", alg: "xgboost", ct: None, check: "libsvm-syntax", severity: E, line: Some(1), record: None, byte: Some(10), message: "'#' comment on the line XGBoost validates", sagemaker: "is not 'LIBSVM' format" },
+    Case { file: "csv/blank_lines.csv", alg: "linear-learner", ct: None, check: "no-records", severity: E, line: None, record: None, byte: None, message: "no records (", sagemaker: "no records" },
+    Case { file: "csv/blank_lines.csv", alg: "kmeans", ct: Some("text/csv;label_size=0"), check: "no-records", severity: E, line: None, record: None, byte: None, message: "no records (", sagemaker: "no records" },
     // The default content type of XGBoost is LibSVM (amazon-sagemaker-examples#668).
     Case { file: "csv/clean.csv", alg: "xgboost", ct: Some("text/libsvm"), check: "format-mismatch", severity: E, line: Some(1), record: None, byte: Some(0), message: "says libsvm, but the file looks like csv", sagemaker: "Blankspace and colon not found" },
     Case { file: "csv/clean.csv", alg: "xgboost", ct: None, check: "content-type-default", severity: W, line: None, record: None, byte: None, message: "default is text/libsvm", sagemaker: "Blankspace and colon not found" },
@@ -193,6 +200,25 @@ fn corpus_files_produce_only_their_findings() {
             Some("text/csv"),
             &["empty-channel", "empty-file"],
         ),
+        ("libsvm/bom.libsvm", "xgboost", None, &["libsvm-bom"]),
+        (
+            "libsvm/index_too_large.libsvm",
+            "xgboost",
+            None,
+            &["libsvm-index-range"],
+        ),
+        (
+            "libsvm/trailing_comment.libsvm",
+            "xgboost",
+            Some("text/libsvm"),
+            &["libsvm-syntax"],
+        ),
+        (
+            "csv/blank_lines.csv",
+            "linear-learner",
+            None,
+            &["csv-blank-line", "empty-file", "no-records"],
+        ),
         (
             "channel_empty",
             "linear-learner",
@@ -259,12 +285,20 @@ fn clean_files_produce_no_findings() {
             "knn",
             Some("text/csv;label_size=1"),
         ),
-        ("validate/csv/clean.csv", "kmeans", None),
+        (
+            "validate/csv/clean.csv",
+            "kmeans",
+            Some("text/csv;label_size=0"),
+        ),
         ("validate/csv/clean.csv", "generic", None),
         // Exponent forms are numbers (sagemaker-python-sdk#141).
         ("validate/csv/exponent.csv", "xgboost", Some("text/csv")),
         ("validate/csv/exponent.csv", "linear-learner", None),
-        ("validate/csv/counts.csv", "lda", None),
+        (
+            "validate/csv/counts.csv",
+            "lda",
+            Some("text/csv;label_size=0"),
+        ),
         (
             "validate/csv/negative_count.csv",
             "xgboost",
@@ -274,6 +308,13 @@ fn clean_files_produce_no_findings() {
         ("validate/ip/clean.csv", "ip-insights", None),
         ("validate/libsvm/clean.libsvm", "xgboost", None),
         ("validate/libsvm/clean.libsvm", "generic", None),
+        // A label-only first row is a LibSVM row without features, not CSV.
+        (
+            "validate/libsvm/label_only_first.libsvm",
+            "xgboost",
+            Some("text/libsvm"),
+        ),
+        ("validate/libsvm/label_only_first.libsvm", "xgboost", None),
         ("validate/channel_deep/a", "xgboost", Some("text/csv")),
         ("csv/dense.csv", "xgboost", Some("text/csv")),
         ("libsvm/sparse.libsvm", "xgboost", Some("text/x-libsvm")),
@@ -678,16 +719,45 @@ fn stats_and_hyperparameters() {
     );
     assert_eq!(r.stats.feature_dim, 10);
     assert!(hint(&r, "num_factors").contains("2..1000"));
-    // k-means: label columns are not features with label_size=0 (default).
-    let r = run("validate/csv/clean.csv", "kmeans", None);
+    // k-means: every column is a feature with label_size=0; text/csv
+    // alone means label_size=1 to SageMaker (spec §7), for unsupervised
+    // algorithms too: column 0 is dropped, and a warning says so (once per
+    // channel, only when the content type does not give label_size).
+    let r = run(
+        "validate/csv/clean.csv",
+        "kmeans",
+        Some("text/csv;label_size=0"),
+    );
     assert_eq!(r.stats.feature_dim, 4);
     assert_eq!(hint(&r, "k"), "2..4");
+    assert!(r.counts.is_empty(), "{:#?}", r.findings);
+    for (file, alg, ct, dim) in [
+        ("clean.csv", "kmeans", None, 3),
+        ("clean.csv", "kmeans", Some("text/csv"), 3),
+        ("clean.csv", "pca", None, 3),
+        ("clean.csv", "rcf", Some("text/csv"), 3),
+        ("counts.csv", "lda", None, 3),
+        ("counts.csv", "ntm", None, 3),
+    ] {
+        let r = run(&format!("validate/csv/{file}"), alg, ct);
+        assert_eq!(r.stats.feature_dim, dim, "{alg} {ct:?}");
+        assert_eq!(ids(&r), ["csv-label-size"], "{alg} {ct:?}");
+        let f = first(&r, "csv-label-size");
+        assert_eq!(f.severity, Severity::Warning);
+        assert!(f.message.contains("column 0 is taken as a label"), "{f:#?}");
+        assert!(f.fix.contains("text/csv;label_size=0"), "{f:#?}");
+        assert!(r.is_clean());
+    }
     let r = run(
         "validate/csv/clean.csv",
         "kmeans",
         Some("text/csv;label_size=1"),
     );
     assert_eq!(r.stats.feature_dim, 3);
+    assert!(r.counts.is_empty(), "{:#?}", r.findings);
+    // IP Insights has no label column whatever the content type.
+    let r = run("validate/ip/clean.csv", "ip-insights", Some("text/csv"));
+    assert!(r.counts.is_empty(), "{:#?}", r.findings);
 
     // DeepAR: cardinality and dynamic features.
     let r = run("validate/deepar/clean.json", "deepar", None);
@@ -850,7 +920,15 @@ fn cli_json_shape() {
 
     let o = sm_data(
         dir.path(),
-        &["validate", &path("csv/dense.csv"), "-a", "kmeans", "--json"],
+        &[
+            "validate",
+            &path("csv/dense.csv"),
+            "-a",
+            "kmeans",
+            "--content-type",
+            "text/csv;label_size=0",
+            "--json",
+        ],
     );
     assert_eq!(o.status.code(), Some(0));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
@@ -1093,6 +1171,31 @@ fn parquet_schemas_must_match_across_files() {
     let f = first(&r, "parquet-schema");
     assert!(f.message.contains("has 6 columns"), "{}", f.message);
     assert!(f.message.contains("has 4"), "{}", f.message);
+    assert_eq!(f.severity, Severity::Error);
+    // An int32 column where the first file has a double: read_table casts
+    // it exactly (pyarrow reads the folder), so only a warning.
+    let r = pq("widening_schema", "xgboost");
+    assert_eq!(ids(&r), ["parquet-schema"]);
+    let f = first(&r, "parquet-schema");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("casts it exactly"), "{}", f.message);
+    assert!(r.is_clean());
+    assert_eq!(r.stats.num_records, 10);
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn a_parquet_channel_without_rows_is_an_error() {
+    let r = pq("no_rows.parquet", "xgboost");
+    assert_eq!(ids(&r), ["empty-file", "no-records"]);
+    let f = first(&r, "no-records");
+    assert_eq!(f.severity, Severity::Error);
+    assert!(
+        f.sagemaker.contains("Got input data without labels"),
+        "{}",
+        f.sagemaker
+    );
+    assert!(!r.is_clean());
 }
 
 #[cfg(feature = "parquet")]
