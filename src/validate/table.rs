@@ -448,8 +448,11 @@ pub struct Accepts {
 pub enum LabelRule {
     /// Supervised training: every record has a label (CSV column 0).
     Required,
-    /// Unsupervised: CSV columns are all features unless the content type
-    /// says `label_size=N`; labels, if any, are not used.
+    /// Unsupervised: labels, if any, are not used. Numeric CSV still has
+    /// `label_size` columns of labels first, 1 unless the content type says
+    /// otherwise (`text/csv;label_size=0` for all-feature rows), as
+    /// SageMaker reads `text/csv`; schemas of their own (IP Insights) have
+    /// none.
     Ignored,
 }
 
