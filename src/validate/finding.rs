@@ -63,6 +63,7 @@ checks! {
     HiddenFile => "hidden-file", "a file or folder name starts with '.'";
     SkippedFile => "skipped-file", "a file name starts with '_' (e.g. _SUCCESS)";
     FolderDepth => "folder-depth", "a file is nested deeper than XGBoost looks (3 folder levels)";
+    LineEndings => "line-endings", "lines end with a carriage return alone (classic Mac OS)";
     CsvHeader => "csv-header", "the first row is a header";
     CsvLabel => "csv-label", "the label cell is not a number";
     CsvNonNumeric => "csv-non-numeric", "a feature cell is not a number";

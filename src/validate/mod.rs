@@ -523,6 +523,26 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         let mut input = Input::open(&o.uri)?;
         let detected = detect_kind(&input, alg);
         let kind = declared_kind.unwrap_or(detected);
+        if matches!(kind, InputKind::Csv | InputKind::Libsvm) && cr_only(input.head()) {
+            // Every check below works on '\n'-ended lines: the whole file
+            // would be one line, and its findings noise.
+            acc.push(
+                Finding::new(Check::LineEndings, Severity::Error)
+                    .file(&o.uri)
+                    .line(0)
+                    .byte(memchr::memchr(b'\r', input.head()).unwrap_or(0) as u64)
+                    .message("the lines end with a carriage return alone ('\\r', classic Mac OS; Excel's \"CSV (Macintosh)\"): the rows were not checked")
+                    .sagemaker("XGBoost's parser ends rows at '\\r' too; the other algorithms' readers (and sm-data) see one long row")
+                    .fix(format!(
+                        "end the lines with '\\n': tr '\\r' '\\n' < {0} > FIXED.{1}, then validate FIXED.{1}",
+                        o.uri,
+                        ext_of(kind)
+                    )),
+            );
+            acc.files.push((o.uri.clone(), kind));
+            acc.bytes += o.size;
+            continue;
+        }
         if let Some(d) = declared_kind {
             if !check_declared_matches(&mut acc, o, &input, d) {
                 // Binary data checked as text (or the reverse) only gives
@@ -631,6 +651,13 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         counts: acc.counts,
         stats,
     })
+}
+
+/// Text whose lines end with `\r` alone: no `\n` in the head, and a
+/// `\r` with something after it.
+fn cr_only(head: &[u8]) -> bool {
+    memchr::memchr(b'\n', head).is_none()
+        && memchr::memchr(b'\r', head).is_some_and(|i| i + 1 < head.len())
 }
 
 /// An unsupervised algorithm given CSV without `label_size`: SageMaker
@@ -1278,6 +1305,17 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_lines_ended_by_a_carriage_return_alone() {
+        assert!(cr_only(b"1,2\r0,3\r"));
+        assert!(cr_only(b"1,2\r0,3"));
+        // One row ended by '\r' (stripped like a CRLF's), CRLF, '\n'.
+        assert!(!cr_only(b"1,2\r"));
+        assert!(!cr_only(b"1,2\r\n0,3\r\n"));
+        assert!(!cr_only(b"1,2\n0,3\r"));
+        assert!(!cr_only(b""));
+    }
 
     #[test]
     fn sniffs_kinds() {

@@ -90,6 +90,8 @@ const CASES: &[Case] = &[
     Case { file: "libsvm/late_tab.libsvm", alg: "xgboost", ct: None, check: "libsvm-whitespace", severity: W, line: Some(2), record: None, byte: Some(19), message: "tab", sagemaker: "tolerated" },
     Case { file: "libsvm/comment_first.libsvm", alg: "xgboost", ct: None, check: "libsvm-comment", severity: E, line: Some(1), record: None, byte: Some(0), message: "comment before the first data line", sagemaker: "is not 'LIBSVM' format" },
     Case { file: "libsvm/one_based.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-base", severity: W, line: None, record: None, byte: None, message: "smallest: 1", sagemaker: "0-based" },
+    Case { file: "csv/cr_only.csv", alg: "xgboost", ct: Some("text/csv"), check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
+    Case { file: "csv/cr_only.csv", alg: "linear-learner", ct: None, check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
     Case { file: "deepar/impossible_start.json", alg: "deepar", ct: None, check: "deepar-start", severity: E, line: Some(2), record: None, byte: Some(54), message: "February 2023 has 28 days, not 29", sagemaker: "YYYY-MM-DD HH:MM:SS" },
     Case { file: "libsvm/index_too_large.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-range", severity: E, line: None, record: None, byte: None, message: "largest feature index is 4294967296", sagemaker: "32 bits" },
     Case { file: "libsvm/bom.libsvm", alg: "xgboost", ct: None, check: "libsvm-bom", severity: E, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "is not 'LIBSVM' format" },
@@ -201,6 +203,12 @@ fn corpus_files_produce_only_their_findings() {
             &["empty-channel", "empty-file"],
         ),
         ("libsvm/bom.libsvm", "xgboost", None, &["libsvm-bom"]),
+        (
+            "csv/cr_only.csv",
+            "xgboost",
+            Some("text/csv"),
+            &["line-endings"],
+        ),
         (
             "libsvm/index_too_large.libsvm",
             "xgboost",
