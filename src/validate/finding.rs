@@ -110,6 +110,7 @@ checks! {
     BlazingtextFields => "blazingtext-fields", "BlazingText: a manifest line has no string 'source'";
     BlazingtextLabel => "blazingtext-label", "BlazingText: some lines have __label__ prefixes (labels) and others do not";
     TextEncoding => "text-encoding", "a line is not valid UTF-8";
+    TextBom => "text-bom", "a text file starts with a UTF-8 byte-order mark";
     ParquetRead => "parquet-read", "a Parquet file cannot be read (framing, footer or pages)";
     ParquetColumn => "parquet-column", "a Parquet column is not numeric";
     ParquetLabel => "parquet-label", "a Parquet label (column 0) is null, NaN or infinite";

@@ -981,8 +981,36 @@ pub(crate) fn check_text(ctx: &FileCtx<'_>, chunk: &Chunk, w: &mut Work) {
     for (raw, start) in split_lines(data) {
         let rel = line_no;
         line_no += 1;
-        let line = raw.strip_suffix(b"\r").unwrap_or(raw);
-        let at = base + start as u64;
+        let mut line = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let mut at = base + start as u64;
+        if chunk.index == 0 && start == 0 && line.starts_with(BOM) {
+            // fastText reads the mark as part of the first word: a label
+            // there is then a word.
+            line = &line[BOM.len()..];
+            let label = line.starts_with(b"__label__");
+            let sev = if label {
+                Severity::Error
+            } else {
+                Severity::Warning
+            };
+            w.out.add(Check::TextBom, sev, || {
+                Finding::new(Check::TextBom, sev)
+                    .line(rel)
+                    .byte(at)
+                    .snippet(line)
+                    .message("the file starts with a UTF-8 byte-order mark")
+                    .sagemaker(if label {
+                        "BlazingText reads the mark as part of the first word: the first line's __label__ is read as a word, not a label"
+                    } else {
+                        "BlazingText reads the mark as part of the first word"
+                    })
+                    .fix(format!(
+                        "remove it: sed -i '1s/^\\xEF\\xBB\\xBF//' {}",
+                        ctx.name
+                    ))
+            });
+            at += BOM.len() as u64;
+        }
         if trim(line).is_empty() {
             continue;
         }

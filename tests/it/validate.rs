@@ -90,6 +90,7 @@ const CASES: &[Case] = &[
     Case { file: "libsvm/late_tab.libsvm", alg: "xgboost", ct: None, check: "libsvm-whitespace", severity: W, line: Some(2), record: None, byte: Some(19), message: "tab", sagemaker: "tolerated" },
     Case { file: "libsvm/comment_first.libsvm", alg: "xgboost", ct: None, check: "libsvm-comment", severity: E, line: Some(1), record: None, byte: Some(0), message: "comment before the first data line", sagemaker: "is not 'LIBSVM' format" },
     Case { file: "libsvm/one_based.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-base", severity: W, line: None, record: None, byte: None, message: "smallest: 1", sagemaker: "0-based" },
+    Case { file: "blazingtext/bom.txt", alg: "blazingtext", ct: None, check: "text-bom", severity: E, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "read as a word, not a label" },
     Case { file: "csv/cr_only.csv", alg: "xgboost", ct: Some("text/csv"), check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
     Case { file: "csv/cr_only.csv", alg: "linear-learner", ct: None, check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
     Case { file: "deepar/impossible_start.json", alg: "deepar", ct: None, check: "deepar-start", severity: E, line: Some(2), record: None, byte: Some(54), message: "February 2023 has 28 days, not 29", sagemaker: "YYYY-MM-DD HH:MM:SS" },
@@ -203,6 +204,7 @@ fn corpus_files_produce_only_their_findings() {
             &["empty-channel", "empty-file"],
         ),
         ("libsvm/bom.libsvm", "xgboost", None, &["libsvm-bom"]),
+        ("blazingtext/bom.txt", "blazingtext", None, &["text-bom"]),
         (
             "csv/cr_only.csv",
             "xgboost",
