@@ -114,6 +114,7 @@ checks! {
     ParquetRead => "parquet-read", "a Parquet file cannot be read (framing, footer or pages)";
     ParquetColumn => "parquet-column", "a Parquet column is not numeric";
     ParquetLabel => "parquet-label", "a Parquet label (column 0) is null, NaN or infinite";
+    ParquetCompression => "parquet-compression", "DeepAR: a Parquet column uses a codec other than gzip or snappy";
     ParquetSchema => "parquet-schema", "Parquet files of the channel have different schemas";
     ManifestMissing => "manifest-missing", "a manifest lists an object that does not exist";
 }

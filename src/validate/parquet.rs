@@ -85,6 +85,7 @@ pub(super) fn check(
     match ctx.rules.schema {
         Schema::Deepar => {
             check_deepar(acc, ctx, &meta, &columns, footer);
+            check_deepar_compression(acc, ctx, &meta);
             acc.stats.records += rows;
             Ok(())
         }
@@ -476,6 +477,41 @@ fn add_label_finding(
 
 /// DeepAR's fields in the schema; `start` nulls from the column
 /// statistics.
+/// DeepAR's documentation lists gzip and snappy for Parquet (spec §7):
+/// another codec in any column chunk is a warning, named once per file.
+fn check_deepar_compression(acc: &mut Acc, ctx: &FileCtx<'_>, meta: &ArrowReaderMetadata) {
+    use parquet::basic::Compression;
+    let other = meta
+        .metadata()
+        .row_groups()
+        .iter()
+        .flat_map(|rg| rg.columns())
+        .find(|c| {
+            !matches!(
+                c.compression(),
+                Compression::UNCOMPRESSED | Compression::SNAPPY | Compression::GZIP(_)
+            )
+        });
+    if let Some(c) = other {
+        let codec = format!("{:?}", c.compression());
+        let codec = codec.split('(').next().unwrap_or_default().to_string();
+        acc.push(
+            Finding::new(Check::ParquetCompression, Severity::Warning)
+                .file(ctx.name)
+                .byte(c.byte_range().0)
+                .message(format!(
+                    "column {:?} is compressed with {codec}",
+                    c.column_path().string()
+                ))
+                .sagemaker("DeepAR's documentation lists gzip and snappy compression for Parquet; other codecs are not documented to work")
+                .fix(format!(
+                    "rewrite it with snappy: pyarrow.parquet.write_table(pyarrow.parquet.read_table('{}'), 'FIXED.parquet', compression='snappy')",
+                    ctx.name
+                )),
+        );
+    }
+}
+
 fn check_deepar(
     acc: &mut Acc,
     ctx: &FileCtx<'_>,

@@ -164,6 +164,12 @@ write_pq("deepar_clean.parquet", pa.table({
     "target": pa.array([[1.0, 2.0, None], [3.0, 4.0, 5.0, 6.0]]),
     "cat": pa.array([[0, 1], [1, 2]]),
 }), row_group_size=1)
+# The same series compressed with zstd (DeepAR documents gzip and snappy).
+pq.write_table(pa.table({
+    "start": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
+    "target": pa.array([[1.0, 2.0, None], [3.0, 4.0, 5.0, 6.0]]),
+    "cat": pa.array([[0, 1], [1, 2]]),
+}), os.path.join(PQ, "deepar_zstd.parquet"), row_group_size=1, compression="zstd")
 # DeepAR with 'target' a plain number and no 'start' column.
 write_pq("deepar_bad.parquet", pa.table({
     "timestamp": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),

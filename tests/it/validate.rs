@@ -1214,6 +1214,12 @@ fn parquet_deepar_fields_and_unreadable_files() {
     let r = pq("deepar_clean.parquet", "deepar");
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
     assert_eq!(r.stats.num_records, 2);
+    let r = pq("deepar_zstd.parquet", "deepar");
+    assert_eq!(ids(&r), ["parquet-compression"]);
+    let f = first(&r, "parquet-compression");
+    assert_eq!(f.severity, Severity::Warning);
+    assert!(f.message.contains("ZSTD"), "{}", f.message);
+    assert!(r.is_clean());
     let r = pq("deepar_bad.parquet", "deepar");
     assert_eq!(ids(&r), ["deepar-start", "deepar-target"]);
     assert!(
