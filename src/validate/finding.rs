@@ -63,6 +63,7 @@ checks! {
     HiddenFile => "hidden-file", "a file or folder name starts with '.'";
     SkippedFile => "skipped-file", "a file name starts with '_' (e.g. _SUCCESS)";
     FolderDepth => "folder-depth", "a file is nested deeper than XGBoost looks (3 folder levels)";
+    Compressed => "compressed", "XGBoost: a file is gzip-compressed (XGBoost does not decompress)";
     LineEndings => "line-endings", "lines end with a carriage return alone (classic Mac OS)";
     CsvHeader => "csv-header", "the first row is a header";
     CsvLabel => "csv-label", "the label cell is not a number";
@@ -83,7 +84,7 @@ checks! {
     LibsvmWhitespace => "libsvm-whitespace", "tabs, double or trailing spaces in a LibSVM line";
     LibsvmComment => "libsvm-comment", "a comment or blank line before the first data line";
     LibsvmIndexBase => "libsvm-index-base", "LibSVM indices look 1-based";
-    LibsvmIndexRange => "libsvm-index-range", "a LibSVM index does not fit in 32 bits";
+    LibsvmIndexRange => "libsvm-index-range", "a LibSVM index is 2^32 - 2 or more (XGBoost takes fewer than 2^32 - 1 features)";
     LibsvmBom => "libsvm-bom", "the LibSVM file starts with a UTF-8 byte-order mark";
     RecordioFraming => "recordio-framing", "the RecordIO framing is broken";
     RecordioSplit => "recordio-split", "a record is split into parts (cflag 1/2/3)";
@@ -98,6 +99,7 @@ checks! {
     FeatureDim => "feature-dim", "records have different feature dimensions";
     LabelPartial => "label-partial", "some records have a label and others do not";
     LabelMissing => "label-missing", "the algorithm needs labels and the data has none";
+    LabelNotFinite => "label-not-finite", "a CSV or LibSVM label is NaN or infinite";
     Seq2seqTokens => "seq2seq-tokens", "Seq2Seq: source/target are not non-empty Int32 token ids";
     JsonSyntax => "json-syntax", "a line is not a JSON object";
     DeeparStart => "deepar-start", "DeepAR: 'start' is missing or not 'YYYY-MM-DD HH:MM:SS'";

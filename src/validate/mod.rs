@@ -521,6 +521,16 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
     let mut first_kind: Option<(InputKind, String)> = None;
     for o in data {
         let mut input = Input::open(&o.uri)?;
+        if alg == Algorithm::Xgboost && is_gzip(&o.uri)? {
+            acc.push(
+                Finding::new(Check::Compressed, Severity::Error)
+                    .file(&o.uri)
+                    .byte(0)
+                    .message("the file is gzip-compressed (checked below as decompressed)")
+                    .sagemaker("XGBoost reads the files as they are: its validator fails to read the first line as text (UnicodeDecodeError) and its CSV/LibSVM parser sees binary data (\"Delimiter ',' is not found in the line\")")
+                    .fix(format!("decompress it before the upload: gunzip -k {}", o.uri)),
+            );
+        }
         let detected = detect_kind(&input, alg);
         let kind = declared_kind.unwrap_or(detected);
         if matches!(kind, InputKind::Csv | InputKind::Libsvm) && cr_only(input.head()) {
@@ -609,7 +619,29 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         // feature, unless the channel says `label_size=0`. Schemas of their
         // own (IP Insights) have no label column.
         let label_size = match rules.label {
-            LabelRule::Required => label_size.unwrap_or(1),
+            LabelRule::Required => {
+                if label_size == Some(0)
+                    && kind == InputKind::Csv
+                    && !rules.generic
+                    && !acc.label_size_reported
+                {
+                    acc.label_size_reported = true;
+                    acc.push(
+                        Finding::new(Check::LabelMissing, Severity::Error)
+                            .file(&o.uri)
+                            .message(format!(
+                                "the content type says label_size=0 (no label column), and {} trains on labeled data",
+                                alg.title()
+                            ))
+                            .sagemaker(format!(
+                                "{} fails without labels (with label_size=0 every column is a feature)",
+                                alg.title()
+                            ))
+                            .fix("put the label in column 0 and declare text/csv (label_size=1)"),
+                    );
+                }
+                label_size.unwrap_or(1)
+            }
             LabelRule::Ignored if kind == InputKind::Csv && rules.schema == Schema::Numeric => {
                 if label_size.is_none() && !acc.label_size_reported {
                     acc.label_size_reported = true;
@@ -651,6 +683,16 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
         counts: acc.counts,
         stats,
     })
+}
+
+/// Whether the object is stored gzip-compressed: its first bytes (a local
+/// file), or its name (an S3 object, not fetched twice).
+fn is_gzip(uri: &str) -> Result<bool> {
+    if crate::store::is_s3(uri) {
+        return Ok(uri.ends_with(".gz") || uri.ends_with(".gzip"));
+    }
+    let input = Input::open_stored(uri)?;
+    Ok(input.head().starts_with(&crate::store::GZIP_MAGIC))
 }
 
 /// Text whose lines end with `\r` alone: no `\n` in the head, and a
@@ -1255,7 +1297,7 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
     let libsvm = declared == Some(InputKind::Libsvm) || kinds.contains(&InputKind::Libsvm);
     // XGBoost's feature indices are 32-bit (`bst_feature_t`; its LibSVM
     // parser is `dmlc::Parser<uint32_t>`), as are scikit-learn's.
-    if libsvm && acc.stats.dim > 1 << 32 {
+    if libsvm && acc.stats.dim >= u64::from(u32::MAX) {
         let name = acc
             .files
             .iter()
@@ -1271,10 +1313,11 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
             Finding::new(Check::LibsvmIndexRange, sev)
                 .file(&name)
                 .message(format!(
-                    "the largest feature index is {}, past 4294967295 (2^32 - 1)",
-                    acc.stats.dim - 1
+                    "the largest feature index is {}: {} features, XGBoost's limit is fewer than 4294967295 (2^32 - 1)",
+                    acc.stats.dim - 1,
+                    acc.stats.dim
                 ))
-                .sagemaker("XGBoost holds feature indices in 32 bits (bst_feature_t, dmlc::Parser<uint32_t>): a larger index wraps around onto another feature; scikit-learn's reader fails (\"value too large\")")
+                .sagemaker("XGBoost: \"XGBoost does not support data matrices with 4294967295 features or greater\" (indices are 32-bit: bst_feature_t; a larger one wraps onto another feature); scikit-learn's reader fails (\"value too large\")")
                 .fix("renumber the features below 2^32 (hash or map them to a dense range)"),
         );
     }

@@ -9,6 +9,10 @@ use crate::batch::Dtype;
 /// At most this many distinct label values are listed as classes.
 pub const MAX_CLASSES: usize = 32;
 
+/// Integer labels below this are tracked as possible classes beyond
+/// [`MAX_CLASSES`] (a bit each).
+const INT_CLASSES: usize = 1 << 16;
+
 /// What the data holds: the numbers users need as hyperparameters.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Stats {
@@ -77,6 +81,13 @@ pub(crate) struct Part {
     pub(crate) classes: BTreeMap<u64, u64>,
     pub(crate) text_classes: BTreeMap<String, u64>,
     pub(crate) too_many_classes: bool,
+    /// The integer labels below [`INT_CLASSES`] seen, one bit each, while
+    /// every label is one (`int_labels_only`): past [`MAX_CLASSES`] the
+    /// classes map is dropped, and this still tells whether the labels are
+    /// the classes 0..k-1.
+    pub(crate) int_labels: Vec<u64>,
+    /// A label that is not an integer in `0..INT_CLASSES` was seen.
+    pub(crate) not_int_labels: bool,
     pub(crate) dim: u64,
     pub(crate) stored: u64,
     pub(crate) nonzero: u64,
@@ -148,6 +159,18 @@ impl Part {
     #[inline]
     fn label_value(&mut self, v: f64, n: u64) {
         let v = if v == 0.0 { 0.0 } else { v };
+        if !self.not_int_labels {
+            if v >= 0.0 && v < INT_CLASSES as f64 && v.fract() == 0.0 {
+                if self.int_labels.is_empty() {
+                    self.int_labels = vec![0; INT_CLASSES / 64];
+                }
+                let i = v as usize;
+                self.int_labels[i / 64] |= 1 << (i % 64);
+            } else {
+                self.not_int_labels = true;
+                self.int_labels = Vec::new();
+            }
+        }
         if !v.is_nan() {
             self.label_range = minmax(self.label_range, Some((v, v)));
         }
@@ -198,6 +221,16 @@ impl Part {
         self.label_range = minmax(self.label_range, o.label_range);
         if o.too_many_classes {
             self.too_many_classes = true;
+        }
+        self.not_int_labels |= o.not_int_labels;
+        if self.not_int_labels {
+            self.int_labels = Vec::new();
+        } else if self.int_labels.is_empty() {
+            self.int_labels = o.int_labels;
+        } else {
+            for (a, b) in self.int_labels.iter_mut().zip(&o.int_labels) {
+                *a |= b;
+            }
         }
         if !self.too_many_classes {
             for (k, v) in o.classes {
@@ -282,7 +315,22 @@ impl Part {
 
     /// Number of classes when the labels are the integers 0..k-1.
     fn class_count(&self) -> Option<u64> {
-        if self.too_many_classes || self.classes.is_empty() {
+        if self.too_many_classes {
+            // Past MAX_CLASSES: the integer labels seen, if they are all
+            // and run 0..k-1 without a gap.
+            if self.not_int_labels || self.int_labels.is_empty() {
+                return None;
+            }
+            let k: u32 = self.int_labels.iter().map(|w| w.count_ones()).sum();
+            let full = (k / 64) as usize;
+            let gapless = self.int_labels[..full].iter().all(|&w| w == u64::MAX)
+                && self
+                    .int_labels
+                    .get(full)
+                    .is_none_or(|&w| w == (1u64 << (k % 64)) - 1);
+            return gapless.then_some(u64::from(k));
+        }
+        if self.classes.is_empty() {
             return None;
         }
         let mut vals: Vec<f64> = self.classes.keys().map(|&b| f64::from_bits(b)).collect();
@@ -524,6 +572,46 @@ mod tests {
     fn hint_value<'a>(s: &'a Stats, name: &str) -> &'a str {
         let h = s.hyperparameters.iter().find(|h| h.name == name);
         &h.unwrap_or_else(|| panic!("no {name} in {s:#?}")).value
+    }
+
+    #[test]
+    fn integer_classes_beyond_the_printed_ones_still_give_the_objective() {
+        // 40 classes in two chunks: more than MAX_CLASSES, so the classes
+        // map is dropped, and the labels are still seen to be 0..39.
+        let part = |labels: std::ops::Range<u64>| {
+            let mut p = Part::default();
+            for v in labels {
+                p.records += 1;
+                p.label(v as f64);
+            }
+            p
+        };
+        let mut p = part(0..20);
+        p.merge(part(20..40));
+        let s = p.finish(Algorithm::Xgboost, 1, 0);
+        assert!(s.label_classes.is_none());
+        assert_eq!(hint_value(&s, "objective"), "multi:softmax");
+        assert_eq!(hint_value(&s, "num_class"), "40");
+        let s = part(0..40).finish(Algorithm::LinearLearner, 1, 0);
+        assert_eq!(hint_value(&s, "num_classes"), "40");
+        // A gap (no 17), labels from 1, a fraction: not classes 0..k-1.
+        for p in [
+            {
+                let mut p = part(0..17);
+                p.merge(part(18..41));
+                p
+            },
+            part(1..41),
+            {
+                let mut p = part(0..40);
+                p.records += 1;
+                p.label(2.5);
+                p
+            },
+        ] {
+            let s = p.finish(Algorithm::Xgboost, 1, 0);
+            assert_eq!(hint_value(&s, "objective"), "reg:squarederror");
+        }
     }
 
     #[test]

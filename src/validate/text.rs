@@ -340,16 +340,23 @@ fn row_shape(
         byte: at,
         snippet: Some(snippet(line, 60)),
     });
-    if n == 1 && ctx.label_size >= 1 {
+    if n <= ctx.label_size {
         w.out.add(Check::CsvSingleColumn, Severity::Error, || {
             Finding::new(Check::CsvSingleColumn, Severity::Error)
                 .line(rel)
                 .byte(at)
                 .snippet(line)
-                .message(format!(
-                    "the row has one column (no {} found): a label and no features",
-                    if d == b',' { "comma" } else { "delimiter" }
-                ))
+                .message(if n == 1 {
+                    format!(
+                        "the row has one column (no {} found): a label and no features",
+                        if d == b',' { "comma" } else { "delimiter" }
+                    )
+                } else {
+                    format!(
+                        "the row has {n} columns, all of them labels (label_size={}): no features",
+                        ctx.label_size
+                    )
+                })
                 .sagemaker(if xgb {
                     format!(
                         "XGBoost: \"Delimiter '{}' is not found in the line. Expected '{}' as the delimiter to separate fields.\"",
@@ -369,7 +376,12 @@ fn row_shape(
 fn label_cell(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &[u8]) {
     let xgb = ctx.rules.xgboost;
     match parse_f64(c) {
-        Some(v) => w.stats.label(v),
+        Some(v) => {
+            if !v.is_finite() {
+                label_not_finite(ctx, w, rel, i, at, c);
+            }
+            w.stats.label(v)
+        }
         None => {
             let empty = c.is_empty();
             w.out.add(Check::CsvLabel, Severity::Error, || {
@@ -392,6 +404,33 @@ fn label_cell(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &
             });
         }
     }
+}
+
+/// A label that is a number but not a finite one (`nan`, `inf`), in the
+/// data of an algorithm that trains on labels: field `i`, text `c` at
+/// byte `at`.
+fn label_not_finite(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &[u8]) {
+    if ctx.rules.generic || ctx.rules.label != super::table::LabelRule::Required {
+        return;
+    }
+    let xgb = ctx.rules.xgboost;
+    w.out.add(Check::LabelNotFinite, Severity::Error, || {
+        Finding::new(Check::LabelNotFinite, Severity::Error)
+            .line(rel)
+            .field(i)
+            .byte(at)
+            .snippet(c)
+            .message(format!(
+                "the label {:?} is not a finite number: every record needs a label",
+                snippet(c, 40)
+            ))
+            .sagemaker(if xgb {
+                "XGBoost: a NaN or infinite label fails training (\"Label contains NaN, infinity or a value too large.\", or a base_score check), or a LibSVM 'nan' label is read as 0".to_string()
+            } else {
+                format!("{} needs a finite label in every record", ctx.algorithm.title())
+            })
+            .fix("fill or drop the rows without a label")
+    });
 }
 
 /// Checks feature cell `i` (trimmed text `c` at byte `at` of `line`) and
@@ -694,7 +733,13 @@ fn libsvm_lines(
             None => parse_f64(label),
         };
         match value {
-            Some(v) => w.stats.label(v),
+            Some(v) => {
+                if !v.is_finite() {
+                    let c = label.iter().position(|&b| b == b':').unwrap_or(label.len());
+                    label_not_finite(ctx, w, rel, 0, at + s0 as u64, &label[..c]);
+                }
+                w.stats.label(v)
+            }
             None => {
                 bad = Some((
                     0,
@@ -890,7 +935,8 @@ fn plain_libsvm_line(data: &[u8], start: usize) -> Option<(f64, number::Pairs, u
     {
         return None;
     }
-    let value = parse_f64(label)?;
+    // A NaN or infinite label is a finding: the general path says it.
+    let value = parse_f64(label).filter(|v| v.is_finite())?;
     let from = start + space + 1;
     let (pairs, len) = number::plain_pairs_line(&data[from..])?;
     Some((value, pairs, from + len))
