@@ -1295,15 +1295,16 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
         );
     }
     let libsvm = declared == Some(InputKind::Libsvm) || kinds.contains(&InputKind::Libsvm);
+    // The first LibSVM file, named by the channel-wide LibSVM findings.
+    let name = acc
+        .files
+        .iter()
+        .find(|f| f.1 == InputKind::Libsvm)
+        .map(|f| f.0.clone())
+        .unwrap_or_default();
     // XGBoost's feature indices are 32-bit (`bst_feature_t`; its LibSVM
     // parser is `dmlc::Parser<uint32_t>`), as are scikit-learn's.
     if libsvm && acc.stats.dim >= u64::from(u32::MAX) {
-        let name = acc
-            .files
-            .iter()
-            .find(|f| f.1 == InputKind::Libsvm)
-            .map(|f| f.0.clone())
-            .unwrap_or_default();
         let sev = if alg == Algorithm::Xgboost {
             Severity::Error
         } else {
@@ -1325,12 +1326,6 @@ fn finish(acc: &mut Acc, declared: Option<InputKind>) {
         && let Some(min) = acc.stats.min_index
         && min >= 1
     {
-        let name = acc
-            .files
-            .iter()
-            .find(|f| f.1 == InputKind::Libsvm)
-            .map(|f| f.0.clone())
-            .unwrap_or_default();
         acc.push(
             Finding::new(Check::LibsvmIndexBase, Severity::Warning)
                 .file(&name)
