@@ -99,7 +99,7 @@ checks! {
     FeatureDim => "feature-dim", "records have different feature dimensions";
     LabelPartial => "label-partial", "some records have a label and others do not";
     LabelMissing => "label-missing", "the algorithm needs labels and the data has none";
-    LabelNotFinite => "label-not-finite", "a CSV or LibSVM label is NaN or infinite";
+    LabelNotFinite => "label-not-finite", "a label is NaN or infinite";
     Seq2seqTokens => "seq2seq-tokens", "Seq2Seq: source/target are not non-empty Int32 token ids";
     JsonSyntax => "json-syntax", "a line is not a JSON object";
     DeeparStart => "deepar-start", "DeepAR: 'start' is missing or not 'YYYY-MM-DD HH:MM:SS'";

@@ -684,6 +684,9 @@ impl Fast {
         if ctx.rules.dtype.is_some_and(|want| want != dtype) {
             return false;
         }
+        if ctx.rules.trains_on_labels() && label.value.is_some_and(|v| !v.is_finite()) {
+            return false;
+        }
         let sparse = f.keys > 0 || (f.values == 0 && f.dims > 0);
         let bad = if sparse {
             f.dims == 0 || f.keys != f.values || (f.keys > 0 && f.max_key >= f.size)
@@ -855,7 +858,24 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
         .and_then(tensor)
         .filter(|t| !t.values.is_empty());
     if let Some(t) = &labeled {
-        w.stats.label(t.values.get(0));
+        let v = t.values.get(0);
+        if !v.is_finite() && ctx.rules.trains_on_labels() {
+            w.out.add(Check::LabelNotFinite, Severity::Error, || {
+                Finding::new(Check::LabelNotFinite, Severity::Error)
+                    .record(n)
+                    .byte(at)
+                    .message(format!(
+                        "the label {v} (label[\"values\"][0]) is not a finite number: every record needs a label"
+                    ))
+                    .sagemaker(if xgb {
+                        "XGBoost: a NaN or infinite label fails training (\"Label contains NaN, infinity or a value too large.\")".to_string()
+                    } else {
+                        format!("{} needs a finite label in every record", ctx.algorithm.title())
+                    })
+                    .fix("fill or drop the records without a label before writing RecordIO-protobuf")
+            });
+        }
+        w.stats.label(v);
     }
     {
         w.tally(

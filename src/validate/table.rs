@@ -508,6 +508,12 @@ impl Rules {
         generic: false,
     };
 
+    /// Whether the algorithm trains on the labels it is given (supervised,
+    /// with algorithm rules): a label that is not a finite number fails it.
+    pub fn trains_on_labels(&self) -> bool {
+        !self.generic && self.label == LabelRule::Required
+    }
+
     /// Format checks for `kind` without an algorithm.
     pub fn generic(kind: InputKind) -> Rules {
         Rules {

@@ -410,7 +410,7 @@ fn label_cell(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &
 /// data of an algorithm that trains on labels: field `i`, text `c` at
 /// byte `at`.
 fn label_not_finite(ctx: &FileCtx<'_>, w: &mut Work, rel: u64, i: usize, at: u64, c: &[u8]) {
-    if ctx.rules.generic || ctx.rules.label != super::table::LabelRule::Required {
+    if !ctx.rules.trains_on_labels() {
         return;
     }
     let xgb = ctx.rules.xgboost;

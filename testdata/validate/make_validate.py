@@ -51,6 +51,8 @@ files["mixed_dtype.pbr"] = dense(f32, lab) + dense(f64, lab.astype("float64"))
 files["mixed_width.pbr"] = dense(f32, lab) + dense(np.array([[1, 2, 3, 4]], dtype="float32"), np.array([1], dtype="float32"))
 # Labeled rows, then a row without a label (record 3).
 files["partial_label.pbr"] = dense(f32, lab) + dense(np.array([[9, 9, 9]], dtype="float32"))
+# A NaN label in record 2 (pandas' missing value reaches the SDK as NaN).
+files["nan_label.pbr"] = dense(np.vstack([f32, f32[:1]]), np.array([1, np.nan, 0], dtype="float32"))
 
 # A sparse tensor with keys but no shape (record 2).
 ok = Record()

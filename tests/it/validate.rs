@@ -116,6 +116,8 @@ const CASES: &[Case] = &[
     Case { file: "../recordio-protobuf/dense_f32_nolabel.pbr", alg: "xgboost", ct: Some("application/x-recordio-protobuf"), check: "label-missing", severity: E, line: None, record: None, byte: None, message: "no record has a label", sagemaker: "Got input data without labels." },
     Case { file: "pbr/mixed_dtype.pbr", alg: "knn", ct: None, check: "protobuf-dtype-mixed", severity: E, line: None, record: Some(3), byte: Some(112), message: "Float64Tensor, but the first record", sagemaker: "has the data type Float64Tensor while it is expected" },
     Case { file: "pbr/mixed_width.pbr", alg: "pca", ct: None, check: "feature-dim", severity: E, line: None, record: Some(3), byte: Some(112), message: "4 features, but the first record", sagemaker: "while it is expected to have the shape" },
+    Case { file: "pbr/nan_label.pbr", alg: "xgboost", ct: Some("application/x-recordio-protobuf"), check: "label-not-finite", severity: E, line: None, record: Some(2), byte: Some(56), message: "NaN (label[\"values\"][0]) is not a finite number", sagemaker: "Label contains NaN" },
+    Case { file: "pbr/nan_label.pbr", alg: "linear-learner", ct: None, check: "label-not-finite", severity: E, line: None, record: Some(2), byte: Some(56), message: "is not a finite number", sagemaker: "finite label" },
     Case { file: "pbr/partial_label.pbr", alg: "linear-learner", ct: None, check: "label-partial", severity: E, line: None, record: Some(3), byte: Some(112), message: "no label, but the first record", sagemaker: "feature(s) while it is expected" },
     Case { file: "pbr/sparse_no_shape.pbr", alg: "factorization-machines", ct: None, check: "protobuf-sparse", severity: E, line: None, record: Some(2), byte: Some(60), message: "has no shape specified", sagemaker: "The sparse feature 'values' ... has no shape specified." },
     Case { file: "pbr/no_values_key.pbr", alg: "kmeans", ct: None, check: "protobuf-missing-values", severity: E, line: None, record: Some(1), byte: Some(0), message: "[\"data\"]", sagemaker: "ml-io" },
@@ -220,6 +222,12 @@ fn corpus_files_produce_only_their_findings() {
             "libsvm/nan_label.libsvm",
             "xgboost",
             None,
+            &["label-not-finite"],
+        ),
+        (
+            "pbr/nan_label.pbr",
+            "xgboost",
+            Some("application/x-recordio-protobuf"),
             &["label-not-finite"],
         ),
         (
@@ -526,6 +534,11 @@ fn binary_data_declared_as_text_is_one_finding() {
     // Labels in some records only are a finding for every algorithm.
     let r = run("validate/pbr/partial_label.pbr", "kmeans", None);
     assert_eq!(ids(&r), ["label-partial"], "{:#?}", r.findings);
+    // A NaN label is not a finding where labels are not trained on.
+    for alg in ["kmeans", "generic"] {
+        let r = run("validate/pbr/nan_label.pbr", alg, None);
+        assert!(r.findings.is_empty(), "{alg}: {:#?}", r.findings);
+    }
 }
 
 #[test]
