@@ -182,7 +182,7 @@ fn summarize(batch: &Batch, head: usize) -> Part {
                 p.range = minmax(p.range, Some((v, v)));
             }
             if let Some(c) = p.classes.as_mut() {
-                *c.entry(v.to_bits()).or_default() += 1;
+                *c.entry(class_key(v)).or_default() += 1;
                 if c.len() > MAX_CLASSES {
                     p.classes = None;
                 }
@@ -200,6 +200,16 @@ fn summarize(batch: &Batch, head: usize) -> Part {
         p.label_dtype = Some(batch.label_dtype);
     }
     p
+}
+
+/// The key of label `v` among the classes: -0 is class 0, and every NaN
+/// (whatever its sign and payload) is one class, as each is printed alike.
+fn class_key(v: f64) -> u64 {
+    if v.is_nan() {
+        f64::NAN.to_bits()
+    } else {
+        (v + 0.0).to_bits()
+    }
 }
 
 /// Reads all of `input` and reports its content; `head` is how many of the

@@ -210,7 +210,10 @@ struct Acc {
     bytes: u64,
     /// A content-type finding was made for this kind already.
     kinds_reported: Vec<InputKind>,
-    /// The `csv-label-size` warning was given already.
+    /// A finding about the CSV `label_size` was made already: the
+    /// `csv-label-size` warning (unsupervised) or the `label-missing` error
+    /// for `label_size=0` (supervised); one run can only give one of them,
+    /// once.
     label_size_reported: bool,
     /// Parquet: the first file's name and columns (names and types).
     #[cfg(feature = "parquet")]
@@ -622,7 +625,7 @@ pub fn validate(paths: &[String], opts: &Options) -> Result<Report> {
             LabelRule::Required => {
                 if label_size == Some(0)
                     && kind == InputKind::Csv
-                    && !rules.generic
+                    && rules.trains_on_labels()
                     && !acc.label_size_reported
                 {
                     acc.label_size_reported = true;

@@ -445,11 +445,19 @@ impl Part {
             }
             Algorithm::Kmeans => {
                 feature_dim(&mut h);
-                h.push(hint(
-                    "k",
-                    format!("2..{n}"),
-                    "clusters: at most the number of records",
-                ));
+                h.push(if n >= 2 {
+                    hint(
+                        "k",
+                        format!("2..{n}"),
+                        "clusters: at most the number of records",
+                    )
+                } else {
+                    hint(
+                        "k",
+                        "none",
+                        "k is at least 2 and at most the number of records: one record is too few",
+                    )
+                });
             }
             Algorithm::Pca => {
                 feature_dim(&mut h);
@@ -612,6 +620,18 @@ mod tests {
             let s = p.finish(Algorithm::Xgboost, 1, 0);
             assert_eq!(hint_value(&s, "objective"), "reg:squarederror");
         }
+    }
+
+    #[test]
+    fn kmeans_k_is_a_range_only_with_two_records_or_more() {
+        let part = |n: u64| Part {
+            records: n,
+            ..Part::default()
+        };
+        let s = part(5).finish(Algorithm::Kmeans, 3, 0);
+        assert_eq!(hint_value(&s, "k"), "2..5");
+        let s = part(1).finish(Algorithm::Kmeans, 3, 0);
+        assert_eq!(hint_value(&s, "k"), "none");
     }
 
     #[test]

@@ -138,3 +138,22 @@ fn missing_values_and_multiple_labels_survive() {
     let back = convert_bytes(&pbr, "m.pbr", "csv", &o()).unwrap();
     assert_eq!(String::from_utf8(back).unwrap(), csv);
 }
+
+#[test]
+fn inspect_counts_negative_zero_and_every_nan_as_one_class() {
+    use sm_data::inspect::inspect;
+    use sm_data::store::Input;
+    let csv = b"0,1\n-0,2\n1,3\nnan,4\n-nan,5\n1,6\n".to_vec();
+    let r = inspect(
+        Input::from_bytes(csv, "labels.csv"),
+        &ConvertOptions::default(),
+        0,
+    )
+    .unwrap();
+    let classes = r.label_classes.expect("few distinct labels are classes");
+    let got: Vec<(&str, u64)> = classes.iter().map(|(k, n)| (k.as_str(), *n)).collect();
+    assert_eq!(got.iter().map(|(_, n)| n).sum::<u64>(), 6, "{got:?}");
+    assert_eq!(got.len(), 3, "{got:?}");
+    assert!(got.contains(&("0", 2)), "{got:?}");
+    assert!(got.contains(&("1", 2)), "{got:?}");
+}
