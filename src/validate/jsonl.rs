@@ -21,6 +21,7 @@ use super::table::Schema;
 use super::{FileCtx, Work};
 use crate::codec::text::{snippet, trim};
 use crate::pipeline::Chunk;
+use std::fmt::Write;
 
 /// Where the current line is, for findings.
 #[derive(Clone, Copy)]
@@ -230,7 +231,7 @@ fn kind(v: &Value) -> &'static str {
 
 /// What is wrong with a DeepAR `start` ([`start_error`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum StartError {
+pub(super) enum StartError {
     /// Not `YYYY-MM-DD`, optionally followed by ` HH:MM[:SS]` (or `T`).
     Format,
     /// No such month.
@@ -244,7 +245,7 @@ enum StartError {
 
 impl StartError {
     /// The finding's message for the `start` text `s`.
-    fn message(self, s: &str) -> String {
+    pub(super) fn message(self, s: &str) -> String {
         const MONTHS: [&str; 12] = [
             "January",
             "February",
@@ -294,7 +295,7 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 /// optionally followed by ` HH:MM[:SS]` (or `T`), without a time zone,
 /// and names a time that exists (as `pandas.Timestamp` reads it: no
 /// February 30, no second 60).
-fn start_error(s: &str) -> Option<StartError> {
+pub(super) fn start_error(s: &str) -> Option<StartError> {
     let b = s.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())
@@ -350,6 +351,22 @@ fn start_error(s: &str) -> Option<StartError> {
 /// [`start_error`] finds nothing wrong.
 fn valid_start(s: &str) -> bool {
     start_error(s).is_none()
+}
+
+/// The `deepar-cat-length` key of a series without `cat`.
+pub(super) const NO_CAT: &str = "no 'cat'";
+/// The `deepar-dynamic-feat-count` key of a series without `dynamic_feat`.
+pub(super) const NO_DYNAMIC_FEAT: &str = "no 'dynamic_feat'";
+
+/// Appends the `deepar-cat-length` key of a series with `n` `cat` values.
+pub(super) fn cat_key(out: &mut String, n: usize) {
+    let _ = write!(out, "{n} 'cat' value{}", if n == 1 { "" } else { "s" });
+}
+
+/// Appends the `deepar-dynamic-feat-count` key of a series with `n`
+/// dynamic features.
+pub(super) fn dynamic_feat_key(out: &mut String, n: usize) {
+    let _ = write!(out, "{n} dynamic feature{}", if n == 1 { "" } else { "s" });
 }
 
 fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut Work) {
@@ -413,7 +430,7 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
         w.stats.seq(n as u64);
     }
     let cat_key = match obj.get("cat") {
-        None => "no 'cat'".to_string(),
+        None => NO_CAT.to_string(),
         Some(Value::Array(a)) => {
             let bad = a.iter().position(|v| v.as_u64().is_none());
             match bad {
@@ -435,11 +452,9 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
                     }
                 }
             }
-            format!(
-                "{} 'cat' value{}",
-                a.len(),
-                if a.len() == 1 { "" } else { "s" }
-            )
+            let mut k = String::new();
+            cat_key(&mut k, a.len());
+            k
         }
         Some(v) => {
             w.out.add(Check::DeeparCat, Severity::Error, || {
@@ -453,7 +468,7 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
     };
     w.tally(Check::DeeparCatLength, &cat_key, max, site);
     let dyn_key = match obj.get("dynamic_feat") {
-        None => "no 'dynamic_feat'".to_string(),
+        None => NO_DYNAMIC_FEAT.to_string(),
         Some(Value::Array(feats)) => {
             w.stats.dynamic_feat = w.stats.dynamic_feat.max(Some(feats.len() as u64));
             for (i, f) in feats.iter().enumerate() {
@@ -488,11 +503,9 @@ fn deepar(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: &mut 
                     break;
                 }
             }
-            format!(
-                "{} dynamic feature{}",
-                feats.len(),
-                if feats.len() == 1 { "" } else { "s" }
-            )
+            let mut k = String::new();
+            dynamic_feat_key(&mut k, feats.len());
+            k
         }
         Some(v) => {
             w.out.add(Check::DeeparDynamicFeat, Severity::Error, || {
@@ -621,9 +634,11 @@ fn blazingtext(ctx: &FileCtx<'_>, obj: &Map<String, Value>, here: &Here<'_>, w: 
 /// the reference path.
 mod fast {
     use std::borrow::Cow;
-    use std::fmt::Write;
 
-    use super::{Check, FileCtx, Here, Schema, Site, Work, snippet, valid_start};
+    use super::{
+        Check, FileCtx, Here, NO_CAT, NO_DYNAMIC_FEAT, Schema, Site, Work, cat_key,
+        dynamic_feat_key, snippet, valid_start,
+    };
     use crate::validate::jsongrammar::{MAX_DEPTH, escape_end, number_end, parse_value};
     use crate::validate::number;
 
@@ -1109,7 +1124,7 @@ mod fast {
         w.stats.seq(target as u64);
         key.clear();
         match cats {
-            None => key.push_str("no 'cat'"),
+            None => key.push_str(NO_CAT),
             Some(n) => {
                 let c = &mut w.stats.cardinality;
                 if c.len() < n {
@@ -1118,16 +1133,16 @@ mod fast {
                 for (slot, v) in c.iter_mut().zip(cat.iter()) {
                     *slot = (*slot).max(v.saturating_add(1));
                 }
-                let _ = write!(key, "{n} 'cat' value{}", if n == 1 { "" } else { "s" });
+                cat_key(key, n);
             }
         }
         w.tally(Check::DeeparCatLength, key, max, || site(here, record));
         key.clear();
         match dynamic {
-            None => key.push_str("no 'dynamic_feat'"),
+            None => key.push_str(NO_DYNAMIC_FEAT),
             Some((n, _)) => {
                 w.stats.dynamic_feat = w.stats.dynamic_feat.max(Some(n as u64));
-                let _ = write!(key, "{n} dynamic feature{}", if n == 1 { "" } else { "s" });
+                dynamic_feat_key(key, n);
             }
         }
         w.tally(Check::DeeparDynamicFeatCount, key, max, || {

@@ -15,8 +15,8 @@
 //! DeepAR reads the same fields from Parquet as from JSON Lines: `start`
 //! (a string or a timestamp), `target` (a list of numbers), optional `cat`
 //! (a list of integers) and `dynamic_feat` (a list of lists of numbers);
-//! they are checked from the schema, `start` for nulls from the footer's
-//! column statistics.
+//! they are checked in the schema, then row by row (row groups decoded in
+//! parallel) with the rules of the JSON Lines series.
 
 use arrow_schema::DataType;
 use bytes::Bytes;
@@ -84,10 +84,15 @@ pub(super) fn check(
     }
     match ctx.rules.schema {
         Schema::Deepar => {
-            check_deepar(acc, ctx, &meta, &columns, footer);
+            let fields = check_deepar(acc, ctx, &columns, footer);
             check_deepar_compression(acc, ctx, &meta);
-            acc.stats.records += rows;
-            Ok(())
+            match fields {
+                Some(fields) => check_deepar_rows(acc, ctx, bytes, &meta, &fields, popts),
+                None => {
+                    acc.stats.records += rows;
+                    Ok(())
+                }
+            }
         }
         _ => check_numeric(acc, ctx, bytes, &columns, footer, popts),
     }
@@ -353,17 +358,6 @@ fn check_numeric(
     let offsets: Vec<u64> = (0..reader.num_row_groups())
         .map(|rg| reader.row_group_offset(rg))
         .collect();
-    let threads = if popts.threads == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        popts.threads
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .thread_name(|i| format!("sm-data-validate-pq-{i}"))
-        .build()
-        .map_err(|e| Error::config(format!("cannot start {threads} worker threads: {e}")))?;
-    let groups = reader.num_row_groups();
     let max = ctx.max;
     let run_group = |rg: usize| -> Result<Work> {
         let mut w = Work::new(max);
@@ -374,13 +368,36 @@ fn check_numeric(
         })?;
         Ok(w)
     };
-    // A window of row groups at a time keeps memory bounded.
+    row_groups(acc, ctx, reader.num_row_groups(), popts, run_group)
+}
+
+/// Runs `run_group` on every row group, in parallel, a window of them at
+/// a time (bounded memory), and absorbs what each found in file order. A
+/// row group that cannot be decoded ends the file with a `parquet-read`
+/// finding.
+fn row_groups(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    groups: usize,
+    popts: pipeline::Options,
+    run_group: impl Fn(usize) -> Result<Work> + Sync,
+) -> Result<()> {
+    let threads = if popts.threads == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        popts.threads
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .thread_name(|i| format!("sm-data-validate-pq-{i}"))
+        .build()
+        .map_err(|e| Error::config(format!("cannot start {threads} worker threads: {e}")))?;
     let window = threads + 1;
     let mut rg = 0;
     while rg < groups {
         let end = (rg + window).min(groups);
         let results: Vec<Result<Work>> =
-            pool.install(|| (rg..end).into_par_iter().map(run_group).collect());
+            pool.install(|| (rg..end).into_par_iter().map(&run_group).collect());
         for r in results {
             match r {
                 Ok(w) => acc.absorb(ctx, (0, 0), w),
@@ -475,8 +492,6 @@ fn add_label_finding(
     });
 }
 
-/// DeepAR's fields in the schema; `start` nulls from the column
-/// statistics.
 /// DeepAR's documentation lists gzip and snappy for Parquet (spec §7):
 /// another codec in any column chunk is a warning, named once per file.
 fn check_deepar_compression(acc: &mut Acc, ctx: &FileCtx<'_>, meta: &ArrowReaderMetadata) {
@@ -512,13 +527,16 @@ fn check_deepar_compression(acc: &mut Acc, ctx: &FileCtx<'_>, meta: &ArrowReader
     }
 }
 
+/// DeepAR's fields in the schema: the columns whose types are right, for
+/// the row checks (`None` when there is no usable `target`).
 fn check_deepar(
     acc: &mut Acc,
     ctx: &FileCtx<'_>,
-    meta: &ArrowReaderMetadata,
     columns: &[(String, DataType)],
     footer: u64,
-) {
+) -> Option<DeeparFields> {
+    let mut fields = DeeparFields::default();
+    let mut target_ok = false;
     let find = |n: &str| columns.iter().position(|c| c.0 == n);
     let base = |check: Check, i: Option<usize>| {
         let f = Finding::new(check, Severity::Error)
@@ -571,32 +589,7 @@ fn check_deepar(
                         .fix("write 'start' as a string 'YYYY-MM-DD HH:MM:SS' or a timestamp"),
                 );
             } else {
-                let mut row = 0u64;
-                for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
-                    let leaf = meta
-                        .parquet_schema()
-                        .columns()
-                        .iter()
-                        .position(|c| c.path().parts() == ["start"]);
-                    let nulls = leaf
-                        .and_then(|l| rg.column(l).statistics())
-                        .and_then(|s| s.null_count_opt())
-                        .unwrap_or(0);
-                    if nulls > 0 {
-                        let at = leaf.map_or(footer, |l| column_start(rg.column(l)));
-                        acc.push(
-                            base(Check::DeeparStart, Some(i))
-                                .record(row)
-                                .byte(at)
-                                .message(format!(
-                                    "{nulls} series in row group {g} (from record {}) have no 'start' (null)",
-                                    row + 1
-                                ))
-                                .fix("give every series a start timestamp"),
-                        );
-                    }
-                    row += rg.num_rows().max(0) as u64;
-                }
+                fields.start = Some(i);
             }
         }
     }
@@ -617,6 +610,9 @@ fn check_deepar(
                         .message(format!("'target' has type {dt}, not a list of numbers"))
                         .fix("write 'target' as a list of numbers (list<double>)"),
                 );
+            } else {
+                fields.target = i;
+                target_ok = true;
             }
         }
     }
@@ -628,6 +624,8 @@ fn check_deepar(
                     .message(format!("'cat' has type {dt}, not a list of integers"))
                     .fix("write 'cat' as a list of non-negative integers (list<int64>)"),
             );
+        } else {
+            fields.cat = Some(i);
         }
     }
     if let Some(i) = find("dynamic_feat") {
@@ -638,6 +636,327 @@ fn check_deepar(
                     .message(format!("'dynamic_feat' has type {dt}, not a list of lists of numbers"))
                     .fix("write 'dynamic_feat' as list<list<double>>, one list per feature, each as long as 'target'"),
             );
+        } else {
+            fields.dynamic_feat = Some(i);
         }
     }
+    target_ok.then_some(fields)
+}
+
+/// The DeepAR columns whose types are right (column indices).
+#[derive(Debug, Default)]
+struct DeeparFields {
+    start: Option<usize>,
+    target: usize,
+    cat: Option<usize>,
+    dynamic_feat: Option<usize>,
+}
+
+/// DeepAR series row by row, as the JSON Lines checks read them: `start`
+/// present and a date that exists, `target` present and not empty, `cat`
+/// non-negative and of one length, `dynamic_feat` without missing values,
+/// as long as `target` and of one count; the statistics and hints
+/// (`cardinality`, `num_dynamic_feat`, series lengths). Row groups are
+/// decoded in parallel.
+fn check_deepar_rows(
+    acc: &mut Acc,
+    ctx: &FileCtx<'_>,
+    bytes: Bytes,
+    meta: &ArrowReaderMetadata,
+    fields: &DeeparFields,
+    popts: pipeline::Options,
+) -> Result<()> {
+    use parquet::arrow::ProjectionMask;
+    let mut roots: Vec<usize> = [
+        Some(fields.target),
+        fields.start,
+        fields.cat,
+        fields.dynamic_feat,
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    roots.sort_unstable();
+    let mask = ProjectionMask::roots(meta.parquet_schema(), roots);
+    let names: Vec<String> = meta
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    // The first leaf of each root column, for the byte offsets.
+    let leaf = |root: usize| {
+        meta.parquet_schema()
+            .columns()
+            .iter()
+            .position(|c| c.path().parts().first() == Some(&names[root]))
+    };
+    let leaves = DeeparLeaves {
+        start: fields.start.and_then(leaf),
+        target: leaf(fields.target),
+        cat: fields.cat.and_then(leaf),
+        dynamic_feat: fields.dynamic_feat.and_then(leaf),
+    };
+    let mut firsts = Vec::with_capacity(meta.metadata().num_row_groups());
+    let mut row = 0u64;
+    for rg in meta.metadata().row_groups() {
+        firsts.push(row);
+        row += rg.num_rows().max(0) as u64;
+    }
+    let max = ctx.max;
+    let run_group = |rg: usize| -> Result<Work> {
+        let mut w = Work::new(max);
+        let group = meta.metadata().row_group(rg);
+        let at = |l: Option<usize>| l.map_or(0, |l| column_start(group.column(l)));
+        let offsets = DeeparOffsets {
+            start: at(leaves.start),
+            target: at(leaves.target),
+            cat: at(leaves.cat),
+            dynamic_feat: at(leaves.dynamic_feat),
+        };
+        let reader =
+            crate::format::parquet::read::batches(&bytes, meta, vec![rg], mask.clone(), 4096)
+                .map_err(|e| Error::syntax("parquet", e.to_string()).at_byte(offsets.target))?;
+        let mut record = firsts[rg];
+        let mut key = String::new();
+        for batch in reader {
+            let batch = batch
+                .map_err(|e| Error::syntax("parquet", e.to_string()).at_byte(offsets.target))?;
+            let column = |name: Option<usize>| name.and_then(|i| batch.column_by_name(&names[i]));
+            let cols = DeeparBatch {
+                start: column(fields.start),
+                target: column(Some(fields.target)),
+                cat: column(fields.cat),
+                dynamic_feat: column(fields.dynamic_feat),
+            };
+            for i in 0..batch.num_rows() {
+                deepar_row(ctx, &cols, fields, &offsets, i, record, &mut key, &mut w);
+                record += 1;
+            }
+        }
+        Ok(w)
+    };
+    row_groups(acc, ctx, meta.metadata().num_row_groups(), popts, run_group)
+}
+
+/// The first leaf column of each DeepAR field.
+struct DeeparLeaves {
+    start: Option<usize>,
+    target: Option<usize>,
+    cat: Option<usize>,
+    dynamic_feat: Option<usize>,
+}
+
+/// Where each DeepAR field's column chunk starts in a row group.
+struct DeeparOffsets {
+    start: u64,
+    target: u64,
+    cat: u64,
+    dynamic_feat: u64,
+}
+
+/// The decoded DeepAR columns of a record batch.
+struct DeeparBatch<'a> {
+    start: Option<&'a arrow_array::ArrayRef>,
+    target: Option<&'a arrow_array::ArrayRef>,
+    cat: Option<&'a arrow_array::ArrayRef>,
+    dynamic_feat: Option<&'a arrow_array::ArrayRef>,
+}
+
+/// Row `i` of a list column (`None`: null).
+fn list_at(a: &dyn arrow_array::Array, i: usize) -> Option<arrow_array::ArrayRef> {
+    use arrow_array::cast::AsArray;
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::List(_) => Some(a.as_list::<i32>().value(i)),
+        DataType::LargeList(_) => Some(a.as_list::<i64>().value(i)),
+        DataType::FixedSizeList(..) => Some(a.as_fixed_size_list().value(i)),
+        _ => None,
+    }
+}
+
+/// Item `i` of an integer array (`None`: null, or not an integer type).
+fn int_at(a: &dyn arrow_array::Array, i: usize) -> Option<i128> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::*;
+    if a.is_null(i) {
+        return None;
+    }
+    Some(match a.data_type() {
+        DataType::Int8 => a.as_primitive::<Int8Type>().value(i) as i128,
+        DataType::Int16 => a.as_primitive::<Int16Type>().value(i) as i128,
+        DataType::Int32 => a.as_primitive::<Int32Type>().value(i) as i128,
+        DataType::Int64 => a.as_primitive::<Int64Type>().value(i) as i128,
+        DataType::UInt8 => a.as_primitive::<UInt8Type>().value(i) as i128,
+        DataType::UInt16 => a.as_primitive::<UInt16Type>().value(i) as i128,
+        DataType::UInt32 => a.as_primitive::<UInt32Type>().value(i) as i128,
+        DataType::UInt64 => a.as_primitive::<UInt64Type>().value(i) as i128,
+        _ => return None,
+    })
+}
+
+/// Row `i` of a string column (`None`: null or not a string type).
+fn str_at(a: &dyn arrow_array::Array, i: usize) -> Option<&str> {
+    use arrow_array::cast::AsArray;
+    if a.is_null(i) {
+        return None;
+    }
+    match a.data_type() {
+        DataType::Utf8 => Some(a.as_string::<i32>().value(i)),
+        DataType::LargeUtf8 => Some(a.as_string::<i64>().value(i)),
+        DataType::Utf8View => Some(a.as_string_view().value(i)),
+        _ => None,
+    }
+}
+
+/// Checks series `i` of a batch (record `record` of the file) and counts
+/// it.
+#[allow(clippy::too_many_arguments)]
+fn deepar_row(
+    ctx: &FileCtx<'_>,
+    cols: &DeeparBatch<'_>,
+    fields: &DeeparFields,
+    at: &DeeparOffsets,
+    i: usize,
+    record: u64,
+    key: &mut String,
+    w: &mut Work,
+) {
+    use super::jsonl::{NO_CAT, NO_DYNAMIC_FEAT, cat_key, dynamic_feat_key, start_error};
+    let max = ctx.max;
+    w.records += 1;
+    w.stats.records += 1;
+    let finding = |check: Check, field: Option<usize>, byte: u64| {
+        let f = Finding::new(check, Severity::Error)
+            .record(record)
+            .byte(byte);
+        match field {
+            Some(c) => f.field(c),
+            None => f,
+        }
+    };
+    let site = |byte: u64| {
+        move || super::finding::Site {
+            line: None,
+            record,
+            byte,
+            snippet: None,
+        }
+    };
+    if let Some(a) = cols.start {
+        let problem = if a.is_null(i) {
+            Some("the series has no 'start' (null)".to_string())
+        } else {
+            str_at(a.as_ref(), i).and_then(|s| start_error(s).map(|e| e.message(s)))
+        };
+        if let Some(p) = problem {
+            w.out.add(Check::DeeparStart, Severity::Error, || {
+                finding(Check::DeeparStart, fields.start, at.start)
+                    .message(p)
+                    .sagemaker("DeepAR needs 'start' as \"YYYY-MM-DD HH:MM:SS\" without a time zone (or a timestamp); the job fails to read the series")
+                    .fix("give every series a start: \"2024-01-31 00:00:00\"")
+            });
+        }
+    }
+    let target = cols.target.and_then(|a| list_at(a.as_ref(), i));
+    let target_len = match &target {
+        Some(t) if !t.is_empty() => Some(t.len()),
+        other => {
+            let empty = other.is_some();
+            w.out.add(Check::DeeparTarget, Severity::Error, || {
+                finding(Check::DeeparTarget, Some(fields.target), at.target)
+                    .message(if empty {
+                        "'target' is empty"
+                    } else {
+                        "the series has no 'target' (null)"
+                    })
+                    .sagemaker("DeepAR needs a non-empty 'target' array in every series")
+                    .fix("give every series a non-empty 'target' list (null items mark missing values)")
+            });
+            None
+        }
+    };
+    if let Some(n) = target_len {
+        w.stats.seq(n as u64);
+    }
+    key.clear();
+    let cat = cols.cat.and_then(|a| {
+        if a.is_null(i) {
+            None
+        } else if list_item(a.data_type()).is_some() {
+            list_at(a.as_ref(), i)
+        } else {
+            Some(a.slice(i, 1))
+        }
+    });
+    match cat {
+        None => key.push_str(NO_CAT),
+        Some(c) => {
+            let bad = (0..c.len()).find_map(|j| match int_at(c.as_ref(), j) {
+                Some(v) if v >= 0 => None,
+                Some(v) => Some((j, v.to_string())),
+                None => Some((j, "null".to_string())),
+            });
+            match bad {
+                Some((j, v)) => w.out.add(Check::DeeparCat, Severity::Error, || {
+                    finding(Check::DeeparCat, fields.cat, at.cat)
+                        .message(format!("cat[{j}] is {v}, not a non-negative integer"))
+                        .sagemaker("DeepAR reads categorical features as 0-based integers and fails on other values")
+                        .fix("encode each categorical feature as 0, 1, 2, ...")
+                }),
+                None => {
+                    let card = &mut w.stats.cardinality;
+                    if card.len() < c.len() {
+                        card.resize(c.len(), 0);
+                    }
+                    for (j, slot) in card.iter_mut().enumerate().take(c.len()) {
+                        let v = int_at(c.as_ref(), j).unwrap_or(0);
+                        *slot = (*slot).max(u64::try_from(v).unwrap_or(u64::MAX).saturating_add(1));
+                    }
+                }
+            }
+            cat_key(key, c.len());
+        }
+    }
+    w.tally(Check::DeeparCatLength, key, max, site(at.cat));
+    key.clear();
+    match cols.dynamic_feat.and_then(|a| list_at(a.as_ref(), i)) {
+        None => key.push_str(NO_DYNAMIC_FEAT),
+        Some(feats) => {
+            w.stats.dynamic_feat = w.stats.dynamic_feat.max(Some(feats.len() as u64));
+            for f in 0..feats.len() {
+                let problem = match list_at(feats.as_ref(), f) {
+                    None => Some(format!("dynamic_feat[{f}] is null, not a list of numbers")),
+                    Some(vals) if vals.null_count() > 0 => {
+                        let j = (0..vals.len()).find(|&j| vals.is_null(j)).unwrap_or(0);
+                        Some(format!("dynamic_feat[{f}][{j}] is null, not a number"))
+                    }
+                    Some(vals) => target_len.filter(|&t| vals.len() < t).map(|t| {
+                        format!(
+                            "dynamic_feat[{f}] has {} values, fewer than the {t} of 'target'",
+                            vals.len()
+                        )
+                    }),
+                };
+                if let Some(p) = problem {
+                    w.out.add(Check::DeeparDynamicFeat, Severity::Error, || {
+                        finding(Check::DeeparDynamicFeat, fields.dynamic_feat, at.dynamic_feat)
+                            .message(p)
+                            .sagemaker("DeepAR needs every dynamic feature as long as 'target' (training), with a number at every time step")
+                            .fix("write one list of numbers per dynamic feature, as long as 'target'")
+                    });
+                    break;
+                }
+            }
+            dynamic_feat_key(key, feats.len());
+        }
+    }
+    w.tally(
+        Check::DeeparDynamicFeatCount,
+        key,
+        max,
+        site(at.dynamic_feat),
+    );
 }

@@ -165,7 +165,19 @@ write_pq("deepar_clean.parquet", pa.table({
     "start": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),
     "target": pa.array([[1.0, 2.0, None], [3.0, 4.0, 5.0, 6.0]]),
     "cat": pa.array([[0, 1], [1, 2]]),
+    "dynamic_feat": pa.array([[[0.5, 0.5, 1.0]], [[1.0, 0.0, 0.0, 1.0]]]),
 }), row_group_size=1)
+# DeepAR series with one problem a row (record 1 is clean), two rows a row
+# group: the row checks find each by record.
+write_pq("deepar_rows.parquet", pa.table({
+    "start": pa.array(["2024-01-01 00:00:00", "2024-02-30 00:00:00", None] + ["2024-01-01"] * 7),
+    "target": pa.array([[1.0, 2.0, 3.0]] * 3 + [[]] + [[1.0, 2.0, 3.0]] * 5 + [None],
+                       type=pa.list_(pa.float64())),
+    "cat": pa.array([[0, 1]] * 4 + [[-1, 0], [1]] + [[0, 1]] * 4),
+    "dynamic_feat": pa.array([[[1.0, 2.0, 3.0]]] * 6
+                             + [[[1.0, None, 3.0]], [[1.0, 2.0]], [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]]]
+                             + [[[1.0, 2.0, 3.0]]]),
+}))
 # The same series compressed with zstd (DeepAR documents gzip and snappy).
 pq.write_table(pa.table({
     "start": pa.array(["2024-01-01 00:00:00", "2024-01-02 00:00:00"]),

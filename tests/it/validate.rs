@@ -1261,12 +1261,80 @@ fn a_parquet_channel_without_rows_is_an_error() {
     assert!(!r.is_clean());
 }
 
+/// (check, 1-based record or line, byte) of every finding.
+fn sites(r: &Report) -> Vec<(&'static str, u64)> {
+    let mut v: Vec<(&str, u64)> = r
+        .findings
+        .iter()
+        .map(|f| {
+            let p = &f.position;
+            (f.check.id(), p.record.or(p.line).expect("a record") + 1)
+        })
+        .collect();
+    v.sort_unstable();
+    v
+}
+
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_deepar_rows_are_checked_like_json_lines() {
+    let r = pq("deepar_rows.parquet", "deepar");
+    let want = [
+        ("deepar-cat", 5),
+        ("deepar-cat-length", 6),
+        ("deepar-dynamic-feat", 7),
+        ("deepar-dynamic-feat", 8),
+        ("deepar-dynamic-feat-count", 9),
+        ("deepar-start", 2),
+        ("deepar-start", 3),
+        ("deepar-target", 4),
+        ("deepar-target", 10),
+    ];
+    assert_eq!(sites(&r), want, "{:#?}", r.findings);
+    assert_eq!(r.stats.num_records, 10);
+    // Each finding names the field and where its column chunk starts (two
+    // rows a row group: record 3 is in the second).
+    let start = r.findings.iter().filter(|f| f.check.id() == "deepar-start");
+    let starts: Vec<_> = start.map(|f| (f.position.field, f.position.byte)).collect();
+    assert_eq!(starts.len(), 2);
+    assert_eq!(starts[0].0, Some(0));
+    assert!(starts[0].1 < starts[1].1, "{starts:?}");
+    assert!(first(&r, "deepar-start").message.contains("29 days"));
+    // The same series as JSON Lines: the same findings at the same records.
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("series.json");
+    let rows = [
+        r#"{"start": "2024-01-01 00:00:00", "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": "2024-02-30 00:00:00", "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": null, "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": "2024-01-01", "target": [], "cat": [0, 1], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": "2024-01-01", "target": [1, 2, 3], "cat": [-1, 0], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": "2024-01-01", "target": [1, 2, 3], "cat": [1], "dynamic_feat": [[1, 2, 3]]}"#,
+        r#"{"start": "2024-01-01", "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, null, 3]]}"#,
+        r#"{"start": "2024-01-01", "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, 2]]}"#,
+        r#"{"start": "2024-01-01", "target": [1, 2, 3], "cat": [0, 1], "dynamic_feat": [[1, 2, 3], [4, 5, 6]]}"#,
+        r#"{"start": "2024-01-01", "target": null, "cat": [0, 1], "dynamic_feat": [[1, 2, 3]]}"#,
+    ];
+    std::fs::write(&p, rows.join("\n") + "\n").unwrap();
+    let j = run_opts(&[p.to_str().unwrap().to_string()], "deepar", None, |_| {});
+    assert_eq!(sites(&j), want, "{:#?}", j.findings);
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn parquet_deepar_fields_and_unreadable_files() {
     let r = pq("deepar_clean.parquet", "deepar");
     assert!(r.findings.is_empty(), "{:#?}", r.findings);
     assert_eq!(r.stats.num_records, 2);
+    let hint = |name: &str| {
+        let h = r.stats.hyperparameters.iter().find(|h| h.name == name);
+        h.unwrap_or_else(|| panic!("no {name}: {:?}", r.stats.hyperparameters))
+            .value
+            .clone()
+    };
+    assert_eq!(hint("cardinality"), "[2, 3]");
+    assert_eq!(hint("num_dynamic_feat"), "1");
+    assert!(hint("context_length + prediction_length").contains('3'));
     let r = pq("deepar_zstd.parquet", "deepar");
     assert_eq!(ids(&r), ["parquet-compression"]);
     let f = first(&r, "parquet-compression");
