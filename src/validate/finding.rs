@@ -84,6 +84,7 @@ checks! {
     LibsvmWhitespace => "libsvm-whitespace", "tabs, double or trailing spaces in a LibSVM line";
     LibsvmComment => "libsvm-comment", "a comment or blank line before the first data line";
     LibsvmIndexBase => "libsvm-index-base", "LibSVM indices look 1-based";
+    LibsvmIndexOrder => "libsvm-index-order", "a LibSVM row's indices are not increasing (out of order or repeated)";
     LibsvmIndexRange => "libsvm-index-range", "a LibSVM index is 2^32 - 2 or more (XGBoost takes fewer than 2^32 - 1 features)";
     LibsvmBom => "libsvm-bom", "the LibSVM file starts with a UTF-8 byte-order mark";
     RecordioFraming => "recordio-framing", "the RecordIO framing is broken";

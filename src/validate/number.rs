@@ -322,8 +322,10 @@ trait IndexFold {
     /// with zeros after a short last block). `None` when one is not an
     /// index: no digit before its colon, or more than 19 digits.
     fn fold(&mut self, text: &[u8], base: usize, block: &[u8; 64], co: u64) -> Option<()>;
-    /// The smallest and largest index (`u64::MAX` and 0 when none).
-    fn finish(self) -> (u64, u64);
+    /// The smallest and largest index (`u64::MAX` and 0 when none), and
+    /// whether each index was larger than the one before it (sorted and
+    /// unique, as scikit-learn's reader requires).
+    fn finish(self) -> (u64, u64, bool);
 }
 
 /// [`IndexFold`] one colon at a time ([`index_before`]).
@@ -333,6 +335,24 @@ struct EachIndex {
     max_key: u64,
     min_index: u64,
     max_index: u64,
+    /// The index before (`None`: none yet).
+    last: Option<IndexKey>,
+    /// Every index so far was larger than the one before it.
+    ascending: bool,
+}
+
+impl EachIndex {
+    /// Notes index `k`, after `self.last`.
+    #[inline(always)]
+    fn follow(&mut self, k: IndexKey) {
+        if let Some(last) = self.last {
+            self.ascending &= match (last, k) {
+                (IndexKey::Short(a), IndexKey::Short(b)) => b > a,
+                (a, b) => b.value() > a.value(),
+            };
+        }
+        self.last = Some(k);
+    }
 }
 
 impl IndexFold for EachIndex {
@@ -343,6 +363,8 @@ impl IndexFold for EachIndex {
             max_key: 0,
             min_index: u64::MAX,
             max_index: 0,
+            last: None,
+            ascending: true,
         }
     }
 
@@ -350,7 +372,9 @@ impl IndexFold for EachIndex {
     fn fold(&mut self, text: &[u8], base: usize, _: &[u8; 64], co: u64) -> Option<()> {
         let mut c = co;
         while c != 0 {
-            match index_before(text, base + c.trailing_zeros() as usize)? {
+            let key = index_before(text, base + c.trailing_zeros() as usize)?;
+            self.follow(key);
+            match key {
                 IndexKey::Short(k) => {
                     self.min_key = self.min_key.min(k);
                     self.max_key = self.max_key.max(k);
@@ -366,13 +390,13 @@ impl IndexFold for EachIndex {
     }
 
     #[inline(always)]
-    fn finish(self) -> (u64, u64) {
+    fn finish(self) -> (u64, u64, bool) {
         let (mut min, mut max) = (self.min_index, self.max_index);
         if self.min_key != u64::MAX {
             min = min.min(short_value(self.min_key));
             max = max.max(short_value(self.max_key));
         }
-        (min, max)
+        (min, max, self.ascending)
     }
 }
 
@@ -632,6 +656,15 @@ impl Masker for Avx512Vbmi {
 pub(super) struct VbmiIndices {
     min: std::arch::x86_64::__m512i,
     max: std::arch::x86_64::__m512i,
+    /// The key of the index before, in every lane.
+    last: std::arch::x86_64::__m512i,
+    /// Whether `last` holds one (the line's first index has none).
+    has_last: bool,
+    /// Lanes whose key was not above the one before.
+    unordered: u8,
+    /// A long index was seen: the rest of the line goes the scalar way
+    /// (`each`), which then holds the order.
+    scalar: bool,
     each: EachIndex,
 }
 
@@ -696,6 +729,10 @@ impl IndexFold for VbmiIndices {
         VbmiIndices {
             min,
             max,
+            last: max,
+            has_last: false,
+            unordered: 0,
+            scalar: false,
             each: EachIndex::new(),
         }
     }
@@ -706,7 +743,13 @@ impl IndexFold for VbmiIndices {
         if co == 0 {
             return Some(());
         }
+        if self.scalar {
+            return self.each.fold(text, base, block, co);
+        }
         let n = co.count_ones();
+        // The order before this block, for the scalar way (which folds
+        // the whole block again).
+        let (entry_last, entry_has_last) = (self.last, self.has_last);
         // SAFETY: only reached from `#[target_feature(enable = "avx512f,
         // avx512bw,avx512vbmi,avx512vbmi2,avx512cd")]` copies, run after
         // `level` detected them. The loads read `block` (64 bytes), the
@@ -747,8 +790,15 @@ impl IndexFold for VbmiIndices {
                     return None;
                 }
                 // Eight digits: the index may be longer; the scalar way
-                // (folding a colon twice changes nothing).
+                // for the rest of the line (folding a colon twice changes
+                // no minimum or maximum; the order restarts from the
+                // block's start).
                 if _mm512_mask_cmpeq_epi64_mask(lanes, lz, _mm512_set1_epi64(64)) != 0 {
+                    self.scalar = true;
+                    self.each.last = entry_has_last.then(|| {
+                        let k = std::mem::transmute::<__m512i, [u64; 8]>(entry_last)[0];
+                        IndexKey::Short(k)
+                    });
                     return self.each.fold(text, base, block, co);
                 }
                 let top = _mm512_sllv_epi64(
@@ -759,6 +809,15 @@ impl IndexFold for VbmiIndices {
                 let key = _mm512_shuffle_epi8(digits, load(Self::REVERSE.as_ptr()));
                 self.min = _mm512_mask_min_epu64(self.min, lanes, self.min, key);
                 self.max = _mm512_mask_max_epu64(self.max, lanes, self.max, key);
+                // Each lane against the one before (lane 0 against the
+                // last key), then the last lane becomes `last`.
+                let before = _mm512_alignr_epi64::<7>(key, self.last);
+                let check = if self.has_last { lanes } else { lanes & !1 };
+                let up = _mm512_mask_cmpgt_epu64_mask(check, key, before);
+                self.unordered |= check & !up;
+                let top = (n - first).min(8) as i64 - 1;
+                self.last = _mm512_permutexvar_epi64(_mm512_set1_epi64(top), key);
+                self.has_last = true;
                 first += 8;
             }
         }
@@ -766,7 +825,7 @@ impl IndexFold for VbmiIndices {
     }
 
     #[inline(always)]
-    fn finish(self) -> (u64, u64) {
+    fn finish(self) -> (u64, u64, bool) {
         // SAFETY: plain 64-byte values.
         let (min, max) = unsafe {
             (
@@ -777,7 +836,8 @@ impl IndexFold for VbmiIndices {
         let mut each = self.each;
         each.min_key = min.iter().fold(each.min_key, |a, &k| a.min(k));
         each.max_key = max.iter().fold(each.max_key, |a, &k| a.max(k));
-        each.finish()
+        let (min, max, ascending) = each.finish();
+        (min, max, ascending && self.unordered == 0)
     }
 }
 
@@ -1082,6 +1142,8 @@ pub(crate) struct Pairs {
     pub(crate) nonzero: u64,
     pub(crate) min_index: u64,
     pub(crate) max_index: u64,
+    /// Each index is larger than the one before it.
+    pub(crate) ascending: bool,
 }
 
 multiversion! {
@@ -1180,13 +1242,14 @@ fn pairs_with<M: Masker, const LINE: bool>(text: &[u8]) -> Option<(Pairs, usize)
         (prev_space, prev_colon, carry_index) = (sp, co, c0);
         base += 64;
     };
-    let (min_index, max_index) = indices.finish();
+    let (min_index, max_index, ascending) = indices.finish();
     Some((
         Pairs {
             count,
             nonzero,
             min_index,
             max_index,
+            ascending,
         },
         len,
     ))
@@ -1241,6 +1304,17 @@ enum IndexKey {
     Short(u64),
     /// More digits: the value.
     Long(u64),
+}
+
+impl IndexKey {
+    /// The index.
+    #[inline]
+    fn value(self) -> u64 {
+        match self {
+            IndexKey::Short(k) => short_value(k),
+            IndexKey::Long(v) => v,
+        }
+    }
 }
 
 /// The [`IndexKey::Short`] key of `v` (< 10^8).
@@ -1963,7 +2037,9 @@ mod tests {
             nonzero: 0,
             min_index: u64::MAX,
             max_index: 0,
+            ascending: true,
         };
+        let mut prev: Option<u64> = None;
         for t in text.split(|&b| b == b' ') {
             let c = t.iter().position(|&b| b == b':')?;
             let (idx, val) = (&t[..c], &t[c + 1..]);
@@ -1982,6 +2058,8 @@ mod tests {
                 Class::NotNumber | Class::Nan => return None,
             }
             let i: u64 = std::str::from_utf8(idx).unwrap().parse().unwrap();
+            p.ascending &= prev.is_none_or(|v| i > v);
+            prev = Some(i);
             p.min_index = p.min_index.min(i);
             p.max_index = p.max_index.max(i);
             p.count += 1;
@@ -1998,11 +2076,16 @@ mod tests {
             b"00",
         ];
         let mut seen = [0usize; 2];
+        let mut order = [0usize; 2];
         let mut line = Vec::new();
         for _ in 0..60_000 {
             line.clear();
             let tokens = next() % 30;
             let broken = next() % 4 == 0;
+            // Half the lines count their indices up (by 0, a repeat, to
+            // 2), sometimes with leading zeros or past eight digits.
+            let counting = next() % 2 == 0;
+            let mut index = next() % 1000;
             for t in 0..tokens {
                 if t > 0 {
                     line.push(b' ');
@@ -2013,9 +2096,22 @@ mod tests {
                     }
                     continue;
                 }
-                let digits = 1 + next() % if next() % 50 == 0 { 21 } else { 7 };
-                for _ in 0..digits {
-                    line.push(b'0' + (next() % 10) as u8);
+                if counting {
+                    index += next() % 3 + if next() % 40 == 0 { 1 << 30 } else { 0 };
+                    // An out-of-order index now and then.
+                    let i = if next() % 60 == 0 {
+                        next() % 1000
+                    } else {
+                        index
+                    };
+                    let zeros = if next() % 20 == 0 { next() % 6 } else { 0 };
+                    line.extend(std::iter::repeat_n(b'0', zeros as usize));
+                    line.extend_from_slice(i.to_string().as_bytes());
+                } else {
+                    let digits = 1 + next() % if next() % 50 == 0 { 21 } else { 7 };
+                    for _ in 0..digits {
+                        line.push(b'0' + (next() % 10) as u8);
+                    }
                 }
                 line.push(b':');
                 if next() % 3 == 0 {
@@ -2040,8 +2136,12 @@ mod tests {
             let got = plain_pairs_every(&line);
             assert_eq!(got, want, "{:?}", String::from_utf8_lossy(&line));
             seen[want.is_some() as usize] += 1;
+            if let Some(w) = want.filter(|w| w.count > 1) {
+                order[w.ascending as usize] += 1;
+            }
         }
         assert!(seen[0] > 1000 && seen[1] > 1000, "{seen:?}");
+        assert!(order[0] > 1000 && order[1] > 1000, "{order:?}");
         // Sixteen 4-byte tokens a block: the smallest and the largest
         // index at every token position, whatever the other one's.
         for lo in 0..40 {
@@ -2067,9 +2167,36 @@ mod tests {
                 count: 3,
                 nonzero: 2,
                 min_index: 3,
-                max_index: 9_999_999_999_999_999_999
+                max_index: 9_999_999_999_999_999_999,
+                ascending: true,
             })
         );
+        // A repeat or a step down anywhere, across blocks and past the
+        // eighth index of a block, and after a long index.
+        for n in [2usize, 9, 17, 40] {
+            let up: Vec<String> = (0..n).map(|i| format!("{}:1", 3 * i + 1)).collect();
+            assert!(p(&up.join(" ")).unwrap().ascending, "{n}");
+            for at in 1..n {
+                for (k, v) in [(0, "0"), (1, "repeat"), (2, "000004")] {
+                    let mut t = up.clone();
+                    t[at] = match k {
+                        0 => format!("{v}:1"),
+                        1 => t[at - 1].clone(),
+                        _ => format!("{v}:1"),
+                    };
+                    let got = p(&t.join(" ")).unwrap();
+                    // 000004 is above the index before only at the start.
+                    let want = k == 2 && at == 1;
+                    assert_eq!(got.ascending, want, "{n} {at} {k}: {t:?}");
+                }
+            }
+            let mut long = up.clone();
+            long.insert(n / 2, "123456789012:1".to_string());
+            assert!(!p(&long.join(" ")).unwrap().ascending, "{n}");
+            long.push("123456789013:1".to_string());
+            long.remove(n / 2);
+            assert!(p(&long.join(" ")).unwrap().ascending, "{n}");
+        }
         for bad in [
             "1:2 ", " 1:2", "1:2  3:4", "1:2\t3:4", "1:", ":1", "1:2:3", "1", "qid:1", "1:1e5",
             "1:nan",

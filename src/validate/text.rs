@@ -749,6 +749,19 @@ fn libsvm_lines(
             }
         }
         let mut k = 0;
+        // The index before, and the first token (offset, index before,
+        // index) whose index is not above it.
+        let mut prev: Option<u64> = None;
+        let mut order: Option<(usize, u64, u64)> = None;
+        let mut follow = |s: usize, idx: u64| {
+            if let Some(p) = prev
+                && idx <= p
+                && order.is_none()
+            {
+                order = Some((s, p, idx));
+            }
+            prev = Some(idx);
+        };
         while bad.is_none() {
             let (next, odd) = skip_blanks(line, i);
             odd_ws |= odd;
@@ -758,7 +771,7 @@ fn libsvm_lines(
             }
             // The usual line: every feature token checked at once.
             if k == 0
-                && let Some(pairs) = number::plain_pairs(&line[i..])
+                && let Some(pairs) = number::plain_pairs(&line[i..]).filter(|p| p.ascending)
             {
                 values.stored += pairs.count;
                 values.nonzero += pairs.nonzero;
@@ -769,6 +782,7 @@ fn libsvm_lines(
             k += 1;
             let s = i;
             if let Some((idx, end, class)) = libsvm_pair(line, s) {
+                follow(s, idx);
                 values.add(class);
                 min_index = min_index.min(idx);
                 dim = dim.max(idx + 1);
@@ -825,6 +839,7 @@ fn libsvm_lines(
                 ));
                 break;
             }
+            follow(s, idx);
             w.stats.class(class);
             w.stats.min_index = Some(w.stats.min_index.map_or(idx, |m| m.min(idx)));
             w.stats.dim = w.stats.dim.max(idx.saturating_add(1));
@@ -869,6 +884,9 @@ fn libsvm_lines(
                         ctx.name
                     ))
             });
+        }
+        if let (None, Some((tok_at, before, idx))) = (&bad, order) {
+            index_order(w, rel, at + tok_at as u64, line, before, idx);
         }
         if let Some((k, tok_at, msg)) = bad {
             let looks_csv =
@@ -939,7 +957,31 @@ fn plain_libsvm_line(data: &[u8], start: usize) -> Option<(f64, number::Pairs, u
     let value = parse_f64(label).filter(|v| v.is_finite())?;
     let from = start + space + 1;
     let (pairs, len) = number::plain_pairs_line(&data[from..])?;
-    Some((value, pairs, from + len))
+    // Indices out of order: the general path finds which.
+    pairs.ascending.then_some((value, pairs, from + len))
+}
+
+/// A LibSVM line whose index `idx` (at byte `at`) is not above the
+/// `before` it: XGBoost sorts a row's entries, and keeps both of a
+/// repeated index; scikit-learn refuses the file.
+fn index_order(w: &mut Work, rel: u64, at: u64, line: &[u8], before: u64, idx: u64) {
+    w.out.add(Check::LibsvmIndexOrder, Severity::Warning, || {
+        Finding::new(Check::LibsvmIndexOrder, Severity::Warning)
+            .line(rel)
+            .byte(at)
+            .snippet(line)
+            .message(if idx == before {
+                format!("index {idx} appears twice in the row")
+            } else {
+                format!("index {idx} follows index {before}: the row's indices are not in increasing order")
+            })
+            .sagemaker(if idx == before {
+                "XGBoost keeps both entries of the feature in the row (which value the trees use is not defined); scikit-learn's load_svmlight_file refuses the file: \"Feature indices in SVMlight/LibSVM data file should be sorted and unique.\""
+            } else {
+                "XGBoost sorts the row's entries as it loads them; scikit-learn's load_svmlight_file (and the tools built on it) refuses the file: \"Feature indices in SVMlight/LibSVM data file should be sorted and unique.\""
+            })
+            .fix("write each row's idx:val tokens in increasing index order, one value per index")
+    });
 }
 
 /// Skips the spaces and tabs at `line[i..]`; returns where they end and

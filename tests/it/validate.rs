@@ -100,6 +100,7 @@ const CASES: &[Case] = &[
     Case { file: "csv/cr_only.csv", alg: "xgboost", ct: Some("text/csv"), check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
     Case { file: "csv/cr_only.csv", alg: "linear-learner", ct: None, check: "line-endings", severity: E, line: Some(1), record: None, byte: Some(5), message: "carriage return alone", sagemaker: "one long row" },
     Case { file: "deepar/impossible_start.json", alg: "deepar", ct: None, check: "deepar-start", severity: E, line: Some(2), record: None, byte: Some(54), message: "February 2023 has 28 days, not 29", sagemaker: "YYYY-MM-DD HH:MM:SS" },
+    Case { file: "libsvm/index_order.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-order", severity: W, line: Some(2), record: None, byte: Some(20), message: "index 1 follows index 2", sagemaker: "should be sorted and unique" },
     Case { file: "libsvm/index_too_large.libsvm", alg: "xgboost", ct: None, check: "libsvm-index-range", severity: E, line: None, record: None, byte: None, message: "largest feature index is 4294967296", sagemaker: "4294967295 features or greater" },
     Case { file: "libsvm/bom.libsvm", alg: "xgboost", ct: None, check: "libsvm-bom", severity: E, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "is not 'LIBSVM' format" },
     Case { file: "libsvm/bom.libsvm", alg: "generic", ct: None, check: "libsvm-bom", severity: W, line: Some(1), record: None, byte: Some(0), message: "byte-order mark", sagemaker: "part of the first label" },
@@ -248,6 +249,12 @@ fn corpus_files_produce_only_their_findings() {
             "xgboost",
             Some("text/csv"),
             &["line-endings"],
+        ),
+        (
+            "libsvm/index_order.libsvm",
+            "generic",
+            None,
+            &["libsvm-index-order"],
         ),
         (
             "libsvm/index_too_large.libsvm",
@@ -1541,5 +1548,69 @@ fn an_overstated_dictionary_is_a_finding_not_an_allocation() {
             let want = format!("the dictionary page states {count} values but holds 24 bytes");
             assert!(f.message.contains(&want), "{alg} {file}: {}", f.message);
         }
+    }
+}
+
+#[test]
+fn libsvm_index_order_is_found_on_every_path() {
+    let r = run("validate/libsvm/index_order.libsvm", "xgboost", None);
+    let found: Vec<(u64, u64, bool)> = r
+        .findings
+        .iter()
+        .filter(|f| f.check.id() == "libsvm-index-order")
+        .map(|f| {
+            let p = &f.position;
+            (
+                p.line.unwrap() + 1,
+                p.byte.unwrap(),
+                f.message.contains("twice"),
+            )
+        })
+        .collect();
+    assert_eq!(found, [(2, 20, false), (3, 36, true)], "{:#?}", r.findings);
+    // Long rows of plain tokens (the 64-byte checks, eight indices at a
+    // time) in many chunks: one step down or repeat anywhere is found at
+    // its token, and sorted rows, also past eight digits, are clean.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    let mut want = Vec::new();
+    let mut at = 0usize;
+    for line in 0..200usize {
+        let mut toks: Vec<String> = (0..40).map(|i| format!("{}:0.5", 3 * i + 1)).collect();
+        if line % 50 == 7 {
+            toks.push("1234567890:1".to_string());
+        }
+        let bad = (line % 3 == 1).then_some(line % 39 + 1);
+        if let Some(b) = bad {
+            toks[b] = if line % 2 == 0 {
+                toks[b - 1].clone()
+            } else {
+                "0:0.5".to_string()
+            };
+        }
+        let row = format!("1 {}\n", toks.join(" "));
+        if let Some(b) = bad {
+            let before: usize = 2 + toks[..b].iter().map(|t| t.len() + 1).sum::<usize>();
+            want.push((line as u64 + 1, (at + before) as u64));
+        }
+        at += row.len();
+        text.push_str(&row);
+    }
+    let p = dir.path().join("rows.libsvm");
+    std::fs::write(&p, &text).unwrap();
+    for (threads, chunk) in [(1, 1 << 20), (2, 4096)] {
+        let r = run_opts(&[p.to_str().unwrap().to_string()], "generic", None, |o| {
+            o.max_per_kind = 1000;
+            o.pipeline.threads = threads;
+            o.pipeline.chunk_size = chunk;
+        });
+        let got: Vec<(u64, u64)> = r
+            .findings
+            .iter()
+            .filter(|f| f.check.id() == "libsvm-index-order")
+            .map(|f| (f.position.line.unwrap() + 1, f.position.byte.unwrap()))
+            .collect();
+        assert_eq!(got, want, "{threads} threads");
+        assert_eq!(ids(&r), ["libsvm-index-order"]);
     }
 }
