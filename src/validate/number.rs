@@ -656,10 +656,9 @@ impl Masker for Avx512Vbmi {
 pub(super) struct VbmiIndices {
     min: std::arch::x86_64::__m512i,
     max: std::arch::x86_64::__m512i,
-    /// The key of the index before, in every lane.
+    /// The key of the index before, in every lane; -1 (below every key,
+    /// compared as signed: keys are below 2^60) before the line's first.
     last: std::arch::x86_64::__m512i,
-    /// Whether `last` holds one (the line's first index has none).
-    has_last: bool,
     /// Lanes whose key was not above the one before.
     unordered: u8,
     /// A long index was seen: the rest of the line goes the scalar way
@@ -729,8 +728,8 @@ impl IndexFold for VbmiIndices {
         VbmiIndices {
             min,
             max,
-            last: max,
-            has_last: false,
+            // SAFETY: a plain 64-byte value.
+            last: unsafe { std::mem::transmute::<[i64; 8], std::arch::x86_64::__m512i>([-1; 8]) },
             unordered: 0,
             scalar: false,
             each: EachIndex::new(),
@@ -749,7 +748,7 @@ impl IndexFold for VbmiIndices {
         let n = co.count_ones();
         // The order before this block, for the scalar way (which folds
         // the whole block again).
-        let (entry_last, entry_has_last) = (self.last, self.has_last);
+        let entry_last = self.last;
         // SAFETY: only reached from `#[target_feature(enable = "avx512f,
         // avx512bw,avx512vbmi,avx512vbmi2,avx512cd")]` copies, run after
         // `level` detected them. The loads read `block` (64 bytes), the
@@ -795,10 +794,8 @@ impl IndexFold for VbmiIndices {
                 // block's start).
                 if _mm512_mask_cmpeq_epi64_mask(lanes, lz, _mm512_set1_epi64(64)) != 0 {
                     self.scalar = true;
-                    self.each.last = entry_has_last.then(|| {
-                        let k = std::mem::transmute::<__m512i, [u64; 8]>(entry_last)[0];
-                        IndexKey::Short(k)
-                    });
+                    let k = std::mem::transmute::<__m512i, [u64; 8]>(entry_last)[0];
+                    self.each.last = (k != u64::MAX).then_some(IndexKey::Short(k));
                     return self.each.fold(text, base, block, co);
                 }
                 let top = _mm512_sllv_epi64(
@@ -812,12 +809,10 @@ impl IndexFold for VbmiIndices {
                 // Each lane against the one before (lane 0 against the
                 // last key), then the last lane becomes `last`.
                 let before = _mm512_alignr_epi64::<7>(key, self.last);
-                let check = if self.has_last { lanes } else { lanes & !1 };
-                let up = _mm512_mask_cmpgt_epu64_mask(check, key, before);
-                self.unordered |= check & !up;
+                let up = _mm512_mask_cmpgt_epi64_mask(lanes, key, before);
+                self.unordered |= lanes & !up;
                 let top = (n - first).min(8) as i64 - 1;
                 self.last = _mm512_permutexvar_epi64(_mm512_set1_epi64(top), key);
-                self.has_last = true;
                 first += 8;
             }
         }
