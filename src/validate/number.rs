@@ -335,23 +335,41 @@ struct EachIndex {
     max_key: u64,
     min_index: u64,
     max_index: u64,
-    /// The index before (`None`: none yet).
-    last: Option<IndexKey>,
+    /// The [`IndexKey::Short`] key of the index before, -1 before the
+    /// first (keys are below 2^60); once a long index is seen, the value
+    /// of the index before.
+    last: i64,
+    /// A long index was seen: `last` is a value.
+    long: bool,
     /// Every index so far was larger than the one before it.
     ascending: bool,
 }
 
 impl EachIndex {
-    /// Notes index `k`, after `self.last`.
+    /// Notes index `k`, after the one before.
     #[inline(always)]
     fn follow(&mut self, k: IndexKey) {
-        if let Some(last) = self.last {
-            self.ascending &= match (last, k) {
-                (IndexKey::Short(a), IndexKey::Short(b)) => b > a,
-                (a, b) => b.value() > a.value(),
-            };
+        match k {
+            IndexKey::Short(b) if !self.long => {
+                self.ascending &= b as i64 > self.last;
+                self.last = b as i64;
+            }
+            _ => self.follow_value(k),
         }
-        self.last = Some(k);
+    }
+
+    /// [`EachIndex::follow`] by value, from the first long index on.
+    #[cold]
+    fn follow_value(&mut self, k: IndexKey) {
+        let before = match (self.long, self.last) {
+            (true, v) => Some(v as u64),
+            (false, -1) => None,
+            (false, key) => Some(short_value(key as u64)),
+        };
+        let v = k.value();
+        self.ascending &= before.is_none_or(|b| v > b);
+        self.last = v as i64;
+        self.long = true;
     }
 }
 
@@ -363,7 +381,8 @@ impl IndexFold for EachIndex {
             max_key: 0,
             min_index: u64::MAX,
             max_index: 0,
-            last: None,
+            last: -1,
+            long: false,
             ascending: true,
         }
     }
@@ -795,7 +814,7 @@ impl IndexFold for VbmiIndices {
                 if _mm512_mask_cmpeq_epi64_mask(lanes, lz, _mm512_set1_epi64(64)) != 0 {
                     self.scalar = true;
                     let k = std::mem::transmute::<__m512i, [u64; 8]>(entry_last)[0];
-                    self.each.last = (k != u64::MAX).then_some(IndexKey::Short(k));
+                    self.each.last = k as i64;
                     return self.each.fold(text, base, block, co);
                 }
                 let top = _mm512_sllv_epi64(
