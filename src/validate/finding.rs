@@ -96,6 +96,7 @@ checks! {
     ProtobufDtype => "protobuf-dtype", "the tensor type is not the one the algorithm reads";
     ProtobufDtypeMixed => "protobuf-dtype-mixed", "records have different tensor types";
     ProtobufKindMixed => "protobuf-kind-mixed", "dense and sparse records are mixed";
+    ProtobufKeyOrder => "protobuf-key-order", "a sparse RecordIO-protobuf tensor's keys are not increasing (out of order or repeated)";
     ProtobufSparse => "protobuf-sparse", "a sparse tensor has a bad shape or keys";
     FeatureDim => "feature-dim", "records have different feature dimensions";
     LabelPartial => "label-partial", "some records have a label and others do not";

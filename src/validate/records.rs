@@ -153,6 +153,10 @@ struct Features {
     /// Values other than zero, NaN included.
     not_zero: u64,
     negative: bool,
+    /// The key before.
+    last_key: u64,
+    /// A key was not above the one before it.
+    unordered: bool,
     /// Where the values came from.
     packed: Packed,
 }
@@ -168,6 +172,8 @@ impl Default for Features {
             nan: 0,
             not_zero: 0,
             negative: false,
+            last_key: 0,
+            unordered: false,
             packed: Packed::Nothing,
         }
     }
@@ -216,6 +222,8 @@ impl TensorSink for Features {
     }
     #[inline]
     fn key(&mut self, k: u64) {
+        self.unordered |= self.keys > 0 && k <= self.last_key;
+        self.last_key = k;
         self.keys += 1;
         self.max_key = self.max_key.max(k);
     }
@@ -693,7 +701,7 @@ impl Fast {
         } else {
             f.dims > 0 && f.size != f.values
         };
-        if bad || (f.negative && ctx.rules.counts) {
+        if bad || (f.negative && ctx.rules.counts) || f.unordered {
             return false;
         }
         if walked {
@@ -982,6 +990,21 @@ fn check_record(ctx: &FileCtx<'_>, r: &Record, n: u64, at: u64, w: &mut Work) {
     } else {
         None
     };
+    if let Some(i) = (1..t.keys.len()).find(|&i| t.keys[i] <= t.keys[i - 1]) {
+        let (before, key) = (t.keys[i - 1], t.keys[i]);
+        w.out.add(Check::ProtobufKeyOrder, Severity::Warning, || {
+            Finding::new(Check::ProtobufKeyOrder, Severity::Warning)
+                .record(n)
+                .byte(at)
+                .message(if key == before {
+                    format!("key {key} appears twice in features[\"values\"] (keys[{i}])")
+                } else {
+                    format!("key {key} follows key {before} in features[\"values\"] (keys[{i}]): the keys are not in increasing order")
+                })
+                .sagemaker("the sparse tensor becomes a row of a CSR matrix, whose column indices readers expect sorted and unique (MXNet's CSR arrays; scikit-learn's load_svmlight_file refuses the same in LibSVM); the SDK's write_spmatrix_to_sparse_tensor writes a scipy matrix's indices as they are")
+                .fix("sort and merge each row's indices before writing (scipy: m.sum_duplicates(); m.sort_indices(); then write_spmatrix_to_sparse_tensor)")
+        });
+    }
     if let Some(p) = problem {
         w.out.add(Check::ProtobufSparse, Severity::Error, || {
             Finding::new(Check::ProtobufSparse, Severity::Error)

@@ -19,6 +19,7 @@ from sagemaker.amazon.common import (
     _write_recordio,
     read_records,
     write_numpy_to_dense_tensor,
+    write_spmatrix_to_sparse_tensor,
 )
 from sagemaker.amazon.record_pb2 import Record
 
@@ -65,6 +66,20 @@ noshape.features["values"].float32_tensor.values.extend([3.0])
 noshape.features["values"].float32_tensor.keys.extend([4])
 noshape.label["values"].float32_tensor.values.extend([0.0])
 files["sparse_no_shape.pbr"] = framed([ok, noshape])
+# Keys 5 then 2 in record 2, key 3 twice in record 3: a scipy CSR matrix
+# whose indices are not sorted (and not merged), written by the SDK as it is.
+import scipy.sparse
+
+
+def sparse_sdk(data, indices, indptr, labels):
+    m = scipy.sparse.csr_matrix(
+        (np.array(data, dtype="float32"), np.array(indices), np.array(indptr)), shape=(len(indptr) - 1, 10))
+    buf = io.BytesIO()
+    write_spmatrix_to_sparse_tensor(buf, m, np.array(labels, dtype="float32"))
+    return buf.getvalue()
+
+
+files["sparse_key_order.pbr"] = sparse_sdk([1, 1, 1, 1, 1, 1], [0, 5, 5, 2, 3, 3], [0, 2, 4, 6], [1, 0, 1])
 
 # Features under another key than "values" (record 1).
 other = Record()

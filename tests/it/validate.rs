@@ -119,6 +119,7 @@ const CASES: &[Case] = &[
     Case { file: "pbr/mixed_width.pbr", alg: "pca", ct: None, check: "feature-dim", severity: E, line: None, record: Some(3), byte: Some(112), message: "4 features, but the first record", sagemaker: "while it is expected to have the shape" },
     Case { file: "pbr/nan_label.pbr", alg: "xgboost", ct: Some("application/x-recordio-protobuf"), check: "label-not-finite", severity: E, line: None, record: Some(2), byte: Some(56), message: "NaN (label[\"values\"][0]) is not a finite number", sagemaker: "Label contains NaN" },
     Case { file: "pbr/nan_label.pbr", alg: "linear-learner", ct: None, check: "label-not-finite", severity: E, line: None, record: Some(2), byte: Some(56), message: "is not a finite number", sagemaker: "finite label" },
+    Case { file: "pbr/sparse_key_order.pbr", alg: "factorization-machines", ct: None, check: "protobuf-key-order", severity: W, line: None, record: Some(2), byte: Some(60), message: "key 2 follows key 5", sagemaker: "sorted and unique" },
     Case { file: "pbr/partial_label.pbr", alg: "linear-learner", ct: None, check: "label-partial", severity: E, line: None, record: Some(3), byte: Some(112), message: "no label, but the first record", sagemaker: "feature(s) while it is expected" },
     Case { file: "pbr/sparse_no_shape.pbr", alg: "factorization-machines", ct: None, check: "protobuf-sparse", severity: E, line: None, record: Some(2), byte: Some(60), message: "has no shape specified", sagemaker: "The sparse feature 'values' ... has no shape specified." },
     Case { file: "pbr/no_values_key.pbr", alg: "kmeans", ct: None, check: "protobuf-missing-values", severity: E, line: None, record: Some(1), byte: Some(0), message: "[\"data\"]", sagemaker: "ml-io" },
@@ -224,6 +225,12 @@ fn corpus_files_produce_only_their_findings() {
             "xgboost",
             None,
             &["label-not-finite"],
+        ),
+        (
+            "pbr/sparse_key_order.pbr",
+            "generic",
+            None,
+            &["protobuf-key-order"],
         ),
         (
             "pbr/nan_label.pbr",
