@@ -534,9 +534,8 @@ fn check_deepar(
     ctx: &FileCtx<'_>,
     columns: &[(String, DataType)],
     footer: u64,
-) -> Option<DeeparFields> {
-    let mut fields = DeeparFields::default();
-    let mut target_ok = false;
+) -> Option<Deepar<Option<usize>>> {
+    let mut fields = Deepar::<Option<usize>>::default();
     let find = |n: &str| columns.iter().position(|c| c.0 == n);
     let base = |check: Check, i: Option<usize>| {
         let f = Finding::new(check, Severity::Error)
@@ -611,8 +610,7 @@ fn check_deepar(
                         .fix("write 'target' as a list of numbers (list<double>)"),
                 );
             } else {
-                fields.target = i;
-                target_ok = true;
+                fields.target = Some(i);
             }
         }
     }
@@ -640,16 +638,30 @@ fn check_deepar(
             fields.dynamic_feat = Some(i);
         }
     }
-    target_ok.then_some(fields)
+    fields.target.is_some().then_some(fields)
 }
 
-/// The DeepAR columns whose types are right (column indices).
+/// One thing per DeepAR field: the column index (`None`: absent or of
+/// the wrong type; `target` is always there for the row checks), its
+/// first leaf, where its column chunk starts in a row group, its decoded
+/// column.
 #[derive(Debug, Default)]
-struct DeeparFields {
-    start: Option<usize>,
-    target: usize,
-    cat: Option<usize>,
-    dynamic_feat: Option<usize>,
+struct Deepar<T> {
+    start: T,
+    target: T,
+    cat: T,
+    dynamic_feat: T,
+}
+
+impl<T> Deepar<T> {
+    fn map<U>(&self, mut f: impl FnMut(&T) -> U) -> Deepar<U> {
+        Deepar {
+            start: f(&self.start),
+            target: f(&self.target),
+            cat: f(&self.cat),
+            dynamic_feat: f(&self.dynamic_feat),
+        }
+    }
 }
 
 /// DeepAR series row by row, as the JSON Lines checks read them: `start`
@@ -663,19 +675,14 @@ fn check_deepar_rows(
     ctx: &FileCtx<'_>,
     bytes: Bytes,
     meta: &ArrowReaderMetadata,
-    fields: &DeeparFields,
+    fields: &Deepar<Option<usize>>,
     popts: pipeline::Options,
 ) -> Result<()> {
     use parquet::arrow::ProjectionMask;
-    let mut roots: Vec<usize> = [
-        Some(fields.target),
-        fields.start,
-        fields.cat,
-        fields.dynamic_feat,
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
+    let mut roots: Vec<usize> = [fields.target, fields.start, fields.cat, fields.dynamic_feat]
+        .into_iter()
+        .flatten()
+        .collect();
     roots.sort_unstable();
     let mask = ProjectionMask::roots(meta.parquet_schema(), roots);
     let names: Vec<String> = meta
@@ -691,12 +698,7 @@ fn check_deepar_rows(
             .iter()
             .position(|c| c.path().parts().first() == Some(&names[root]))
     };
-    let leaves = DeeparLeaves {
-        start: fields.start.and_then(leaf),
-        target: leaf(fields.target),
-        cat: fields.cat.and_then(leaf),
-        dynamic_feat: fields.dynamic_feat.and_then(leaf),
-    };
+    let leaves = fields.map(|c| c.and_then(leaf));
     let mut firsts = Vec::with_capacity(meta.metadata().num_row_groups());
     let mut row = 0u64;
     for rg in meta.metadata().row_groups() {
@@ -708,12 +710,7 @@ fn check_deepar_rows(
         let mut w = Work::new(max);
         let group = meta.metadata().row_group(rg);
         let at = |l: Option<usize>| l.map_or(0, |l| column_start(group.column(l)));
-        let offsets = DeeparOffsets {
-            start: at(leaves.start),
-            target: at(leaves.target),
-            cat: at(leaves.cat),
-            dynamic_feat: at(leaves.dynamic_feat),
-        };
+        let offsets = leaves.map(|&l| at(l));
         let reader =
             crate::format::parquet::read::batches(&bytes, meta, vec![rg], mask.clone(), 4096)
                 .map_err(|e| Error::syntax("parquet", e.to_string()).at_byte(offsets.target))?;
@@ -723,12 +720,7 @@ fn check_deepar_rows(
             let batch = batch
                 .map_err(|e| Error::syntax("parquet", e.to_string()).at_byte(offsets.target))?;
             let column = |name: Option<usize>| name.and_then(|i| batch.column_by_name(&names[i]));
-            let cols = DeeparBatch {
-                start: column(fields.start),
-                target: column(Some(fields.target)),
-                cat: column(fields.cat),
-                dynamic_feat: column(fields.dynamic_feat),
-            };
+            let cols = fields.map(|&c| column(c));
             for i in 0..batch.num_rows() {
                 deepar_row(ctx, &cols, fields, &offsets, i, record, &mut key, &mut w);
                 record += 1;
@@ -737,30 +729,6 @@ fn check_deepar_rows(
         Ok(w)
     };
     row_groups(acc, ctx, meta.metadata().num_row_groups(), popts, run_group)
-}
-
-/// The first leaf column of each DeepAR field.
-struct DeeparLeaves {
-    start: Option<usize>,
-    target: Option<usize>,
-    cat: Option<usize>,
-    dynamic_feat: Option<usize>,
-}
-
-/// Where each DeepAR field's column chunk starts in a row group.
-struct DeeparOffsets {
-    start: u64,
-    target: u64,
-    cat: u64,
-    dynamic_feat: u64,
-}
-
-/// The decoded DeepAR columns of a record batch.
-struct DeeparBatch<'a> {
-    start: Option<&'a arrow_array::ArrayRef>,
-    target: Option<&'a arrow_array::ArrayRef>,
-    cat: Option<&'a arrow_array::ArrayRef>,
-    dynamic_feat: Option<&'a arrow_array::ArrayRef>,
 }
 
 /// Row `i` of a list column (`None`: null).
@@ -816,9 +784,9 @@ fn str_at(a: &dyn arrow_array::Array, i: usize) -> Option<&str> {
 #[allow(clippy::too_many_arguments)]
 fn deepar_row(
     ctx: &FileCtx<'_>,
-    cols: &DeeparBatch<'_>,
-    fields: &DeeparFields,
-    at: &DeeparOffsets,
+    cols: &Deepar<Option<&arrow_array::ArrayRef>>,
+    fields: &Deepar<Option<usize>>,
+    at: &Deepar<u64>,
     i: usize,
     record: u64,
     key: &mut String,
@@ -866,7 +834,7 @@ fn deepar_row(
         other => {
             let empty = other.is_some();
             w.out.add(Check::DeeparTarget, Severity::Error, || {
-                finding(Check::DeeparTarget, Some(fields.target), at.target)
+                finding(Check::DeeparTarget, fields.target, at.target)
                     .message(if empty {
                         "'target' is empty"
                     } else {
